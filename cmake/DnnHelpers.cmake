@@ -1,0 +1,90 @@
+# Small helpers so every chapter, test and benchmark is declared the same way.
+
+# Compile options shared by all our own targets.
+add_library(dnn_options INTERFACE)
+target_compile_options(dnn_options INTERFACE
+  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic>
+  $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<BOOL:${DNN_WARNINGS_AS_ERRORS}>>:-Werror>
+  $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<BOOL:${DNN_NATIVE}>>:-march=native>)
+if(DNN_SANITIZE)
+  target_compile_options(dnn_options INTERFACE
+    $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined>)
+  target_link_options(dnn_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# dnn_add_chapter(<target> SOURCES <files...> [LIBS <libs...>])
+# A chapter program: links common/ and the exercise bodies chosen by DNN_IMPL.
+function(dnn_add_chapter target)
+  cmake_parse_arguments(A "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${target} ${A_SOURCES})
+  target_link_libraries(${target} PRIVATE dnn::common dnn::impl dnn_options ${A_LIBS})
+  # Chapter binaries land in build/bin/ so the READMEs can name one path.
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+endfunction()
+
+# dnn_add_test(<target> SOURCES <files...> [LIBS <libs...>] [LABELS <labels...>])
+# A Catch2 test executable; each TEST_CASE becomes one ctest test.
+function(dnn_add_test target)
+  cmake_parse_arguments(A "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${target} ${A_SOURCES})
+  target_link_libraries(${target} PRIVATE dnn_catch_main dnn::common dnn::impl dnn_options ${A_LIBS})
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
+  catch_discover_tests(${target} TEST_PREFIX "${target}:"
+    PROPERTIES LABELS "${A_LABELS}" ENVIRONMENT "DNN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()
+
+# dnn_add_exercise_test(<chapter> SOURCES <files...>)
+# Tests of the exercise functions. Built twice:
+#  - test_<chapter>_exercises links the bodies chosen by DNN_IMPL and must pass;
+#  - teeth_<chapter>_exercises links the untouched stubs in exercises/ and every test case
+#    must FAIL (label 'teeth', WILL_FAIL): proof that each test can catch a missing solution.
+function(dnn_add_exercise_test chapter)
+  cmake_parse_arguments(A "" "" "SOURCES;LIBS" ${ARGN})
+  dnn_add_test(test_${chapter}_exercises SOURCES ${A_SOURCES} LIBS ${A_LIBS} LABELS "exercise;${chapter}")
+  if(DNN_IMPL STREQUAL "solutions")
+    set(t teeth_${chapter}_exercises)
+    add_executable(${t} ${A_SOURCES})
+    target_link_libraries(${t} PRIVATE dnn_catch_main dnn::common dnn_exercises dnn_options ${A_LIBS})
+    target_include_directories(${t} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
+    set_target_properties(${t} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
+    catch_discover_tests(${t} TEST_PREFIX "teeth:${chapter}:"
+      PROPERTIES LABELS "teeth" WILL_FAIL TRUE ENVIRONMENT "DNN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  endif()
+endfunction()
+
+# dnn_add_cuda_test(<target> SOURCES <files...> [LIBS <libs...>])
+# A Catch2 test of CUDA code. Without a usable GPU it prints why and exits 77, which
+# ctest counts as *skipped* (SKIP_RETURN_CODE), never as passed.
+function(dnn_add_cuda_test target)
+  cmake_parse_arguments(A "" "" "SOURCES;LIBS" ${ARGN})
+  if(NOT DNN_HAVE_CUDA)
+    return()
+  endif()
+  add_executable(${target} ${A_SOURCES})
+  target_link_libraries(${target} PRIVATE dnn_cuda_catch_main dnn::common dnn::impl dnn_options ${A_LIBS})
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
+  add_test(NAME ${target} COMMAND ${target})
+  set_tests_properties(${target} PROPERTIES SKIP_RETURN_CODE 77 LABELS "cuda")
+endfunction()
+
+# dnn_add_benchmark(<target> SOURCES <files...> [LIBS <libs...>])
+# A Google Benchmark program in build/bench/. Timing lives here, never in a test.
+function(dnn_add_benchmark target)
+  cmake_parse_arguments(A "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${target} ${A_SOURCES})
+  target_link_libraries(${target} PRIVATE benchmark::benchmark dnn::common dnn::impl dnn_options ${A_LIBS})
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
+endfunction()
+
+# dnn_add_subfolders(): add_subdirectory() every sub-folder that has a CMakeLists.txt.
+macro(dnn_add_subfolders)
+  file(GLOB _dnn_subdirs LIST_DIRECTORIES true ${CMAKE_CURRENT_SOURCE_DIR}/*)
+  list(SORT _dnn_subdirs)
+  foreach(_d ${_dnn_subdirs})
+    if(IS_DIRECTORY ${_d} AND EXISTS ${_d}/CMakeLists.txt)
+      add_subdirectory(${_d})
+    endif()
+  endforeach()
+endmacro()

@@ -1,0 +1,69 @@
+// Command-line handling and the guarded main() shared by every program.
+#include "dnn/cli.hpp"
+
+#include <Eigen/Core>
+#include <cstdio>
+#include <exception>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "dnn/error.hpp"
+#include "dnn/exercise.hpp"
+
+namespace dnn {
+
+void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& default_out) {
+  opts.out_dir = default_out;
+  app.add_option("--seed", opts.seed, "Random seed: every random choice (init, shuffling, data) derives from it")
+      ->capture_default_str();
+  app.add_option("--threads", opts.threads, "CPU threads for Eigen/OpenMP (1 is usually fastest at small batches)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--out", opts.out_dir, "Folder for the CSV/JSON/PNG results (created if needed)")
+      ->capture_default_str();
+  app.add_flag("--quiet", opts.quiet, "No progress bars");
+}
+
+void apply_threads(int threads) {
+  if (threads < 1) throw InputError("--threads: expected an integer >= 1, got " + std::to_string(threads));
+  Eigen::setNbThreads(threads);
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#endif
+}
+
+int guarded_main(const std::string& program, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());
+    return kExitBadInput;
+  } catch (const DivergenceError& e) {
+    std::fprintf(stderr, "%s: training diverged: %s\n", program.c_str(), e.what());
+    return kExitDiverged;
+  } catch (const ExerciseNotDone& e) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
+    return kExitExerciseTodo;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());
+    return kExitFailure;
+  }
+}
+
+int run_program(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);  // prints --help, exit 0
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 names the flag and what it expected; we use our "bad input" exit code.
+    app.exit(e);
+    return kExitBadInput;
+  }
+  return guarded_main(app.get_name(), body);
+}
+
+}  // namespace dnn

@@ -1,0 +1,191 @@
+// PNG plots through gnuplot (via gnuplot-iostream), and PNG images through stb_image_write.
+#include "dnn/plot.hpp"
+
+#include <stb/stb_image_write.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <gnuplot-iostream.h>
+#include <sstream>
+
+#include "dnn/error.hpp"
+
+namespace dnn {
+
+bool gnuplot_available() {
+  static const bool ok = std::system("command -v gnuplot >/dev/null 2>&1") == 0;
+  return ok;
+}
+
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string r = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') r += '\\';
+    r += c;
+  }
+  return r + "\"";
+}
+
+// Runs a full gnuplot script; gnuplot's own errors go to its stderr. Returns false (with a
+// message) when gnuplot is missing or exits with an error.
+bool run_gnuplot(const std::string& png_path, const std::string& script) {
+  if (!gnuplot_available()) {
+    std::fprintf(stderr, "note: gnuplot not found, so %s was not drawn (the CSV next to it has the numbers; "
+                         "scripts/setup.sh installs gnuplot)\n", png_path.c_str());
+    return false;
+  }
+  try {
+    Gnuplot gp("gnuplot");
+    gp << script << "\nset output\nexit\n";
+    gp.flush();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "note: gnuplot failed for %s: %s\n", png_path.c_str(), e.what());
+    return false;
+  }
+  // Gnuplot's destructor waits for the process; check the PNG exists and is not empty.
+  FILE* f = std::fopen(png_path.c_str(), "rb");
+  if (!f) {
+    std::fprintf(stderr, "note: gnuplot did not write %s\n", png_path.c_str());
+    return false;
+  }
+  std::fseek(f, 0, SEEK_END);
+  const long n = std::ftell(f);
+  std::fclose(f);
+  return n > 0;
+}
+
+std::string header(const std::string& png_path, int w, int h) {
+  std::ostringstream os;
+  os << "set terminal pngcairo size " << w << "," << h << " enhanced font 'sans,10'\n"
+     << "set output " << quote(png_path) << "\n";
+  return os.str();
+}
+
+std::string axes(const PlotSpec& s) {
+  std::ostringstream os;
+  os << "set title " << quote(s.title) << "\n"
+     << "set xlabel " << quote(s.xlabel) << "\n"
+     << "set ylabel " << quote(s.ylabel) << "\n"
+     << "set grid\n";
+  if (s.logy) os << "set logscale y\n";
+  if (s.logx) os << "set logscale x\n";
+  return os.str();
+}
+
+}  // namespace
+
+bool plot_lines(const std::string& png_path, const PlotSpec& spec, const std::vector<Series>& series) {
+  std::ostringstream os;
+  os << header(png_path, spec.width, spec.height) << axes(spec) << "set key outside right\n";
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    os << "$d" << k << " << EOD\n";
+    const auto& s = series[k];
+    for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) os << s.x[i] << " " << s.y[i] << "\n";
+    os << "EOD\n";
+  }
+  os << "plot ";
+  for (std::size_t k = 0; k < series.size(); ++k)
+    os << (k ? ", " : "") << "$d" << k << " using 1:2 with " << series[k].style << " lw 2 title "
+       << quote(series[k].label);
+  os << "\n";
+  return run_gnuplot(png_path, os.str());
+}
+
+bool plot_bars(const std::string& png_path, const PlotSpec& spec, const std::vector<std::string>& labels,
+               const std::vector<double>& values) {
+  std::ostringstream os;
+  os << header(png_path, spec.width, spec.height) << axes(spec)
+     << "set style fill solid 0.8 border -1\nset boxwidth 0.7\nset xtics rotate by -30\nunset key\n"
+     << "set yrange [" << (spec.logy ? "*" : "0") << ":*]\n";
+  os << "$bars << EOD\n";
+  for (std::size_t i = 0; i < labels.size() && i < values.size(); ++i)
+    os << i << " " << quote(labels[i]) << " " << values[i] << "\n";
+  os << "EOD\n";
+  os << "plot $bars using 1:3:xtic(2) with boxes lc rgb '#4472c4', "
+        "'' using 1:3:(sprintf('%.3g', $3)) with labels offset 0,0.7 notitle\n";
+  return run_gnuplot(png_path, os.str());
+}
+
+bool plot_heatmap(const std::string& png_path, const PlotSpec& spec, const Matrix& values,
+                  const std::vector<std::string>& row_labels, const std::vector<std::string>& col_labels,
+                  bool annotate) {
+  std::ostringstream os;
+  os << header(png_path, spec.width, spec.height) << axes(spec)
+     << "unset grid\nset palette defined (0 'white', 1 '#9ecae1', 2 '#08519c')\nset yrange [] reverse\n"
+     << "set xrange [-0.5:" << values.cols - 0.5 << "]\nset yrange [" << values.rows - 0.5 << ":-0.5]\n";
+  if (!col_labels.empty()) {
+    os << "set xtics (";
+    for (std::size_t j = 0; j < col_labels.size(); ++j) os << (j ? ", " : "") << quote(col_labels[j]) << " " << j;
+    os << ")\n";
+  }
+  if (!row_labels.empty()) {
+    os << "set ytics (";
+    for (std::size_t i = 0; i < row_labels.size(); ++i) os << (i ? ", " : "") << quote(row_labels[i]) << " " << i;
+    os << ")\n";
+  }
+  os << "$cells << EOD\n";
+  for (int i = 0; i < values.rows; ++i)
+    for (int j = 0; j < values.cols; ++j) os << j << " " << i << " " << values(i, j) << "\n";
+  os << "EOD\n";
+  os << "plot $cells using 1:2:3 with image notitle";
+  if (annotate) os << ", $cells using 1:2:(sprintf('%g', $3)) with labels font 'sans,8' notitle";
+  os << "\n";
+  return run_gnuplot(png_path, os.str());
+}
+
+bool plot_custom(const std::string& png_path, int width, int height, const std::string& commands,
+                 const std::vector<std::string>& data_blocks) {
+  std::ostringstream os;
+  os << header(png_path, width, height);
+  for (std::size_t k = 0; k < data_blocks.size(); ++k) os << "$d" << k << " << EOD\n" << data_blocks[k] << "EOD\n";
+  os << commands << "\n";
+  return run_gnuplot(png_path, os.str());
+}
+
+void write_png_gray(const std::string& png_path, int width, int height, const std::vector<unsigned char>& pixels) {
+  if (pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height))
+    throw std::invalid_argument("write_png_gray: pixel count does not match " + std::to_string(width) + "x" +
+                                std::to_string(height));
+  if (!stbi_write_png(png_path.c_str(), width, height, 1, pixels.data(), width))
+    throw InputError("cannot write PNG '" + png_path + "'");
+}
+
+void write_png_rgb(const std::string& png_path, int width, int height, const std::vector<unsigned char>& pixels) {
+  if (pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3)
+    throw std::invalid_argument("write_png_rgb: pixel count does not match " + std::to_string(width) + "x" +
+                                std::to_string(height) + "x3");
+  if (!stbi_write_png(png_path.c_str(), width, height, 3, pixels.data(), width * 3))
+    throw InputError("cannot write PNG '" + png_path + "'");
+}
+
+void write_image_grid_png(const std::string& png_path, const Matrix& images, int img_h, int img_w,
+                          const std::vector<int>& which, int grid_cols, int scale) {
+  if (images.cols != img_h * img_w)
+    throw std::invalid_argument("write_image_grid_png: rows have " + std::to_string(images.cols) +
+                                " values, expected " + std::to_string(img_h * img_w));
+  std::vector<int> idx = which;
+  if (idx.empty())
+    for (int i = 0; i < images.rows; ++i) idx.push_back(i);
+  const int n = static_cast<int>(idx.size());
+  grid_cols = std::max(1, std::min(grid_cols, std::max(n, 1)));
+  const int grid_rows = std::max(1, (n + grid_cols - 1) / grid_cols);
+  const int gap = 2;
+  const int cell_w = img_w * scale + gap, cell_h = img_h * scale + gap;
+  const int W = grid_cols * cell_w + gap, H = grid_rows * cell_h + gap;
+  std::vector<unsigned char> px(static_cast<std::size_t>(W) * H, 64);  // dark grey gaps
+  for (int k = 0; k < n; ++k) {
+    const float* img = images.row(idx[static_cast<std::size_t>(k)]);
+    const int ox = gap + (k % grid_cols) * cell_w, oy = gap + (k / grid_cols) * cell_h;
+    for (int y = 0; y < img_h * scale; ++y)
+      for (int x = 0; x < img_w * scale; ++x) {
+        const float v = std::clamp(img[(y / scale) * img_w + (x / scale)], 0.0f, 1.0f);
+        px[static_cast<std::size_t>(oy + y) * W + ox + x] = static_cast<unsigned char>(255.0f * (1.0f - v));
+      }
+  }
+  write_png_gray(png_path, W, H, px);
+}
+
+}  // namespace dnn

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# scripts/setup.sh — install everything dnn-companion needs from distro packages.
+#
+# Idempotent: packages already installed are skipped, so running it twice is cheap.
+# On Debian/Ubuntu it uses apt-get (through sudo only when not root).
+# Elsewhere it prints the package list and exits non-zero.
+#
+#   scripts/setup.sh            # build + test dependencies
+#   scripts/setup.sh --torch    # also Debian's python3-torch, for the PyTorch comparison (large)
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config python3
+  libeigen3-dev          # Eigen 3.4: the "eigen" backend
+  catch2                 # Catch2 2.13 (tests are also written to build with Catch2 v3)
+  libbenchmark-dev       # Google Benchmark: every kernel is timed there, never in a test
+  libgnuplot-iostream-dev libboost-iostreams-dev gnuplot-nox   # PNG plots, headless
+  libcli11-dev           # command-line parsing: every program has --help
+  nlohmann-json3-dev     # JSON run logs
+  libstb-dev             # stb_image_write: PNG digit grids
+  zlib1g-dev             # reading the .gz IDX files
+  doxygen graphviz       # the docs site
+  dataset-fashion-mnist  # offline fallback dataset (same IDX format as MNIST)
+)
+WANT_TORCH=0
+for arg in "$@"; do
+  case "$arg" in
+    --torch) WANT_TORCH=1 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option '$arg' (expected --torch or --help)" >&2; exit 2 ;;
+  esac
+done
+[ "$WANT_TORCH" = 1 ] && PACKAGES+=(python3-torch)
+
+if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "setup.sh: this is not a Debian/Ubuntu system; please install the equivalents of:" >&2
+  printf '  %s\n' "${PACKAGES[@]}" >&2
+  echo "plus, optionally, the CUDA Toolkit (nvcc) for the GPU chapters." >&2
+  exit 1
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup.sh: all ${#PACKAGES[@]} packages already installed."
+else
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "setup.sh: installing ${#missing[@]} package(s): ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then
+  echo "setup.sh: CUDA Toolkit found: the CUDA code will be built."
+else
+  echo "setup.sh: no nvcc: the CUDA chapters are skipped at build time (everything else builds)."
+fi
