@@ -19,7 +19,7 @@ PACKAGES=(
   nlohmann-json3-dev     # JSON run logs
   libstb-dev             # stb_image_write: PNG digit grids
   zlib1g-dev             # reading the .gz IDX files
-  doxygen graphviz       # the docs site
+  doxygen graphviz libjs-mathjax   # the docs site (formulas rendered offline by MathJax)
   dataset-fashion-mnist  # offline fallback dataset (same IDX format as MNIST)
 )
 WANT_TORCH=0
