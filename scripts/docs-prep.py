@@ -12,7 +12,28 @@ import sys
 PAGES = ["README.md", "docs/*.md", "chapters/*/README.md"]
 
 
-def convert_math(text):
+LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
+
+
+def convert_links(line, page, pages):
+    """Keep web links and links to other pages; other links (source files, folders, anchors,
+    images of generated output) become plain text, which Doxygen cannot resolve."""
+    def repl(m):
+        bang, text, target = m.groups()
+        if target.startswith(("http://", "https://")):
+            return m.group(0)
+        path = target.split("#", 1)[0]
+        if path.endswith(".md") and not bang:
+            resolved = (page.parent / path).resolve()
+            if resolved in pages:
+                return f"[{text}]({path})"
+        if bang:
+            return f"(figure: `{target}`)"
+        return text if text else f"`{target}`"
+    return LINK.sub(repl, line)
+
+
+def convert_math(text, page=None, pages=frozenset()):
     out, in_fence = [], False
     for line in text.split("\n"):
         if line.lstrip().startswith("```"):
@@ -23,7 +44,7 @@ def convert_math(text):
             out.append(line)
             continue
         # split off inline code spans, convert math only outside them
-        parts = re.split(r"(`[^`]*`)", line)
+        parts = re.split(r"(`[^`]*`)", convert_links(line, page, pages) if page else line)
         for i, p in enumerate(parts):
             if p.startswith("`"):
                 continue
@@ -35,12 +56,13 @@ def convert_math(text):
 
 
 def main():
-    src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-    for pattern in PAGES:
-        for f in sorted(src.glob(pattern)):
-            target = dst / f.relative_to(src)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(convert_math(f.read_text()))
+    src, dst = pathlib.Path(sys.argv[1]).resolve(), pathlib.Path(sys.argv[2])
+    files = [f for pattern in PAGES for f in sorted(src.glob(pattern))]
+    pages = frozenset(f.resolve() for f in files)
+    for f in files:
+        target = dst / f.relative_to(src)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(convert_math(f.read_text(), f.resolve(), pages))
     return 0
 
 
