@@ -82,6 +82,10 @@ template <typename T> void sgd_step(BasicMatrix<T>& W, const BasicMatrix<T>& dW,
 template <typename T>
 void gather_minibatch(const BasicMatrix<T>& X, const std::vector<int>& labels, const std::vector<int>& order,
                       int start, int count, BasicMatrix<T>& Xb, std::vector<int>& yb);
+/// **[exercise]** Step decay of the learning rate (学习率衰减): the rate for epoch `epoch`
+/// (0, 1, 2, …) is lr0 · drop^⌊epoch / epochs_per_drop⌋. drop = 1 keeps lr0 constant.
+/// Throws std::invalid_argument unless epoch ≥ 0 and epochs_per_drop ≥ 1.
+double learning_rate_at(double lr0, int epoch, double drop, int epochs_per_drop);
 
 // ---------------------------------------------------------------- chapter 04: momentum and Adam
 /// **[exercise]** Momentum (heavy ball): V ← μ·V − lr·dW; W ← W + V.
@@ -100,5 +104,9 @@ struct AdamConfig {
 template <typename T>
 void adam_step(BasicMatrix<T>& W, const BasicMatrix<T>& dW, BasicMatrix<T>& m, BasicMatrix<T>& v, long t,
                const AdamConfig& cfg);
+/// **[exercise]** One RMSProp step (Adam without the first moment and without bias correction):
+/// v ← ρ·v + (1−ρ)·g²;  W ← W − lr·g/(√v + ε).
+template <typename T>
+void rmsprop_step(BasicMatrix<T>& W, const BasicMatrix<T>& dW, BasicMatrix<T>& v, T lr, T rho, T eps);
 
 }  // namespace dnn::naive

@@ -32,6 +32,8 @@ class Optimizer {
   /// One update of every parameter from `grads`.
   void step(const Ops& ops, Mlp& net, const MlpGrads& grads);
   const OptimizerConfig& config() const { return cfg_; }
+  /// Changes η between steps (learning-rate schedules, chapter 03); the state is kept.
+  void set_learning_rate(float lr) { cfg_.lr = lr; }
   long steps() const { return t_; }
 
   /// The state (for checkpoints): per parameter tensor, in the order W0, b0, W1, b1, ...

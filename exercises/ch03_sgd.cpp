@@ -1,0 +1,42 @@
+// EXERCISE FILE — yours to edit. Generated from solutions/ch03_sgd.cpp by scripts/gen-exercises.py.
+// Replace each DNN_TODO(...) line with your code, then run: scripts/check 03
+// (Stuck? The chapter README has a hint for every exercise; solutions/ch03_sgd.cpp has the answer.)
+// Chapter 03, stochastic gradient descent (textbook §3.2.1, 随机梯度下降): exercises sgd_step,
+// gather_minibatch, learning_rate_at. Edit this file, then run scripts/gen-exercises.py to
+// regenerate exercises/.
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "dnn/exercise.hpp"
+#include "dnn/naive.hpp"
+
+namespace dnn::naive {
+
+template <typename T>
+void sgd_step(BasicMatrix<T>& W, const BasicMatrix<T>& dW, T lr) {
+  // TODO(exercise sgd_step): check W and dW have the same shape, then W(i,j) -= lr * dW(i,j) for every element (minus: we go DOWN the slope)
+  DNN_TODO("sgd_step", "check W and dW have the same shape, then W(i,j) -= lr * dW(i,j) for every element (minus: we go DOWN the slope)");
+}
+
+template <typename T>
+void gather_minibatch(const BasicMatrix<T>& X, const std::vector<int>& labels, const std::vector<int>& order,
+                      int start, int count, BasicMatrix<T>& Xb, std::vector<int>& yb) {
+  // TODO(exercise gather_minibatch): resize Xb to count×X.cols and yb to count; for r in 0..count−1: i = order[start+r], copy row i of X into row r of Xb and yb[r] = labels[i]
+  DNN_TODO("gather_minibatch", "resize Xb to count×X.cols and yb to count; for r in 0..count−1: i = order[start+r], copy row i of X into row r of Xb and yb[r] = labels[i]");
+}
+
+double learning_rate_at(double lr0, int epoch, double drop, int epochs_per_drop) {
+  // TODO(exercise learning_rate_at): reject epoch < 0 or epochs_per_drop < 1 (std::invalid_argument); k = epoch / epochs_per_drop (integer division); return lr0 * pow(drop, k)
+  DNN_TODO("learning_rate_at", "reject epoch < 0 or epochs_per_drop < 1 (std::invalid_argument); k = epoch / epochs_per_drop (integer division); return lr0 * pow(drop, k)");
+}
+
+// float for training, double for tests and the gradient check.
+template void sgd_step<float>(Matrix&, const Matrix&, float);
+template void sgd_step<double>(MatrixD&, const MatrixD&, double);
+template void gather_minibatch<float>(const Matrix&, const std::vector<int>&, const std::vector<int>&, int, int,
+                                      Matrix&, std::vector<int>&);
+template void gather_minibatch<double>(const MatrixD&, const std::vector<int>&, const std::vector<int>&, int, int,
+                                       MatrixD&, std::vector<int>&);
+
+}  // namespace dnn::naive
