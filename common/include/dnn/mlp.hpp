@@ -39,10 +39,11 @@ void glorot_uniform(Matrix& W, Rng& rng);
 Mlp make_mlp(const std::vector<int>& sizes, Activation hidden, Rng& rng);
 
 /// Buffers of one forward/backward pass, allocated on first use and reused afterwards.
-/// A[0] is the input batch, Z[l] and A[l+1] the pre-activation and output of layer l.
+/// Z[l] and A[l+1] are the pre-activation and output of layer l. The input X is read in place
+/// (never copied); A[0] is only the buffer mlp_predict/mlp_evaluate copy each chunk into.
 struct MlpWorkspace {
   std::vector<Matrix> Z;   ///< pre-activations, one per layer
-  std::vector<Matrix> A;   ///< A[0] = X, A[l+1] = f(Z[l]); A.back() equals the logits
+  std::vector<Matrix> A;   ///< A[l+1] = f(Z[l]); A.back() equals the logits; A[0]: chunk buffer
   Matrix P;                ///< softmax probabilities of the last forward pass
   std::vector<Matrix> dZ;  ///< ∂L/∂Z per layer
   std::vector<Matrix> dA;  ///< ∂L/∂A per layer input (dA[l] is the gradient w.r.t. A[l])

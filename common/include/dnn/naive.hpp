@@ -39,6 +39,8 @@ template <typename T> void sigmoid_forward(const BasicMatrix<T>& Z, BasicMatrix<
 /// Y = tanh(Z) elementwise.
 template <typename T> void tanh_forward(const BasicMatrix<T>& Z, BasicMatrix<T>& Y);
 /// Y = f(Z) for any Activation (dispatches to the functions above; Linear copies).
+/// Defined inline below, because it calls exercise functions: it is compiled where it is used
+/// (chapter programs, tests), never inside common/ (see the link rule in docs/).
 template <typename T> void activation_forward(Activation f, const BasicMatrix<T>& Z, BasicMatrix<T>& Y);
 /// **[exercise]** Row-wise softmax, numerically stable: P(i,j) = e^(Z(i,j) − m_i) / Σ_k e^(Z(i,k) − m_i)
 /// with m_i = max_k Z(i,k). Finite for logits of ±1000.
@@ -65,6 +67,7 @@ template <typename T> void sigmoid_backward(const BasicMatrix<T>& Y, const Basic
 /// dZ = dY ⊙ (1 − tanh²(Z)), using the forward output Y = tanh(Z).
 template <typename T> void tanh_backward(const BasicMatrix<T>& Y, const BasicMatrix<T>& dY, BasicMatrix<T>& dZ);
 /// dZ = dY ⊙ f′(Z) for any Activation; needs both Z (ReLU) and Y = f(Z) (sigmoid, tanh).
+/// Defined inline below (it calls the exercise relu_backward).
 template <typename T>
 void activation_backward(Activation f, const BasicMatrix<T>& Z, const BasicMatrix<T>& Y, const BasicMatrix<T>& dY,
                          BasicMatrix<T>& dZ);
@@ -108,5 +111,32 @@ void adam_step(BasicMatrix<T>& W, const BasicMatrix<T>& dW, BasicMatrix<T>& m, B
 /// v ← ρ·v + (1−ρ)·g²;  W ← W − lr·g/(√v + ε).
 template <typename T>
 void rmsprop_step(BasicMatrix<T>& W, const BasicMatrix<T>& dW, BasicMatrix<T>& v, T lr, T rho, T eps);
+
+// ---------------------------------------------------------------- inline dispatchers (ch01/ch02)
+template <typename T>
+inline void activation_forward(Activation f, const BasicMatrix<T>& Z, BasicMatrix<T>& Y) {
+  switch (f) {
+    case Activation::ReLU: relu_forward(Z, Y); return;
+    case Activation::Sigmoid: sigmoid_forward(Z, Y); return;
+    case Activation::Tanh: tanh_forward(Z, Y); return;
+    case Activation::Linear:
+      if (&Y != &Z) Y = Z;  // copy-assignment reuses Y's memory when it is large enough
+      return;
+  }
+}
+
+template <typename T>
+inline void activation_backward(Activation f, const BasicMatrix<T>& Z, const BasicMatrix<T>& Y,
+                                const BasicMatrix<T>& dY, BasicMatrix<T>& dZ) {
+  switch (f) {
+    case Activation::ReLU: relu_backward(Z, dY, dZ); return;
+    case Activation::Sigmoid: sigmoid_backward(Y, dY, dZ); return;
+    case Activation::Tanh: tanh_backward(Y, dY, dZ); return;
+    case Activation::Linear:  // f'(z) = 1
+      require_same_shape(Z, dY, "activation_backward(linear) Z vs dY");
+      if (&dZ != &dY) dZ = dY;
+      return;
+  }
+}
 
 }  // namespace dnn::naive
