@@ -1,0 +1,92 @@
+// Chapter 06 — the cuBLAS references, and the list of all CUDA GEMM steps.
+//
+// cuBLAS is column-major. A row-major M×N matrix C is, byte for byte, the column-major N×M
+// matrix Cᵀ, and C = A·B  ⇔  Cᵀ = Bᵀ·Aᵀ. So we ask cuBLAS for the column-major product
+// (N×K)·(K×M) of the same buffers, "B first": no transposes, no copies.
+//  - gemm_cublas: cublasGemmEx with CUBLAS_COMPUTE_32F — plain FP32 FMAs on the CUDA cores,
+//    the reference the hand-written ladder is compared with.
+//  - gemm_cublas_tf32: CUBLAS_COMPUTE_32F_FAST_TF32 — inputs rounded to TF32 (10-bit
+//    mantissa) and multiplied on the tensor cores, accumulating in FP32. Several times faster
+//    on an H200 but less exact: a labelled extra, tested with a looser tolerance.
+#include <cublas_v2.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "dnn/cuda_kernels.hpp"
+#include "gemm_common.cuh"
+
+namespace dnn::cuda {
+
+namespace {
+
+void check_cublas(cublasStatus_t s, const char* what) {
+  if (s != CUBLAS_STATUS_SUCCESS)
+    throw std::runtime_error(std::string(what) + " failed: cuBLAS status " + std::to_string(static_cast<int>(s)));
+}
+
+// One handle per host thread, created on first use. It is deliberately never destroyed:
+// destroying it from a static destructor can run after the CUDA runtime has shut down.
+cublasHandle_t handle() {
+  thread_local cublasHandle_t h = [] {
+    cublasHandle_t created = nullptr;
+    check_cublas(cublasCreate(&created), "cublasCreate");
+    return created;
+  }();
+  return h;
+}
+
+void gemm_cublas_with(cublasComputeType_t compute, const char* who, int M, int N, int K, const float* A,
+                      const float* B, float* C, cudaStream_t stream) {
+  if (!detail::check_gemm_args(who, M, N, K)) return;
+  cublasHandle_t h = handle();
+  check_cublas(cublasSetStream(h, stream), "cublasSetStream");
+  const float alpha = 1.0f, beta = 0.0f;  // beta = 0: C is overwritten (and K = 0 gives C = 0)
+  // Column-major view: Cᵀ (N×M, ld N) = Bᵀ (N×K, ld N) · Aᵀ (K×M, ld K).
+  check_cublas(cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_N, N, M, K, &alpha, B, CUDA_R_32F, std::max(1, N), A,
+                            CUDA_R_32F, std::max(1, K), &beta, C, CUDA_R_32F, std::max(1, N), compute,
+                            CUBLAS_GEMM_DEFAULT),
+               who);
+}
+
+}  // namespace
+
+void gemm_cublas(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream) {
+  gemm_cublas_with(CUBLAS_COMPUTE_32F, "cuda::gemm_cublas (cublasGemmEx FP32)", M, N, K, A, B, C, stream);
+}
+
+void gemm_cublas_tf32(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream) {
+  gemm_cublas_with(CUBLAS_COMPUTE_32F_FAST_TF32, "cuda::gemm_cublas_tf32 (cublasGemmEx TF32)", M, N, K, A, B, C,
+                   stream);
+}
+
+const std::vector<CudaGemm>& cuda_gemm_ladder() {
+  static const std::vector<CudaGemm> ladder{
+      {"naive", "one thread per C(i,j), warp along rows: uncoalesced", &gemm_naive, false, true},
+      {"coalesced", "warp along columns: coalesced loads of B and stores of C", &gemm_coalesced, false, true},
+      {"smem", "32x32 tiles of A and B in shared memory", &gemm_smem, false, true},
+      {"regtile_1d", "64x64 block tile, 8 outputs per thread (1-D register tile)", &gemm_regtile_1d, false, true},
+      {"regtile_2d", "128x128 block tile, 8x8 outputs per thread (2-D register tile)", &gemm_regtile_2d, false,
+       true},
+      {"vectorized", "float4 global/shared loads, A transposed in shared memory", &gemm_vectorized, false, true},
+      {"warptile", "warp tiles 64x64, 8x16 per thread, double-buffered shared memory", &gemm_warptile, false, true},
+      {"cublas", "cuBLAS FP32 (reference)", &gemm_cublas, false, false},
+      {"cublas_tf32", "cuBLAS TF32 tensor cores (extra, less exact)", &gemm_cublas_tf32, true, false},
+  };
+  return ladder;
+}
+
+const CudaGemm* find_cuda_gemm(const std::string& name) {
+  for (const CudaGemm& g : cuda_gemm_ladder())
+    if (name == g.name) return &g;
+  return nullptr;
+}
+
+std::string cuda_gemm_names() {
+  std::string s;
+  for (const CudaGemm& g : cuda_gemm_ladder()) s += (s.empty() ? "" : ", ") + std::string(g.name);
+  return s;
+}
+
+}  // namespace dnn::cuda

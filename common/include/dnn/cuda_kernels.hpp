@@ -1,0 +1,92 @@
+/// @file cuda_kernels.hpp
+/// @brief Chapter 06: the CUDA GEMM ladder (naive → warp tiling, cuBLAS as the reference)
+///        and the MLP's other kernels on the GPU. Only for builds with CUDA (`DNN_HAVE_CUDA`).
+///
+/// All pointers are *device* pointers (see DeviceBuffer in device_buffer.hpp); every matrix is
+/// row-major float32, as on the CPU. Every GEMM step has one signature:
+///
+///     void gemm_xxx(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t s);
+///
+/// computing C = A·B (A: M×K, B: K×N, C: M×N, C overwritten) for any M, N, K ≥ 0 with
+/// M·K, K·N, M·N < 2³¹. Launches are asynchronous on stream `s` (0 = the default stream);
+/// a launch error throws std::runtime_error at once, an error *during* the kernel shows up at
+/// the next synchronizing call (wrapped in CUDA_CHECK by the caller).
+///
+/// | step        | file                        | idea                                              |
+/// |-------------|-----------------------------|---------------------------------------------------|
+/// | naive       | gemm_01_naive.cu            | one thread per C(i,j); a warp spans *rows*: uncoalesced |
+/// | coalesced   | gemm_02_coalesced.cu        | a warp spans *columns*: coalesced loads of B, stores of C |
+/// | smem        | gemm_03_smem.cu             | 32×32 tiles of A and B staged in shared memory    |
+/// | regtile_1d  | gemm_04_regtile_1d.cu       | each thread computes 8 outputs of a column        |
+/// | regtile_2d  | gemm_05_regtile_2d.cu       | each thread computes an 8×8 block of outputs      |
+/// | vectorized  | gemm_06_vectorized.cu       | float4 (128-bit) loads/stores, A transposed in smem |
+/// | warptile    | gemm_07_warptile.cu         | a warp-level tile between block and thread tiles  |
+/// | cublas      | gemm_cublas.cu              | cuBLAS SGEMM, FP32 (the reference)                |
+/// | cublas_tf32 | gemm_cublas.cu              | cuBLAS on TF32 tensor cores (extra: 10-bit mantissa inputs) |
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <string>
+#include <vector>
+
+#include "dnn/naive.hpp"  // AdamConfig
+
+namespace dnn::cuda {
+
+/// The one signature of every CUDA GEMM step.
+using GemmLauncher = void (*)(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream);
+
+void gemm_naive(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
+void gemm_coalesced(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
+void gemm_smem(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
+void gemm_regtile_1d(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
+void gemm_regtile_2d(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
+/// float4 loads when K and N are multiples of 4 and A, B, C are 16-byte aligned; otherwise the
+/// same kernel with scalar loads (chosen at run time, both paths tested).
+void gemm_vectorized(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
+/// Warp tiling; the same float4 / scalar choice as gemm_vectorized.
+void gemm_warptile(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
+/// cuBLAS SGEMM in plain FP32 (CUBLAS_COMPUTE_32F, no tensor cores): the reference.
+void gemm_cublas(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
+/// cuBLAS with TF32 tensor cores (CUBLAS_COMPUTE_32F_FAST_TF32): inputs rounded to a 10-bit
+/// mantissa, so results differ from FP32 by ~1e-3 relative. A labelled extra, not a ladder step.
+void gemm_cublas_tf32(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
+
+/// One step of the ladder.
+struct CudaGemm {
+  const char* name;  ///< "naive", "coalesced", ..., "cublas", "cublas_tf32"
+  const char* what;  ///< one line: what this step changes
+  GemmLauncher fn;
+  bool tf32;         ///< true when the inputs are rounded to TF32 (looser test tolerance)
+  bool hand_written; ///< false for the cuBLAS references
+};
+const std::vector<CudaGemm>& cuda_gemm_ladder();
+const CudaGemm* find_cuda_gemm(const std::string& name);
+std::string cuda_gemm_names();
+
+// ------------------------------------------------------------------ the MLP's other kernels
+// (mlp_kernels.cu; CPU twins: kernels::bias_relu_*, kernels::column_sums_*, naive::/eigen::)
+
+/// Z = XW + b (b: cols floats, added to every row) and Y = max(0, Z), fused. Z may be null
+/// (then only Y is written); Z may equal XW (in place).
+void bias_relu_forward(int rows, int cols, const float* XW, const float* b, float* Z, float* Y,
+                       cudaStream_t stream = nullptr);
+/// dZ = dY where Z > 0, else 0 (n elements).
+void relu_backward(long n, const float* Z, const float* dY, float* dZ, cudaStream_t stream = nullptr);
+/// Softmax + cross-entropy, fused and stable (one warp per row, max subtracted first):
+/// P = softmax(logits) (if P is not null); dZ = (P − onehot(labels)) · grad_scale (if dZ is not
+/// null; grad_scale = 1/B gives the gradient of the mean loss); row_loss[i] = −log P(i, y_i)
+/// computed as log Σ e^(z−m) + m − z_y. A label outside [0, cols) gives row_loss NaN.
+void softmax_xent(int rows, int cols, const float* logits, const int* labels, float* P, float* dZ, float* row_loss,
+                  float grad_scale, cudaStream_t stream = nullptr);
+/// sums[j] = Σ_i M(i, j) (bias gradient), one thread per column, summed in row order.
+void column_sums(int rows, int cols, const float* M, float* sums, cudaStream_t stream = nullptr);
+/// W ← W − lr·dW (n elements).
+void sgd_step(long n, float* W, const float* dW, float lr, cudaStream_t stream = nullptr);
+/// One Adam step (t = 1, 2, …), the formula of naive::adam_step:
+/// m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; W ← W − lr·m̂/(√v̂ + ε), m̂ = m/(1−β1^t), v̂ = v/(1−β2^t).
+void adam_step(long n, float* W, const float* dW, float* m, float* v, long t, const naive::AdamConfig& cfg,
+               cudaStream_t stream = nullptr);
+
+}  // namespace dnn::cuda

@@ -1,0 +1,72 @@
+/// @file gemm.hpp
+/// @brief The CPU GEMM ladder of chapter 06: C = A·B, one small file per step.
+///
+/// Every step has the same signature (row-major float32, any M, N, K ≥ 0):
+///
+///     void gemm_xxx(int M, int N, int K, const float* A, const float* B, float* C);
+///
+/// A is M×K, B is K×N, C is M×N; C is overwritten (not accumulated into). The steps, slowest
+/// to fastest (each file's header comment says what it changes and why that is faster):
+///
+/// | step         | file                    | idea                                              |
+/// |--------------|-------------------------|---------------------------------------------------|
+/// | naive        | gemm_naive.cpp          | i-j-k, the formula as written                     |
+/// | ikj          | gemm_ikj.cpp            | loop order i-k-j: unit stride, vectorizable       |
+/// | blocked      | gemm_blocked.cpp        | cache blocking: reuse a block of B from L1/L2     |
+/// | packed       | gemm_packed.cpp         | packing + a register micro-kernel (AVX-512 FMAs)  |
+/// | eigen        | gemm_eigen.cpp          | Eigen's GEMM (the library reference)              |
+/// | packed_omp   | gemm_packed_omp.cpp     | `packed` split over 2 OpenMP threads              |
+///
+/// The naive step is the reference the tests compare every other step against (with a
+/// tolerance), besides an independent double-precision loop in the tests themselves.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dnn/matrix.hpp"
+
+namespace dnn::gemm {
+
+/// The one signature every CPU GEMM step shares.
+using GemmFn = void (*)(int M, int N, int K, const float* A, const float* B, float* C);
+
+/// Step 1: i-j-k loops, one dot product per output element.
+void gemm_naive(int M, int N, int K, const float* A, const float* B, float* C);
+/// Step 2: i-k-j loop order: the inner loop walks a row of B and a row of C with unit stride.
+void gemm_ikj(int M, int N, int K, const float* A, const float* B, float* C);
+/// Step 3: i-k-j inside cache blocks, so a block of B is reused from cache by many rows of A.
+void gemm_blocked(int M, int N, int K, const float* A, const float* B, float* C);
+/// Step 4: blocked + packed panels + an MR×NR register micro-kernel (AVX-512 when available).
+void gemm_packed(int M, int N, int K, const float* A, const float* B, float* C);
+/// Step 5: Eigen's matrix product on the same memory (Eigen::Map, no copy). Uses as many
+/// threads as Eigen is told (Eigen::setNbThreads / --threads); benchmarks use 1.
+void gemm_eigen(int M, int N, int K, const float* A, const float* B, float* C);
+/// Step 6: gemm_packed with the rows of C split between kOmpThreads OpenMP threads.
+void gemm_packed_omp(int M, int N, int K, const float* A, const float* B, float* C);
+/// Threads used by gemm_packed_omp (the machine of this chapter has 2 cores).
+constexpr int kOmpThreads = 2;
+
+/// One step of the ladder, for programs, tests and benchmarks that loop over all of them.
+struct CpuGemm {
+  const char* name;   ///< "naive", "ikj", "blocked", "packed", "eigen", "packed_omp"
+  const char* what;   ///< one line: what this step changes
+  GemmFn fn;
+  int threads;        ///< threads it uses (1, or kOmpThreads)
+};
+
+/// All steps, in ladder order.
+const std::vector<CpuGemm>& cpu_gemm_ladder();
+/// The step called `name`, or nullptr.
+const CpuGemm* find_cpu_gemm(const std::string& name);
+/// "naive, ikj, blocked, ..." (for --help and error messages).
+std::string cpu_gemm_names();
+
+/// C = A·B on Matrix objects with any step: checks A.cols == B.rows (std::invalid_argument
+/// naming both shapes otherwise) and resizes C to A.rows × B.cols.
+void gemm(GemmFn fn, const Matrix& A, const Matrix& B, Matrix& C);
+
+/// Floating-point operations of one GEMM: 2·M·N·K (one multiply and one add per term).
+inline double gemm_flops(int M, int N, int K) { return 2.0 * M * N * static_cast<double>(K); }
+
+}  // namespace dnn::gemm
