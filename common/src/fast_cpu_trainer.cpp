@@ -1,0 +1,583 @@
+// Chapter 07: the fastest CPU trainer for the chapter-05 MLP (see fast_cpu.hpp for the ideas).
+//
+// Memory layout: every layer's weights are a row-major `rows × ld` block with rows = pad(n_in) and
+// ld = pad(n_out) (pad = next multiple of 16 floats, 50 → 64). The padding is zero and stays zero:
+// padded outputs have zero weights and bias, so their activations and gradients are 0, so their
+// updates are 0. This lets every inner loop run over whole 16-float blocks.
+//
+// One SGD step (batch B, layers 0..L−1, A[0] = input, A[l+1] = f(A[l]·W_l + b_l)):
+//   forward  : layer 0 from the CSR rows (or dense), layers 1.. from A[l] skipping zeros,
+//              bias + ReLU fused into the same loop;
+//   loss     : softmax + cross-entropy + dZ_{L−1} = (P − onehot)/B in one loop per row;
+//   backward : for l = L−1 … 1:  dZ_{l−1} = (dZ_l · W_lᵀ) ⊙ [A[l] > 0]   (needs the OLD W_l)
+//                                 W_l −= η · A[l]ᵀ · dZ_l,  b_l −= η · Σ_i dZ_l[i,:]
+//              layer 0:           W_0[k,:] −= η · Σ_i x_ik · dZ_0[i,:] over the non-zero x_ik only.
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "dnn/error.hpp"
+#include "dnn/fast_cpu.hpp"
+#include "dnn/timer.hpp"
+
+namespace dnn {
+
+namespace {
+
+using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Map = Eigen::Map<RowMajor>;
+using ConstMap = Eigen::Map<const RowMajor>;
+
+constexpr int L16 = kFastLane;
+constexpr int kMaxBlocks = 8;  // widths up to 128 get fixed-size (unrolled, register-resident) loops
+
+/// Calls f(std::integral_constant<int, NB>) for NB = the number of 16-float blocks of a padded
+/// width, so the kernels below get their width as a compile-time constant (the compiler then
+/// keeps a whole 64-float row in registers). Wider layers use NB = 0: a runtime-width loop.
+template <class F>
+void with_blocks(int width, F&& f) {
+  switch (width / L16) {
+    case 1: f(std::integral_constant<int, 1>{}); break;
+    case 2: f(std::integral_constant<int, 2>{}); break;
+    case 3: f(std::integral_constant<int, 3>{}); break;
+    case 4: f(std::integral_constant<int, 4>{}); break;
+    case 5: f(std::integral_constant<int, 5>{}); break;
+    case 6: f(std::integral_constant<int, 6>{}); break;
+    case 7: f(std::integral_constant<int, 7>{}); break;
+    case 8: f(std::integral_constant<int, 8>{}); break;
+    default: f(std::integral_constant<int, 0>{}); break;
+  }
+}
+
+// ---------------------------------------------------------------- the kernels (one row of a minibatch)
+
+/// out = f(b + Σ_e val[e] · W[idx[e], :]) — a dense layer whose input row is given by its
+/// non-zeros (idx, val). f = ReLU when `relu`, else identity. `n` = padded width (= NB·16 when NB>0).
+template <int NB>
+void row_forward(const int* idx, const float* val, int nnz, const float* W, const float* b, bool relu, int n,
+                 float* out) {
+  if constexpr (NB > 0) {
+    constexpr int N = NB * L16;
+    float acc[N];
+    for (int u = 0; u < N; ++u) acc[u] = b[u];
+    for (int e = 0; e < nnz; ++e) {
+      const float x = val[e];
+      const float* w = W + static_cast<std::size_t>(idx[e]) * N;
+      for (int u = 0; u < N; ++u) acc[u] += x * w[u];  // one AXPY of 64 floats = 4 AVX-512 FMAs
+    }
+    if (relu)
+      for (int u = 0; u < N; ++u) out[u] = acc[u] > 0.0f ? acc[u] : 0.0f;
+    else
+      for (int u = 0; u < N; ++u) out[u] = acc[u];
+  } else {
+    for (int u = 0; u < n; ++u) out[u] = b[u];
+    for (int e = 0; e < nnz; ++e) {
+      const float x = val[e];
+      const float* w = W + static_cast<std::size_t>(idx[e]) * n;
+      for (int u = 0; u < n; ++u) out[u] += x * w[u];
+    }
+    if (relu)
+      for (int u = 0; u < n; ++u) out[u] = out[u] > 0.0f ? out[u] : 0.0f;
+  }
+}
+
+/// The same for a dense input row a[0..n_in): the zeros of `a` (ReLU outputs, blank pixels) are skipped.
+template <int NB>
+void row_forward_dense(const float* a, int n_in, const float* W, const float* b, bool relu, int n, float* out) {
+  if constexpr (NB > 0) {
+    constexpr int N = NB * L16;
+    float acc[N];
+    for (int u = 0; u < N; ++u) acc[u] = b[u];
+    for (int k = 0; k < n_in; ++k) {
+      const float x = a[k];
+      if (x == 0.0f) continue;
+      const float* w = W + static_cast<std::size_t>(k) * N;
+      for (int u = 0; u < N; ++u) acc[u] += x * w[u];
+    }
+    if (relu)
+      for (int u = 0; u < N; ++u) out[u] = acc[u] > 0.0f ? acc[u] : 0.0f;
+    else
+      for (int u = 0; u < N; ++u) out[u] = acc[u];
+  } else {
+    for (int u = 0; u < n; ++u) out[u] = b[u];
+    for (int k = 0; k < n_in; ++k) {
+      const float x = a[k];
+      if (x == 0.0f) continue;
+      const float* w = W + static_cast<std::size_t>(k) * n;
+      for (int u = 0; u < n; ++u) out[u] += x * w[u];
+    }
+    if (relu)
+      for (int u = 0; u < n; ++u) out[u] = out[u] > 0.0f ? out[u] : 0.0f;
+  }
+}
+
+/// Fused gradient + SGD update of the rows of W touched by one input row:
+/// W[idx[e], :] += (−η·val[e]) · dz  for every non-zero e. Summed over the rows i of the
+/// minibatch this is W −= η·Xᵀ·dZ, i.e. W −= η·∂E/∂W, without ever storing ∂E/∂W.
+template <int NB>
+void row_update(const int* idx, const float* val, int nnz, float neg_lr, const float* dz, int n, float* W) {
+  if constexpr (NB > 0) {
+    constexpr int N = NB * L16;
+    float g[N];
+    for (int u = 0; u < N; ++u) g[u] = dz[u];
+    for (int e = 0; e < nnz; ++e) {
+      const float s = neg_lr * val[e];
+      float* w = W + static_cast<std::size_t>(idx[e]) * N;
+      for (int u = 0; u < N; ++u) w[u] += s * g[u];
+    }
+  } else {
+    for (int e = 0; e < nnz; ++e) {
+      const float s = neg_lr * val[e];
+      float* w = W + static_cast<std::size_t>(idx[e]) * n;
+      for (int u = 0; u < n; ++u) w[u] += s * dz[u];
+    }
+  }
+}
+
+/// The same for a dense input row (zeros skipped).
+template <int NB>
+void row_update_dense(const float* a, int n_in, float neg_lr, const float* dz, int n, float* W) {
+  if constexpr (NB > 0) {
+    constexpr int N = NB * L16;
+    float g[N];
+    for (int u = 0; u < N; ++u) g[u] = dz[u];
+    for (int k = 0; k < n_in; ++k) {
+      if (a[k] == 0.0f) continue;
+      const float s = neg_lr * a[k];
+      float* w = W + static_cast<std::size_t>(k) * N;
+      for (int u = 0; u < N; ++u) w[u] += s * g[u];
+    }
+  } else {
+    for (int k = 0; k < n_in; ++k) {
+      if (a[k] == 0.0f) continue;
+      const float s = neg_lr * a[k];
+      float* w = W + static_cast<std::size_t>(k) * n;
+      for (int u = 0; u < n; ++u) w[u] += s * dz[u];
+    }
+  }
+}
+
+/// Backpropagation through a dense layer and the ReLU below it, for one row:
+/// dz_in[k] = (Σ_j dz[j] · W[k, j]) · [a_in[k] > 0] for k < n_in, 0 for the padding up to rows_pad.
+/// The dot products use 16 lane-wise partial sums (vectorises without reordering tricks).
+template <int NB>
+void row_backprop_relu(const float* dz, const float* W, int n_in, int rows_pad, const float* a_in, int n,
+                       float* dz_in) {
+  for (int k = 0; k < n_in; ++k) {
+    if (!(a_in[k] > 0.0f)) {  // ReLU′(z) = 0 for z ≤ 0: nothing flows back, skip the dot product
+      dz_in[k] = 0.0f;
+      continue;
+    }
+    float part[L16] = {};
+    if constexpr (NB > 0) {
+      const float* w = W + static_cast<std::size_t>(k) * (NB * L16);
+      for (int blk = 0; blk < NB; ++blk)
+        for (int u = 0; u < L16; ++u) part[u] += dz[blk * L16 + u] * w[blk * L16 + u];
+    } else {
+      const float* w = W + static_cast<std::size_t>(k) * n;
+      for (int blk = 0; blk < n; blk += L16)
+        for (int u = 0; u < L16; ++u) part[u] += dz[blk + u] * w[blk + u];
+    }
+    float s = 0.0f;
+    for (int u = 0; u < L16; ++u) s += part[u];
+    dz_in[k] = s;
+  }
+  for (int k = n_in; k < rows_pad; ++k) dz_in[k] = 0.0f;
+}
+
+/// Softmax + cross-entropy + its gradient for one row of logits z[0..n):
+/// returns −log p_y, writes dz = (p − onehot(y)) · inv_b (zero beyond n, up to ld) and the argmax.
+float softmax_ce_row(const float* z, int n, int ld, int y, float inv_b, float* dz, int* argmax) {
+  int best = 0;
+  for (int j = 1; j < n; ++j)
+    if (z[j] > z[best]) best = j;
+  const float m = z[best];
+  float sum = 0.0f;
+  for (int j = 0; j < n; ++j) {
+    dz[j] = std::exp(z[j] - m);
+    sum += dz[j];
+  }
+  const float inv_sum = 1.0f / sum;
+  for (int j = 0; j < n; ++j) dz[j] = dz[j] * inv_sum * inv_b;
+  dz[y] -= inv_b;
+  for (int j = n; j < ld; ++j) dz[j] = 0.0f;
+  *argmax = best;
+  return std::log(sum) - (z[y] - m);  // −log softmax(z)_y, computed stably (log-sum-exp)
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- construction and weights
+
+FastCpuTrainer::FastCpuTrainer(const Mlp& net, const OptimizerConfig& opt, const Matrix& train_x,
+                               const std::vector<int>& train_y, int batch, FastCpuFeatures features)
+    : opt_(opt), X_(train_x), y_(train_y), batch_(batch), features_(features) {
+  if (batch < 1) throw InputError("--batch: expected an integer >= 1, got " + std::to_string(batch));
+  if (opt.kind != OptimizerKind::SGD)
+    throw InputError("--optimizer: the fastcpu backend implements plain SGD only (the textbook's optimizer), got '" +
+                     to_string(opt.kind) + "'; use --backend eigen for momentum/Adam");
+  if (net.layers.empty()) throw std::invalid_argument("FastCpuTrainer: the network has no layer");
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    const Activation want = (l + 1 == net.layers.size()) ? Activation::Linear : Activation::ReLU;
+    if (net.layers[l].act != want)
+      throw InputError("--activation: the fastcpu backend needs ReLU hidden layers and a linear output layer "
+                       "(softmax is in the loss); layer " + std::to_string(l + 1) + " is " +
+                       to_string(net.layers[l].act));
+  }
+  if (train_x.rows != static_cast<int>(train_y.size()))
+    throw std::invalid_argument("FastCpuTrainer: " + std::to_string(train_x.rows) + " training rows but " +
+                                std::to_string(train_y.size()) + " labels");
+  if (train_x.cols != net.input_size())
+    throw std::invalid_argument("FastCpuTrainer: training rows have " + std::to_string(train_x.cols) +
+                                " values, the network takes " + std::to_string(net.input_size()));
+  for (int y : train_y)
+    if (y < 0 || y >= net.output_size())
+      throw std::invalid_argument("FastCpuTrainer: label " + std::to_string(y) + " outside 0.." +
+                                  std::to_string(net.output_size() - 1));
+  if (features_.hand_kernels) features_.fused_update = true;  // the hand kernels always update in place
+
+  layers_.resize(net.layers.size());
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    Layer& L = layers_[l];
+    L.n_in = net.layers[l].W.rows;
+    L.n_out = net.layers[l].W.cols;
+    L.rows = pad_to_lane(L.n_in);
+    L.ld = pad_to_lane(L.n_out);
+    L.W.assign(static_cast<std::size_t>(L.rows) * L.ld, 0.0f);
+    L.b.assign(static_cast<std::size_t>(L.ld), 0.0f);
+    if (!features_.fused_update) {
+      L.dW.assign(L.W.size(), 0.0f);
+      L.db.assign(L.b.size(), 0.0f);
+    }
+  }
+  set_weights(net);
+
+  Timer t;
+  if (features_.sparse_input) Xs_ = to_csr(train_x);
+  csr_seconds_ = t.seconds();
+  ensure_capacity(std::max(batch_, 256));
+  yb_.resize(static_cast<std::size_t>(batch_));
+}
+
+void FastCpuTrainer::ensure_capacity(int rows) {
+  if (rows <= capacity_) return;
+  capacity_ = rows;
+  const std::size_t L = layers_.size();
+  A_.resize(L + 1);
+  dZ_.resize(L);
+  // A_[0] (a gathered dense minibatch) is only used when layer 1 is not sparse.
+  A_[0].assign(features_.sparse_input ? 0 : static_cast<std::size_t>(rows) * layers_[0].rows, 0.0f);
+  for (std::size_t l = 0; l < L; ++l) {
+    A_[l + 1].assign(static_cast<std::size_t>(rows) * layers_[l].ld, 0.0f);
+    dZ_[l].assign(static_cast<std::size_t>(rows) * layers_[l].ld, 0.0f);
+  }
+}
+
+void FastCpuTrainer::get_weights(Mlp& net) const {
+  net.layers.resize(layers_.size());
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& L = layers_[l];
+    DenseLayer& d = net.layers[l];
+    d.W.resize(L.n_in, L.n_out);
+    d.b.resize(1, L.n_out);
+    d.act = (l + 1 == layers_.size()) ? Activation::Linear : Activation::ReLU;
+    for (int k = 0; k < L.n_in; ++k)
+      std::memcpy(d.W.row(k), &L.W[static_cast<std::size_t>(k) * L.ld], sizeof(float) * L.n_out);
+    std::memcpy(d.b.data.data(), L.b.data(), sizeof(float) * L.n_out);
+  }
+}
+
+void FastCpuTrainer::set_weights(const Mlp& net) {
+  if (net.layers.size() != layers_.size())
+    throw std::invalid_argument("FastCpuTrainer::set_weights: " + std::to_string(net.layers.size()) +
+                                " layers, expected " + std::to_string(layers_.size()));
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    Layer& L = layers_[l];
+    const DenseLayer& d = net.layers[l];
+    require_shape(d.W, L.n_in, L.n_out, "FastCpuTrainer::set_weights W");
+    require_shape(d.b, 1, L.n_out, "FastCpuTrainer::set_weights b");
+    std::fill(L.W.begin(), L.W.end(), 0.0f);
+    std::fill(L.b.begin(), L.b.end(), 0.0f);
+    for (int k = 0; k < L.n_in; ++k)
+      std::memcpy(&L.W[static_cast<std::size_t>(k) * L.ld], d.W.row(k), sizeof(float) * L.n_out);
+    std::memcpy(L.b.data(), d.b.data.data(), sizeof(float) * L.n_out);
+  }
+}
+
+void FastCpuTrainer::get_optimizer_state(Optimizer& opt) const {
+  Mlp net;
+  get_weights(net);
+  opt = Optimizer(opt_, net);  // plain SGD has no slots: only the step count is state
+  opt.set_steps(steps_done_);
+}
+
+void FastCpuTrainer::set_optimizer_state(const Optimizer& opt) {
+  if (opt.config().kind != OptimizerKind::SGD)
+    throw std::invalid_argument("FastCpuTrainer::set_optimizer_state: the fastcpu backend only runs SGD, got " +
+                                to_string(opt.config().kind));
+  steps_done_ = opt.steps();
+}
+
+// ---------------------------------------------------------------- one step
+
+void FastCpuTrainer::forward(const int* idx, const Matrix* dense_x, const int* dense_rows, int count) {
+  const std::size_t L = layers_.size();
+  const bool hand = features_.hand_kernels || dense_x != nullptr;  // evaluation always uses the hand kernels
+  for (std::size_t l = 0; l < L; ++l) {
+    const Layer& Ly = layers_[l];
+    const bool relu = (l + 1 < L);
+    float* out = A_[l + 1].data();
+    if (l == 0 && dense_x == nullptr && features_.sparse_input) {
+      // Layer 1 from the CSR images: only the ~150 non-zero pixels of each image are touched.
+      with_blocks(Ly.ld, [&](auto nb) {
+        for (int i = 0; i < count; ++i) {
+          const int r = idx[i];
+          const int beg = Xs_.row_ptr[static_cast<std::size_t>(r)];
+          const int end = Xs_.row_ptr[static_cast<std::size_t>(r) + 1];
+          row_forward<decltype(nb)::value>(Xs_.col_idx.data() + beg, Xs_.values.data() + beg, end - beg,
+                                           Ly.W.data(), Ly.b.data(), relu, Ly.ld,
+                                           out + static_cast<std::size_t>(i) * Ly.ld);
+        }
+      });
+      continue;
+    }
+    if (hand) {
+      with_blocks(Ly.ld, [&](auto nb) {
+        for (int i = 0; i < count; ++i) {
+          const float* a = nullptr;
+          if (l > 0)
+            a = A_[l].data() + static_cast<std::size_t>(i) * Ly.rows;
+          else if (dense_x != nullptr)
+            a = dense_x->row(dense_rows ? dense_rows[i] : i);
+          else
+            a = A_[0].data() + static_cast<std::size_t>(i) * Ly.rows;
+          row_forward_dense<decltype(nb)::value>(a, Ly.n_in, Ly.W.data(), Ly.b.data(), relu, Ly.ld,
+                                                 out + static_cast<std::size_t>(i) * Ly.ld);
+        }
+      });
+      continue;
+    }
+    // Eigen GEMM Z = A·W, then bias (+ ReLU) in one pass over Z.
+    ConstMap A(A_[l].data(), count, Ly.rows);
+    ConstMap W(Ly.W.data(), Ly.rows, Ly.ld);
+    Map Z(out, count, Ly.ld);
+    Z.noalias() = A * W;
+    for (int i = 0; i < count; ++i) {
+      float* z = out + static_cast<std::size_t>(i) * Ly.ld;
+      if (relu)
+        for (int u = 0; u < Ly.ld; ++u) z[u] = std::max(z[u] + Ly.b[static_cast<std::size_t>(u)], 0.0f);
+      else
+        for (int u = 0; u < Ly.ld; ++u) z[u] += Ly.b[static_cast<std::size_t>(u)];
+    }
+  }
+}
+
+float FastCpuTrainer::loss_and_output_grad(const int* labels, int count, long* correct) {
+  const Layer& last = layers_.back();
+  const float* logits = A_.back().data();
+  float* dz = dZ_.back().data();
+  const float inv_b = 1.0f / static_cast<float>(count);
+  double loss = 0.0;
+  long right = 0;
+  for (int i = 0; i < count; ++i) {
+    int pred = 0;
+    loss += softmax_ce_row(logits + static_cast<std::size_t>(i) * last.ld, last.n_out, last.ld, labels[i], inv_b,
+                           dz + static_cast<std::size_t>(i) * last.ld, &pred);
+    right += (pred == labels[i]);
+  }
+  if (correct) *correct += right;
+  return static_cast<float>(loss / count);
+}
+
+void FastCpuTrainer::backward_and_update(const int* idx, int count) {
+  const float neg_lr = -opt_.lr;
+  const std::size_t L = layers_.size();
+  for (std::size_t l = L; l-- > 0;) {
+    Layer& Ly = layers_[l];
+    const float* dz = dZ_[l].data();
+    // 1) Gradient for the layer below, with the OLD weights of this layer (before its update).
+    if (l > 0) {
+      const float* a_in = A_[l].data();
+      float* dz_in = dZ_[l - 1].data();
+      if (features_.hand_kernels) {
+        with_blocks(Ly.ld, [&](auto nb) {
+          for (int i = 0; i < count; ++i)
+            row_backprop_relu<decltype(nb)::value>(dz + static_cast<std::size_t>(i) * Ly.ld, Ly.W.data(), Ly.n_in,
+                                                   Ly.rows, a_in + static_cast<std::size_t>(i) * Ly.rows, Ly.ld,
+                                                   dz_in + static_cast<std::size_t>(i) * Ly.rows);
+        });
+      } else {
+        Map dA(dz_in, count, Ly.rows);
+        dA.noalias() = ConstMap(dz, count, Ly.ld) * ConstMap(Ly.W.data(), Ly.rows, Ly.ld).transpose();
+        const std::size_t n = static_cast<std::size_t>(count) * Ly.rows;
+        for (std::size_t q = 0; q < n; ++q)
+          if (!(a_in[q] > 0.0f)) dz_in[q] = 0.0f;  // ⊙ ReLU′(z): z > 0 exactly where a > 0
+      }
+    }
+    // 2) Bias: b −= η · Σ_i dZ[i, :].
+    {
+      float* db = features_.fused_update ? nullptr : Ly.db.data();
+      for (int u = 0; u < Ly.ld; ++u) {
+        float s = 0.0f;
+        for (int i = 0; i < count; ++i) s += dz[static_cast<std::size_t>(i) * Ly.ld + u];
+        if (db)
+          db[u] = s;
+        else
+          Ly.b[static_cast<std::size_t>(u)] += neg_lr * s;
+      }
+    }
+    // 3) Weights: W −= η · A_inᵀ · dZ.
+    const bool sparse_in = (l == 0 && features_.sparse_input);
+    if (features_.fused_update) {
+      if (sparse_in) {
+        with_blocks(Ly.ld, [&](auto nb) {
+          for (int i = 0; i < count; ++i) {
+            const int r = idx[i];
+            const int beg = Xs_.row_ptr[static_cast<std::size_t>(r)];
+            const int end = Xs_.row_ptr[static_cast<std::size_t>(r) + 1];
+            row_update<decltype(nb)::value>(Xs_.col_idx.data() + beg, Xs_.values.data() + beg, end - beg, neg_lr,
+                                            dz + static_cast<std::size_t>(i) * Ly.ld, Ly.ld, Ly.W.data());
+          }
+        });
+      } else if (features_.hand_kernels) {
+        with_blocks(Ly.ld, [&](auto nb) {
+          for (int i = 0; i < count; ++i)
+            row_update_dense<decltype(nb)::value>(A_[l].data() + static_cast<std::size_t>(i) * Ly.rows, Ly.n_in,
+                                                  neg_lr, dz + static_cast<std::size_t>(i) * Ly.ld, Ly.ld,
+                                                  Ly.W.data());
+        });
+      } else {
+        Map W(Ly.W.data(), Ly.rows, Ly.ld);
+        W.noalias() += neg_lr * (ConstMap(A_[l].data(), count, Ly.rows).transpose() * ConstMap(dz, count, Ly.ld));
+      }
+    } else {
+      // The textbook order: compute the whole gradient ∂E/∂W into dW, then take the SGD step.
+      if (sparse_in) {
+        std::fill(Ly.dW.begin(), Ly.dW.end(), 0.0f);
+        with_blocks(Ly.ld, [&](auto nb) {
+          for (int i = 0; i < count; ++i) {
+            const int r = idx[i];
+            const int beg = Xs_.row_ptr[static_cast<std::size_t>(r)];
+            const int end = Xs_.row_ptr[static_cast<std::size_t>(r) + 1];
+            // dW[k,:] += x_ik · dZ[i,:]  (row_update with a "learning rate" of −1)
+            row_update<decltype(nb)::value>(Xs_.col_idx.data() + beg, Xs_.values.data() + beg, end - beg, 1.0f,
+                                            dz + static_cast<std::size_t>(i) * Ly.ld, Ly.ld, Ly.dW.data());
+          }
+        });
+      } else {
+        Map dW(Ly.dW.data(), Ly.rows, Ly.ld);
+        dW.noalias() = ConstMap(A_[l].data(), count, Ly.rows).transpose() * ConstMap(dz, count, Ly.ld);
+      }
+      for (std::size_t q = 0; q < Ly.W.size(); ++q) Ly.W[q] += neg_lr * Ly.dW[q];
+      for (std::size_t q = 0; q < Ly.b.size(); ++q) Ly.b[q] += neg_lr * Ly.db[q];
+    }
+  }
+}
+
+float FastCpuTrainer::train_step(const int* idx, int count, long* correct) {
+  if (count < 1 || count > capacity_)
+    throw std::invalid_argument("FastCpuTrainer::train_step: minibatch of " + std::to_string(count) +
+                                " rows, expected 1.." + std::to_string(capacity_));
+  for (int i = 0; i < count; ++i) {
+    if (idx[i] < 0 || idx[i] >= X_.rows)
+      throw std::invalid_argument("FastCpuTrainer::train_step: row " + std::to_string(idx[i]) + " outside 0.." +
+                                  std::to_string(X_.rows - 1));
+    yb_[static_cast<std::size_t>(i)] = y_[static_cast<std::size_t>(idx[i])];
+  }
+  if (!features_.sparse_input) {  // gather the dense minibatch (the chapter-05 way)
+    const int rows0 = layers_[0].rows;
+    for (int i = 0; i < count; ++i) {
+      float* dst = A_[0].data() + static_cast<std::size_t>(i) * rows0;
+      std::memcpy(dst, X_.row(idx[i]), sizeof(float) * X_.cols);
+      std::fill(dst + X_.cols, dst + rows0, 0.0f);
+    }
+  }
+  forward(idx, nullptr, nullptr, count);
+  const float loss = loss_and_output_grad(yb_.data(), count, correct);
+  if (!std::isfinite(loss)) return loss;  // no update: the caller stops with DivergenceError
+  backward_and_update(idx, count);
+  ++steps_done_;
+  return loss;
+}
+
+EpochMetrics FastCpuTrainer::train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) {
+  const long n = static_cast<long>(order.size());
+  const long steps = (n + batch_ - 1) / batch_;
+  double loss_sum = 0;
+  long correct = 0, seen = 0;
+  for (long s = 0; s < steps; ++s) {
+    const int start = static_cast<int>(s * batch_);
+    const int count = static_cast<int>(std::min<long>(batch_, n - start));
+    const float loss = train_step(order.data() + start, count, &correct);
+    if (!std::isfinite(loss)) throw_divergence("the loss", loss, epoch, s + 1, steps, opt_.lr);
+    loss_sum += static_cast<double>(loss) * count;
+    seen += count;
+    if (on_step) on_step(s + 1, steps, loss_sum / seen, static_cast<double>(correct) / seen);
+  }
+  EpochMetrics r;
+  r.steps = steps;
+  if (seen > 0) {
+    r.loss = loss_sum / seen;
+    r.accuracy = static_cast<double>(correct) / seen;
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+EvalResult FastCpuTrainer::evaluate(const Matrix& X, const std::vector<int>& y) {
+  if (X.rows != static_cast<int>(y.size()))
+    throw std::invalid_argument("FastCpuTrainer::evaluate: " + std::to_string(X.rows) + " rows but " +
+                                std::to_string(y.size()) + " labels");
+  if (X.cols != layers_[0].n_in)
+    throw std::invalid_argument("FastCpuTrainer::evaluate: rows have " + std::to_string(X.cols) +
+                                " values, the network takes " + std::to_string(layers_[0].n_in));
+  for (int label : y)
+    if (label < 0 || label >= layers_.back().n_out)
+      throw std::invalid_argument("FastCpuTrainer::evaluate: label " + std::to_string(label) + " outside 0.." +
+                                  std::to_string(layers_.back().n_out - 1));
+  EvalResult r;
+  if (X.rows == 0) return r;
+  double loss = 0.0;
+  long correct = 0;
+  std::vector<int> rows(static_cast<std::size_t>(capacity_));
+  for (int start = 0; start < X.rows; start += capacity_) {
+    const int count = std::min(capacity_, X.rows - start);
+    for (int i = 0; i < count; ++i) rows[static_cast<std::size_t>(i)] = start + i;
+    forward(nullptr, &X, rows.data(), count);
+    // The loss without touching the weights: the gradient rows written to dZ_.back() are not used.
+    loss += static_cast<double>(loss_and_output_grad(y.data() + start, count, &correct)) * count;
+  }
+  r.loss = loss / X.rows;
+  r.accuracy = static_cast<double>(correct) / X.rows;
+  return r;
+}
+
+std::vector<int> FastCpuTrainer::predict(const Matrix& X) {
+  if (X.cols != layers_[0].n_in)
+    throw std::invalid_argument("FastCpuTrainer::predict: rows have " + std::to_string(X.cols) +
+                                " values, the network takes " + std::to_string(layers_[0].n_in));
+  std::vector<int> pred(static_cast<std::size_t>(X.rows));
+  std::vector<int> rows(static_cast<std::size_t>(capacity_));
+  const Layer& last = layers_.back();
+  for (int start = 0; start < X.rows; start += capacity_) {
+    const int count = std::min(capacity_, X.rows - start);
+    for (int i = 0; i < count; ++i) rows[static_cast<std::size_t>(i)] = start + i;
+    forward(nullptr, &X, rows.data(), count);
+    for (int i = 0; i < count; ++i) {
+      const float* z = A_.back().data() + static_cast<std::size_t>(i) * last.ld;
+      int best = 0;
+      for (int j = 1; j < last.n_out; ++j)
+        if (z[j] > z[best]) best = j;
+      pred[static_cast<std::size_t>(start + i)] = best;
+    }
+  }
+  return pred;
+}
+
+}  // namespace dnn
