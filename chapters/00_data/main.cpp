@@ -1,0 +1,184 @@
+// Chapter 00 — the data tour. Before any network: what exactly goes into it?
+//
+// Loads the dataset the way every later chapter does (--data, MNIST_DIR, data/mnist/, then
+// loud fallbacks), then shows it: counts, class balance, pixel statistics, a few digits as
+// terminal art, a PNG grid of ten examples per class and the mean image of each class.
+// See chapters/00_data/README.md for the IDX format and what every printed number means.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "dnn/cli.hpp"
+#include "dnn/data.hpp"
+#include "dnn/error.hpp"
+#include "dnn/log.hpp"
+#include "dnn/plot.hpp"
+#include "dnn/timer.hpp"
+
+namespace {
+
+/// One image as text: darker ink → denser character.
+void print_ascii(const dnn::Matrix& x, int row, int height, int width) {
+  static const char shades[] = " .:-=+*#%@";  // 10 levels, 0 = blank paper
+  const float* img = x.row(row);
+  for (int i = 0; i < height; ++i) {
+    std::string line = "  |";
+    for (int j = 0; j < width; ++j) {
+      const float v = std::clamp(img[i * width + j], 0.0f, 1.0f);
+      const char c = shades[std::min(9, static_cast<int>(v * 9.999f))];
+      line += c;
+      line += c;  // two characters per pixel: terminal cells are about twice as tall as wide
+    }
+    std::printf("%s|\n", line.c_str());
+  }
+}
+
+struct PixelStats {
+  double mean = 0, min = 1, max = 0, nonzero_fraction = 0;
+};
+PixelStats pixel_stats(const dnn::Matrix& x) {
+  PixelStats s;
+  double sum = 0;
+  std::size_t nz = 0;
+  for (float v : x.data) {
+    sum += v;
+    s.min = std::min<double>(s.min, v);
+    s.max = std::max<double>(s.max, v);
+    nz += v > 0;
+  }
+  if (!x.data.empty()) {
+    s.mean = sum / static_cast<double>(x.data.size());
+    s.nonzero_fraction = static_cast<double>(nz) / static_cast<double>(x.data.size());
+  }
+  return s;
+}
+
+/// Indices of the first `per_class` examples of each class, class by class (row c of the grid = class c).
+std::vector<int> first_of_each_class(const std::vector<int>& y, int classes, int per_class) {
+  std::vector<int> picked;
+  for (int c = 0; c < classes; ++c) {
+    int found = 0;
+    for (std::size_t i = 0; i < y.size() && found < per_class; ++i)
+      if (y[i] == c) {
+        picked.push_back(static_cast<int>(i));
+        ++found;
+      }
+  }
+  return picked;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Chapter 00 — the data tour: which dataset, how many examples, class balance, what a digit looks like.\n"
+      "Data: --data DIR, else $MNIST_DIR, else data/mnist/ (scripts/get-mnist.sh), else loudly Fashion-MNIST, "
+      "else synthetic digits."};
+  app.name("00_data");
+  dnn::CommonOptions common;
+  dnn::DataOptions data;
+  int show = 3;
+  int per_class = 10;
+  dnn::add_common_options(app, common, "out/00_data");
+  dnn::add_data_options(app, data);
+  app.add_option("--show", show, "How many training images to print as terminal art")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  app.add_option("--per-class", per_class, "Examples of each class in the PNG grid")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 50));
+
+  return dnn::run_program(app, argc, argv, [&]() -> int {
+    dnn::apply_threads(common.threads);
+    dnn::prepare_output_dir(common.out_dir);
+
+    // 1. Resolve and load (timed inside load_dataset).
+    const dnn::Dataset ds = dnn::load_dataset(data);
+    std::printf("%s\n\n", dnn::describe(ds).c_str());
+
+    // 2. Shapes: what the network's input layer (§2.2) will see.
+    std::printf("shapes (one example per row, pixels flattened row by row):\n");
+    std::printf("  train_x %d x %d   train_y %zu labels\n", ds.train_x.rows, ds.train_x.cols, ds.train_y.size());
+    std::printf("  test_x  %d x %d   test_y  %zu labels\n", ds.test_x.rows, ds.test_x.cols, ds.test_y.size());
+    std::printf("  input size %d = %d x %d pixels (the MLP's input_dim; not 64, see README)\n\n", ds.input_size(),
+                ds.height, ds.width);
+
+    // 3. Pixel statistics after /255 normalisation.
+    const PixelStats ps = pixel_stats(ds.train_x);
+    std::printf("train pixels after /255: min %.3f  max %.3f  mean %.4f  non-zero %.1f%%\n\n", ps.min, ps.max, ps.mean,
+                100.0 * ps.nonzero_fraction);
+
+    // 4. Class balance per split.
+    const std::vector<int> train_counts = dnn::class_counts(ds.train_y, ds.classes);
+    const std::vector<int> test_counts = dnn::class_counts(ds.test_y, ds.classes);
+    dnn::CsvTable counts_csv({"class", "name", "train", "train_percent", "test", "test_percent"});
+    std::printf("class balance:\n  %-5s %-12s %8s %7s %8s %7s\n", "class", "name", "train", "%", "test", "%");
+    for (int c = 0; c < ds.classes; ++c) {
+      const std::size_t k = static_cast<std::size_t>(c);
+      const double tr = ds.train_size() ? 100.0 * train_counts[k] / ds.train_size() : 0.0;
+      const double te = ds.test_size() ? 100.0 * test_counts[k] / ds.test_size() : 0.0;
+      std::printf("  %-5d %-12s %8d %6.2f%% %8d %6.2f%%\n", c, ds.class_names[k].c_str(), train_counts[k], tr,
+                  test_counts[k], te);
+      counts_csv.add_row(std::vector<std::string>{std::to_string(c), ds.class_names[k], std::to_string(train_counts[k]),
+                                                  dnn::format_number(tr, 4), std::to_string(test_counts[k]),
+                                                  dnn::format_number(te, 4)});
+    }
+    std::printf("  %-5s %-12s %8d %6.2f%% %8d %6.2f%%\n", "all", "", ds.train_size(), 100.0, ds.test_size(), 100.0);
+    const auto [lo, hi] = std::minmax_element(train_counts.begin(), train_counts.end());
+    std::printf("  smallest/largest training class: %d / %d examples (ratio %.2f); chance accuracy ~ %.1f%%\n\n", *lo,
+                *hi, *hi ? static_cast<double>(*lo) / *hi : 0.0, 100.0 / ds.classes);
+
+    // 5. A few digits as terminal art.
+    const int n_show = std::min(show, ds.train_size());
+    for (int i = 0; i < n_show; ++i) {
+      const int label = ds.train_y[static_cast<std::size_t>(i)];
+      std::printf("train example %d: label %d (%s)\n", i, label, ds.class_names[static_cast<std::size_t>(label)].c_str());
+      print_ascii(ds.train_x, i, ds.height, ds.width);
+    }
+    if (n_show > 0) std::printf("\n");
+
+    // 6. Files: class counts (CSV), a grid of examples per class and the class means (PNG).
+    const std::string counts_path = dnn::join_path(common.out_dir, "class_counts.csv");
+    counts_csv.save(counts_path);
+
+    const std::vector<int> picked = first_of_each_class(ds.train_y, ds.classes, per_class);
+    const std::string grid_path = dnn::join_path(common.out_dir, "examples_grid.png");
+    dnn::write_image_grid_png(grid_path, ds.train_x, ds.height, ds.width, picked, per_class, 2);
+
+    dnn::Matrix means(ds.classes, ds.input_size(), 0.0f);
+    for (int i = 0; i < ds.train_size(); ++i) {
+      const int c = ds.train_y[static_cast<std::size_t>(i)];
+      for (int j = 0; j < ds.input_size(); ++j) means(c, j) += ds.train_x(i, j);
+    }
+    for (int c = 0; c < ds.classes; ++c)
+      for (int j = 0; j < ds.input_size(); ++j)
+        means(c, j) /= static_cast<float>(std::max(1, train_counts[static_cast<std::size_t>(c)]));
+    const std::string means_path = dnn::join_path(common.out_dir, "class_means.png");
+    dnn::write_image_grid_png(means_path, means, ds.height, ds.width, {}, ds.classes, 3);
+
+    nlohmann::json summary = {{"dataset", ds.name},
+                              {"source", ds.source},
+                              {"warning", ds.warning},
+                              {"train", ds.train_size()},
+                              {"test", ds.test_size()},
+                              {"height", ds.height},
+                              {"width", ds.width},
+                              {"classes", ds.classes},
+                              {"class_names", ds.class_names},
+                              {"train_counts", train_counts},
+                              {"test_counts", test_counts},
+                              {"pixel_mean", ps.mean},
+                              {"pixel_nonzero_fraction", ps.nonzero_fraction},
+                              {"load_seconds", ds.load_seconds}};
+    const std::string summary_path = dnn::join_path(common.out_dir, "summary.json");
+    dnn::save_json(summary_path, summary);
+
+    std::printf("load time: %.3f s (read + gunzip + validate + /255 of both splits)\n", ds.load_seconds);
+    std::printf("wrote %s\n      %s (row c = first %d training examples of class c)\n      %s (mean image of each "
+                "class)\n      %s\n",
+                counts_path.c_str(), grid_path.c_str(), per_class, means_path.c_str(), summary_path.c_str());
+    return 0;
+  });
+}
