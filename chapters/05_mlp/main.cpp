@@ -1,0 +1,359 @@
+// Chapter 05 — the textbook's Keras MNIST example (§4), reproduced in C++:
+//
+//     model = Sequential()
+//     model.add(Dense(50, input_dim=784, activation='relu'))   # the book says 64: see README
+//     model.add(Dense(50, activation='relu'))
+//     model.add(Dense(10, activation='softmax'))
+//     model.compile(loss='categorical_crossentropy', optimizer='sgd', metrics=['accuracy'])
+//     model.fit(x_train, y_train, epochs=10, batch_size=32)
+//     score = model.evaluate(x_test, y_test)
+//
+// Same defaults as Keras: Glorot-uniform weights, zero biases, SGD with lr 0.01 and no
+// momentum, batch 32, the training set reshuffled every epoch. Results go to --out:
+// history.csv, summary.json, curves, confusion matrix and a gallery of mistakes.
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "dnn/checkpoint.hpp"
+#include "dnn/cli.hpp"
+#include "dnn/data.hpp"
+#include "dnn/error.hpp"
+#include "dnn/log.hpp"
+#include "dnn/mlp.hpp"
+#include "dnn/ops.hpp"
+#include "dnn/plot.hpp"
+#include "dnn/rng.hpp"
+#include "dnn/timer.hpp"
+#include "dnn/train.hpp"
+#include "options.hpp"
+
+using namespace dnn;
+
+namespace {
+
+std::string sizes_text(const std::vector<int>& s) {
+  std::string r;
+  for (std::size_t k = 0; k < s.size(); ++k) r += (k ? "," : "") + std::to_string(s[k]);
+  return r;
+}
+
+// ---------------------------------------------------------------- model summary (like Keras's)
+void print_summary(const Mlp& net, const std::string& backend, const OptimizerConfig& opt, int batch, int epochs) {
+  std::printf("Model: %d", net.input_size());
+  for (const auto& l : net.layers) std::printf("-%d", l.W.cols);
+  std::printf(" (");
+  for (std::size_t k = 0; k < net.layers.size(); ++k)
+    std::printf("%sDense(%d, %s)", k ? " -> " : "", net.layers[k].W.cols,
+                k + 1 == net.layers.size() ? "softmax" : to_string(net.layers[k].act).c_str());
+  std::printf("), %ld trainable parameters\n", net.parameter_count());
+  std::printf("Training: backend %s, optimizer %s (lr %g", backend.c_str(), to_string(opt.kind).c_str(), opt.lr);
+  if (opt.kind == OptimizerKind::Momentum) std::printf(", momentum %g", opt.momentum);
+  std::printf("), batch %d, %d epochs, categorical cross-entropy\n", batch, epochs);
+}
+
+// ---------------------------------------------------------------- outputs
+void save_history_csv(const std::string& path, const std::vector<EpochStats>& h) {
+  CsvTable t({"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "eval_seconds"});
+  for (const auto& e : h)
+    t.add_row(std::vector<double>{double(e.epoch), e.train_loss, e.train_accuracy, e.test_loss, e.test_accuracy,
+                                  e.seconds, e.eval_seconds});
+  t.save(path);
+}
+
+void plot_curves(const std::string& out, const std::vector<EpochStats>& h) {
+  Series tl{"train loss (running mean over the epoch)", {}, {}, "linespoints"};
+  Series vl{"test loss (after the epoch)", {}, {}, "linespoints"};
+  Series ta{"train accuracy (running mean)", {}, {}, "linespoints"};
+  Series va{"test accuracy", {}, {}, "linespoints"};
+  for (const auto& e : h) {
+    for (Series* s : {&tl, &vl, &ta, &va}) s->x.push_back(e.epoch);
+    tl.y.push_back(e.train_loss);
+    vl.y.push_back(e.test_loss);
+    ta.y.push_back(e.train_accuracy);
+    va.y.push_back(e.test_accuracy);
+  }
+  PlotSpec ls{"Loss (categorical cross-entropy) per epoch", "epoch", "loss", false, false, 900, 560};
+  PlotSpec as{"Accuracy per epoch", "epoch", "accuracy", false, false, 900, 560};
+  if (plot_lines(join_path(out, "loss_curves.png"), ls, {tl, vl}))
+    std::printf("wrote %s\n", join_path(out, "loss_curves.png").c_str());
+  if (plot_lines(join_path(out, "accuracy_curves.png"), as, {ta, va}))
+    std::printf("wrote %s\n", join_path(out, "accuracy_curves.png").c_str());
+}
+
+Matrix confusion_matrix(const std::vector<int>& truth, const std::vector<int>& pred, int classes) {
+  Matrix cm(classes, classes, 0.0f);
+  for (std::size_t i = 0; i < truth.size(); ++i) cm(truth[i], pred[i]) += 1.0f;
+  return cm;
+}
+
+void save_confusion(const std::string& out, const Matrix& cm, const std::vector<std::string>& names) {
+  std::vector<std::string> header{"true\\predicted"};
+  header.insert(header.end(), names.begin(), names.end());
+  CsvTable t(header);
+  for (int i = 0; i < cm.rows; ++i) {
+    std::vector<std::string> row{names[static_cast<std::size_t>(i)]};
+    for (int j = 0; j < cm.cols; ++j) row.push_back(format_number(cm(i, j)));
+    t.add_row(row);
+  }
+  t.save(join_path(out, "confusion.csv"));
+  PlotSpec spec{"Confusion matrix on the test set (rows: true class, columns: predicted)", "predicted", "true",
+                false, false, 820, 760};
+  if (plot_heatmap(join_path(out, "confusion.png"), spec, cm, names, names, true))
+    std::printf("wrote %s\n", join_path(out, "confusion.png").c_str());
+}
+
+// The first misclassified test images as a labelled gallery: a gnuplot image with the tiles and
+// "pred P / true T" above each; plus the bare tile grid (stb) and a CSV of the labels, so the
+// gallery exists even without gnuplot.
+void save_mistakes(const std::string& out, const Dataset& ds, const std::vector<int>& pred) {
+  std::vector<int> wrong;
+  for (int i = 0; i < ds.test_size() && wrong.size() < 40; ++i)
+    if (pred[static_cast<std::size_t>(i)] != ds.test_y[static_cast<std::size_t>(i)]) wrong.push_back(i);
+  CsvTable labels({"tile", "test_index", "predicted", "true"});
+  for (std::size_t k = 0; k < wrong.size(); ++k)
+    labels.add_row(std::vector<double>{double(k), double(wrong[k]), double(pred[static_cast<std::size_t>(wrong[k])]),
+                                       double(ds.test_y[static_cast<std::size_t>(wrong[k])])});
+  labels.save(join_path(out, "mistakes.csv"));
+  if (wrong.empty()) return;
+  write_image_grid_png(join_path(out, "mistakes_grid.png"), ds.test_x, ds.height, ds.width, wrong, 8, 2);
+
+  const int cols = 8, rows = static_cast<int>((wrong.size() + cols - 1) / cols);
+  const int h = ds.height, w = ds.width, cell_w = w + 4, cell_h = h + 12;  // room for the caption
+  const int W = cols * cell_w, H = rows * cell_h;
+  std::vector<float> canvas(static_cast<std::size_t>(W) * H, 0.0f);
+  std::ostringstream cmd;
+  for (std::size_t k = 0; k < wrong.size(); ++k) {
+    const int ox = static_cast<int>(k % cols) * cell_w + 2, oy = static_cast<int>(k / cols) * cell_h + 10;
+    const float* img = ds.test_x.row(wrong[k]);
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) canvas[static_cast<std::size_t>(oy + y) * W + ox + x] = img[y * w + x];
+    const int p = pred[static_cast<std::size_t>(wrong[k])], t = ds.test_y[static_cast<std::size_t>(wrong[k])];
+    cmd << "set label " << k + 1 << " \"pred " << ds.class_names[static_cast<std::size_t>(p)] << " / true "
+        << ds.class_names[static_cast<std::size_t>(t)] << "\" at " << ox + w / 2.0 << "," << oy - 5
+        << " center font 'sans,9' textcolor rgb '#b2182b'\n";
+  }
+  std::ostringstream data;
+  for (int y = 0; y < H; ++y)
+    for (int x = 0; x < W; ++x) data << x << ' ' << y << ' ' << canvas[static_cast<std::size_t>(y) * W + x] << '\n';
+  std::ostringstream script;
+  script << "set title 'Misclassified test images (first " << wrong.size() << "): predicted / true label'\n"
+         << "unset key\nunset colorbox\nunset xtics\nunset ytics\nunset border\n"
+         << "set palette gray negative\nset cbrange [0:1]\nset size ratio -1\n"
+         << "set xrange [-0.5:" << W - 0.5 << "]\nset yrange [" << H - 0.5 << ":-0.5]\n"
+         << cmd.str() << "plot $d0 using 1:2:3 with image\n";
+  const std::string png = join_path(out, "mistakes.png");
+  if (plot_custom(png, 1100, std::max(300, 140 * rows + 60), script.str(), {data.str()}))
+    std::printf("wrote %s (labels also in mistakes.csv)\n", png.c_str());
+}
+
+// ---------------------------------------------------------------- --bench
+int run_bench(const ch05::Options& o, const ch05::Config& c, const Dataset& ds) {
+  std::vector<int> sizes{ds.input_size()};
+  sizes.insert(sizes.end(), c.hidden.begin(), c.hidden.end());
+  sizes.push_back(ds.classes);
+  nlohmann::json results = nlohmann::json::array();
+  std::printf("Benchmark: %d epoch(s) per configuration on %d training images (%s)\n", o.bench_epochs,
+              ds.train_size(), ds.name.c_str());
+  std::printf("%-8s %6s %12s %12s %10s\n", "backend", "batch", "s/epoch(med)", "s/epoch(min)", "test_acc");
+  for (Backend b : c.bench_backends) {
+    for (int batch : c.bench_batches) {
+      Rng rng(o.common.seed);
+      CpuTrainer trainer(ops_for(b), make_mlp(sizes, c.activation, rng), c.optimizer, ds.train_x, ds.train_y, batch);
+      std::vector<int> order;
+      std::vector<double> secs;
+      EpochMetrics last;
+      for (int e = 0; e < o.bench_epochs; ++e) {
+        epoch_order(o.common.seed, e, ds.train_size(), order);
+        Timer t;
+        last = trainer.train_epoch(order, e + 1, {});
+        secs.push_back(t.seconds());
+      }
+      const EvalResult test = trainer.evaluate(ds.test_x, ds.test_y);
+      std::vector<double> sorted = secs;
+      std::sort(sorted.begin(), sorted.end());
+      const double median = sorted[sorted.size() / 2];
+      std::printf("%-8s %6d %12.4f %12.4f %10.4f\n", to_string(b).c_str(), batch, median, sorted.front(),
+                  test.accuracy);
+      std::fflush(stdout);
+      results.push_back({{"backend", to_string(b)},
+                         {"batch", batch},
+                         {"epochs", o.bench_epochs},
+                         {"seconds_per_epoch", secs},
+                         {"median_seconds_per_epoch", median},
+                         {"min_seconds_per_epoch", sorted.front()},
+                         {"last_train_loss", last.loss},
+                         {"test_loss", test.loss},
+                         {"test_accuracy", test.accuracy}});
+    }
+  }
+  nlohmann::json doc{{"program", "05_mlp --bench"},
+                     {"machine", machine_info()},
+                     {"threads", o.common.threads},
+                     {"seed", o.common.seed},
+                     {"model", sizes},
+                     {"optimizer", to_string(c.optimizer.kind)},
+                     {"lr", c.optimizer.lr},
+                     {"data", {{"name", ds.name}, {"source", ds.source}, {"train", ds.train_size()}}},
+                     {"results", results}};
+  const std::string path = join_path(o.common.out_dir, "bench.json");
+  save_json(path, doc);
+  std::printf("wrote %s\n", path.c_str());
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------- --resume
+// Settings come from the checkpoint; a flag given explicitly with another value is an error.
+void adopt_checkpoint_settings(const CLI::App& app, const Checkpoint& ck, const std::string& file, const Dataset& ds,
+                               ch05::Options& o, ch05::Config& c) {
+  const std::string where = "--resume '" + file + "': ";
+  auto conflict = [&](const char* flag, const std::string& mine, const std::string& theirs) {
+    if (app.count(flag) > 0 && mine != theirs)
+      throw InputError(where + "the checkpoint was trained with " + flag + " " + theirs + ", but " + flag + " " + mine +
+                       " was given (leave " + flag + " out to continue the saved run)");
+  };
+  const std::vector<int> sizes = layer_sizes(ck.net);
+  if (sizes.front() != ds.input_size() || sizes.back() != ds.classes)
+    throw InputError(where + "the checkpoint's network takes " + std::to_string(sizes.front()) + " inputs and " +
+                     std::to_string(sizes.back()) + " classes, the data has " + std::to_string(ds.input_size()) +
+                     " and " + std::to_string(ds.classes));
+  if (ck.dataset != ds.name || ck.train_size != ds.train_size())
+    throw InputError(where + "the checkpoint was trained on " + ck.dataset + " (" + std::to_string(ck.train_size) +
+                     " examples), this run loaded " + ds.name + " (" + std::to_string(ds.train_size()) +
+                     " examples): resume with the same data");
+  const std::vector<int> hidden(sizes.begin() + 1, sizes.end() - 1);
+  conflict("--hidden", sizes_text(c.hidden), sizes_text(hidden));
+  const Activation act = ck.net.layers.size() > 1 ? ck.net.layers.front().act : c.activation;
+  conflict("--activation", to_string(c.activation), to_string(act));
+  conflict("--optimizer", to_string(c.optimizer.kind), to_string(ck.optimizer.kind));
+  conflict("--lr", format_number(c.optimizer.lr), format_number(ck.optimizer.lr));
+  if (ck.optimizer.kind == OptimizerKind::Momentum)
+    conflict("--momentum", format_number(c.optimizer.momentum), format_number(ck.optimizer.momentum));
+  conflict("--batch", std::to_string(o.batch), std::to_string(ck.batch));
+  conflict("--seed", std::to_string(o.common.seed), std::to_string(ck.seed));
+  c.hidden = hidden;
+  c.activation = act;
+  c.optimizer = ck.optimizer;
+  o.batch = ck.batch;
+  o.common.seed = ck.seed;
+}
+
+int run(CLI::App& app, ch05::Options o) {
+  ch05::Config c = ch05::validate(o);
+  apply_threads(o.common.threads);
+  prepare_output_dir(o.common.out_dir, "--out");
+
+  Dataset ds = load_dataset(o.data);
+  std::printf("%s\n", describe(ds).c_str());
+  if (o.bench) return run_bench(o, c, ds);
+
+  Checkpoint ck;
+  const bool resuming = !o.resume.empty();
+  if (resuming) {
+    ck = load_checkpoint(o.resume);
+    adopt_checkpoint_settings(app, ck, o.resume, ds, o, c);
+    std::printf("Resuming %s: %d epoch(s) done, continuing to epoch %d\n", o.resume.c_str(), ck.epochs_done,
+                o.epochs);
+  }
+
+  std::vector<int> sizes{ds.input_size()};
+  sizes.insert(sizes.end(), c.hidden.begin(), c.hidden.end());
+  sizes.push_back(ds.classes);
+  Rng init_rng(o.common.seed);
+  Mlp net = make_mlp(sizes, c.activation, init_rng);  // Glorot-uniform W, zero b (Keras)
+  if (resuming) net = ck.net;
+
+  const Ops& ops = ops_for(c.backend);
+  CpuTrainer trainer(ops, net, c.optimizer, ds.train_x, ds.train_y, o.batch);
+  if (resuming) {
+    Optimizer opt(c.optimizer, net);
+    restore_optimizer_state(ck, opt, o.resume);
+    trainer.set_optimizer_state(opt);
+  }
+  print_summary(net, ops.name, c.optimizer, o.batch, o.epochs);
+
+  std::vector<EpochStats> history = resuming ? ck.history : std::vector<EpochStats>{};
+  const std::string csv = join_path(o.common.out_dir, "history.csv");
+  FitOptions fo;
+  fo.epochs = o.epochs;
+  fo.first_epoch = resuming ? ck.epochs_done : 0;
+  fo.seed = o.common.seed;
+  fo.verbose = !o.common.quiet;
+  fo.lr = c.optimizer.lr;
+  fo.test_x = &ds.test_x;
+  fo.test_y = &ds.test_y;
+  fo.on_epoch_end = [&](const EpochStats& st) {
+    history.push_back(st);
+    save_history_csv(csv, history);  // kept up to date: an interrupted run keeps its numbers
+    if (!o.checkpoint.empty()) {
+      Checkpoint out;
+      out.dataset = ds.name;
+      out.train_size = ds.train_size();
+      out.seed = o.common.seed;
+      out.batch = o.batch;
+      out.epochs_done = st.epoch;
+      trainer.get_weights(out.net);
+      Optimizer opt(c.optimizer, out.net);
+      trainer.get_optimizer_state(opt);
+      out.optimizer = opt.config();
+      out.optimizer_steps = opt.steps();
+      out.slots1 = opt.slots1();
+      out.slots2 = opt.slots2();
+      out.history = history;
+      save_checkpoint(o.checkpoint, out);
+    }
+  };
+  const Timer total;
+  fit(trainer, fo);
+  const double train_seconds = total.seconds();
+
+  // model.evaluate(x_test, y_test) — what the textbook prints at the end.
+  const EvalResult test = trainer.evaluate(ds.test_x, ds.test_y);
+  std::printf("Test loss: %.4f\nTest accuracy: %.4f\n", test.loss, test.accuracy);
+  if (!o.checkpoint.empty()) std::printf("checkpoint: %s\n", o.checkpoint.c_str());
+
+  save_history_csv(csv, history);
+  std::printf("wrote %s\n", csv.c_str());
+  const std::vector<int> pred = trainer.predict(ds.test_x);
+  save_confusion(o.common.out_dir, confusion_matrix(ds.test_y, pred, ds.classes), ds.class_names);
+  save_mistakes(o.common.out_dir, ds, pred);
+  plot_curves(o.common.out_dir, history);
+
+  double epoch_seconds = 0;
+  int timed = 0;
+  for (const auto& e : history)
+    if (e.epoch > fo.first_epoch) epoch_seconds += e.seconds, ++timed;
+  nlohmann::json hist = nlohmann::json::array();
+  for (const auto& e : history)
+    hist.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_accuracy", e.train_accuracy},
+                    {"test_loss", e.test_loss}, {"test_accuracy", e.test_accuracy}, {"seconds", e.seconds}});
+  nlohmann::json summary{
+      {"program", "05_mlp"},
+      {"config",
+       {{"backend", ops.name}, {"layers", sizes}, {"activation", to_string(c.activation)},
+        {"optimizer", to_string(c.optimizer.kind)}, {"lr", c.optimizer.lr}, {"momentum", c.optimizer.momentum},
+        {"batch", o.batch}, {"epochs", o.epochs}, {"seed", o.common.seed}, {"threads", o.common.threads},
+        {"resumed_from", o.resume}, {"parameters", net.parameter_count()}}},
+      {"data",
+       {{"name", ds.name}, {"source", ds.source}, {"warning", ds.warning}, {"train", ds.train_size()},
+        {"test", ds.test_size()}}},
+      {"machine", machine_info()},
+      {"final", {{"test_loss", test.loss}, {"test_accuracy", test.accuracy}}},
+      {"mean_seconds_per_epoch", timed ? epoch_seconds / timed : 0.0},
+      {"wall_seconds_training", train_seconds},
+      {"history", hist}};
+  save_json(join_path(o.common.out_dir, "summary.json"), summary);
+  std::printf("wrote %s\n", join_path(o.common.out_dir, "summary.json").c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Chapter 05: the textbook's Keras MNIST MLP (784-50-50-10, ReLU, softmax, SGD 0.01, batch 32, "
+               "10 epochs) in C++",
+               "05_mlp"};
+  ch05::Options o;
+  ch05::add_options(app, o);
+  return run_program(app, argc, argv, [&] { return run(app, o); });
+}

@@ -1,0 +1,147 @@
+/// @file train.hpp
+/// @brief The training loop (训练): Keras-like `fit` and `evaluate` over a `Trainer`.
+///
+/// One epoch (§3.2.1, 随机梯度下降 SGD) visits every training example once, in a new random
+/// order, in minibatches of `batch` examples; every minibatch does forward pass → loss →
+/// backpropagation → one optimizer step. `fit` runs the epochs, prints one Keras-style line per
+/// epoch (with a progress bar while it runs), evaluates on the test set after each epoch and
+/// stops at once with DivergenceError when the loss becomes NaN or Inf.
+///
+/// Where the arithmetic happens is hidden behind the `Trainer` interface:
+///  - `CpuTrainer` runs the Mlp through an `Ops` table (naive or Eigen backend);
+///  - chapter 07's GPU trainer keeps data and weights on the device and implements the same
+///    interface, so `fit`, checkpoints and the chapter-05 program work unchanged.
+///
+/// Determinism: the order of epoch e depends only on (seed, e) — see epoch_order() — so a run
+/// resumed from a checkpoint after epoch e sees exactly the same minibatches as one that never
+/// stopped.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dnn/matrix.hpp"
+#include "dnn/mlp.hpp"
+#include "dnn/ops.hpp"
+#include "dnn/optimizer.hpp"
+
+namespace dnn {
+
+/// Mean loss and accuracy over the minibatches of one training epoch, as Keras prints them
+/// (each minibatch measured on its forward pass, before its update; weighted by batch size).
+struct EpochMetrics {
+  double loss = 0;
+  double accuracy = 0;
+  long steps = 0;
+};
+
+/// One row of the training history (the per-epoch CSV and the checkpoint keep these).
+struct EpochStats {
+  int epoch = 0;                ///< 1-based
+  double train_loss = 0;        ///< running mean over the epoch's minibatches
+  double train_accuracy = 0;
+  double test_loss = 0;         ///< after the epoch, on the whole test set
+  double test_accuracy = 0;
+  double seconds = 0;           ///< training time of the epoch (without the test evaluation)
+  double eval_seconds = 0;      ///< time of the test evaluation
+};
+
+/// Called by a trainer during an epoch: `done` of `total` steps, running mean loss/accuracy.
+/// Trainers may call it every step or less often (a GPU trainer only when it synchronises).
+using StepCallback = std::function<void(long done, long total, double loss, double accuracy)>;
+
+/// What `fit` needs from a backend. The training set is given to the trainer once (at
+/// construction); an epoch is described by the order of its rows.
+class Trainer {
+ public:
+  virtual ~Trainer() = default;
+  /// "naive", "eigen", "cuda", ...
+  virtual std::string name() const = 0;
+  virtual int train_size() const = 0;
+  virtual int batch_size() const = 0;
+  /// One epoch: minibatches order[0..B), order[B..2B), ...; the last may be smaller.
+  /// `epoch` (1-based) is only used in messages. Throws DivergenceError naming the epoch and
+  /// step as soon as a minibatch loss is NaN or Inf.
+  virtual EpochMetrics train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) = 0;
+  /// Mean loss and accuracy on (X, y) with the current weights.
+  virtual EvalResult evaluate(const Matrix& X, const std::vector<int>& y) = 0;
+  /// Predicted class of each row of X.
+  virtual std::vector<int> predict(const Matrix& X) = 0;
+  /// Copies the current weights into `net` (same layer shapes) / from `net`.
+  virtual void get_weights(Mlp& net) const = 0;
+  virtual void set_weights(const Mlp& net) = 0;
+  /// Copies the optimizer state (slots and step count) out / in (for checkpoints).
+  virtual void get_optimizer_state(Optimizer& opt) const = 0;
+  virtual void set_optimizer_state(const Optimizer& opt) = 0;
+};
+
+/// The CPU trainer: the Mlp, its optimizer and all buffers of a step, allocated once.
+/// Every step is: gather the minibatch → mlp_loss_and_grads → check the loss → optimizer step.
+class CpuTrainer : public Trainer {
+ public:
+  /// `train_x`/`train_y` must outlive the trainer (they are not copied).
+  CpuTrainer(const Ops& ops, Mlp net, const OptimizerConfig& opt, const Matrix& train_x,
+             const std::vector<int>& train_y, int batch);
+
+  std::string name() const override { return ops_.name; }
+  int train_size() const override { return X_.rows; }
+  int batch_size() const override { return batch_; }
+  EpochMetrics train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) override;
+  EvalResult evaluate(const Matrix& X, const std::vector<int>& y) override;
+  std::vector<int> predict(const Matrix& X) override;
+  void get_weights(Mlp& net) const override { net = net_; }
+  void set_weights(const Mlp& net) override;
+  void get_optimizer_state(Optimizer& opt) const override { opt = opt_; }
+  void set_optimizer_state(const Optimizer& opt) override;
+
+  const Mlp& net() const { return net_; }
+  const Optimizer& optimizer() const { return opt_; }
+
+ private:
+  const Ops& ops_;
+  Mlp net_;
+  Optimizer opt_;
+  const Matrix& X_;
+  const std::vector<int>& y_;
+  int batch_;
+  MlpWorkspace ws_;       // forward/backward buffers of a training step
+  MlpWorkspace eval_ws_;  // buffers of evaluate/predict (other shapes: kept apart, no reallocation)
+  MlpGrads grads_;
+  Matrix Xb_;             // the current minibatch
+  std::vector<int> yb_;
+};
+
+/// The visiting order of the `n` training rows in epoch `epoch` (0-based): a permutation that
+/// depends only on (seed, epoch), written into `order` (resized to n; no allocation when it
+/// already has n elements).
+void epoch_order(std::uint64_t seed, int epoch, int n, std::vector<int>& order);
+
+/// Number of rows i of the probabilities/logits P whose largest entry is at labels[i].
+int count_correct(const Matrix& P, const std::vector<int>& labels);
+
+/// Throws DivergenceError: "<what> became <value> at epoch E, step S/T ... try a lower --lr".
+[[noreturn]] void throw_divergence(const std::string& what, double value, int epoch, long step, long steps,
+                                   double lr);
+
+/// Options of fit().
+struct FitOptions {
+  int epochs = 10;               ///< total epochs (a resumed run continues up to this number)
+  int first_epoch = 0;           ///< epochs already done (resume); training starts at epoch first_epoch+1
+  std::uint64_t seed = 42;       ///< epoch orders come from epoch_order(seed, e, n)
+  bool verbose = true;           ///< "Epoch e/E" lines and the progress bar
+  double lr = 0;                 ///< only for the divergence message
+  const Matrix* test_x = nullptr;            ///< evaluated after every epoch when given
+  const std::vector<int>* test_y = nullptr;
+  /// Called after every epoch (history row filled in), e.g. to save a checkpoint.
+  std::function<void(const EpochStats&)> on_epoch_end;
+};
+
+/// Keras's model.fit: epochs first_epoch+1 … epochs, one line per epoch:
+///     Epoch 3/10
+///     1875/1875 [==============================] - 0.2s - loss: 0.2345 - accuracy: 0.9312 - test_loss: ... - test_accuracy: ...
+/// Returns the history of the epochs it ran. Throws DivergenceError on NaN/Inf.
+std::vector<EpochStats> fit(Trainer& trainer, const FitOptions& options);
+
+}  // namespace dnn

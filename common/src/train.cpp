@@ -1,0 +1,169 @@
+// The training loop: CpuTrainer (one SGD step = gather → forward/backward → check → update)
+// and the Keras-like fit().
+#include "dnn/train.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "dnn/error.hpp"
+#include "dnn/progress.hpp"
+#include "dnn/rng.hpp"
+#include "dnn/timer.hpp"
+
+namespace dnn {
+
+void epoch_order(std::uint64_t seed, int epoch, int n, std::vector<int>& order) {
+  order.resize(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  // Each epoch gets its own generator, derived from the seed and the epoch index only:
+  // epoch e of a resumed run shuffles exactly like epoch e of an uninterrupted one.
+  Rng rng(seed ^ (0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(epoch + 1)));
+  rng.shuffle(order);
+}
+
+int count_correct(const Matrix& P, const std::vector<int>& labels) {
+  int correct = 0;
+  for (int i = 0; i < P.rows; ++i) {
+    const float* p = P.row(i);
+    int best = 0;
+    for (int j = 1; j < P.cols; ++j)
+      if (p[j] > p[best]) best = j;
+    correct += (best == labels[static_cast<std::size_t>(i)]);
+  }
+  return correct;
+}
+
+void throw_divergence(const std::string& what, double value, int epoch, long step, long steps, double lr) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "%s became %g at epoch %d, step %ld/%ld: the updates are too large and the weights blew up. "
+                "Try a lower --lr (now %g; the textbook uses 0.01).",
+                what.c_str(), value, epoch, step, steps, lr);
+  throw DivergenceError(buf);
+}
+
+// ------------------------------------------------------------------ CpuTrainer
+
+CpuTrainer::CpuTrainer(const Ops& ops, Mlp net, const OptimizerConfig& opt, const Matrix& train_x,
+                       const std::vector<int>& train_y, int batch)
+    : ops_(ops), net_(std::move(net)), opt_(opt, net_), X_(train_x), y_(train_y), batch_(batch) {
+  if (batch < 1) throw InputError("--batch: expected an integer >= 1, got " + std::to_string(batch));
+  if (train_x.rows != static_cast<int>(train_y.size()))
+    throw std::invalid_argument("CpuTrainer: " + std::to_string(train_x.rows) + " training rows but " +
+                                std::to_string(train_y.size()) + " labels");
+  if (train_x.cols != net_.input_size())
+    throw std::invalid_argument("CpuTrainer: training rows have " + std::to_string(train_x.cols) +
+                                " values, the network takes " + std::to_string(net_.input_size()));
+}
+
+EpochMetrics CpuTrainer::train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) {
+  const long n = static_cast<long>(order.size());
+  const long steps = (n + batch_ - 1) / batch_;
+  double loss_sum = 0;  // Σ batch_loss × batch_rows (Keras weights the running mean by batch size)
+  long correct = 0, seen = 0;
+  for (long s = 0; s < steps; ++s) {
+    const int start = static_cast<int>(s * batch_);
+    const int count = static_cast<int>(std::min<long>(batch_, n - start));
+    ops_.gather_minibatch(X_, y_, order, start, count, Xb_, yb_);
+    const float loss = mlp_loss_and_grads(ops_, net_, Xb_, yb_, ws_, grads_);
+    if (!std::isfinite(loss)) throw_divergence("the loss", loss, epoch, s + 1, steps, opt_.config().lr);
+    correct += count_correct(ws_.P, yb_);
+    loss_sum += static_cast<double>(loss) * count;
+    seen += count;
+    opt_.step(ops_, net_, grads_);
+    if (on_step) on_step(s + 1, steps, loss_sum / seen, static_cast<double>(correct) / seen);
+  }
+  EpochMetrics r;
+  r.steps = steps;
+  if (seen > 0) {
+    r.loss = loss_sum / seen;
+    r.accuracy = static_cast<double>(correct) / seen;
+  }
+  return r;
+}
+
+EvalResult CpuTrainer::evaluate(const Matrix& X, const std::vector<int>& y) {
+  return mlp_evaluate(ops_, net_, X, y, eval_ws_);
+}
+
+std::vector<int> CpuTrainer::predict(const Matrix& X) { return mlp_predict(ops_, net_, X, eval_ws_); }
+
+void CpuTrainer::set_weights(const Mlp& net) {
+  if (net.layers.size() != net_.layers.size())
+    throw std::invalid_argument("CpuTrainer::set_weights: " + std::to_string(net.layers.size()) + " layers, expected " +
+                                std::to_string(net_.layers.size()));
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    require_same_shape(net.layers[l].W, net_.layers[l].W, "CpuTrainer::set_weights W");
+    require_same_shape(net.layers[l].b, net_.layers[l].b, "CpuTrainer::set_weights b");
+  }
+  net_ = net;
+}
+
+void CpuTrainer::set_optimizer_state(const Optimizer& opt) {
+  auto check = [](const std::vector<Matrix>& a, const std::vector<Matrix>& b) {
+    if (a.size() != b.size()) throw std::invalid_argument("CpuTrainer::set_optimizer_state: slot count mismatch");
+    for (std::size_t k = 0; k < a.size(); ++k) require_same_shape(a[k], b[k], "CpuTrainer::set_optimizer_state");
+  };
+  check(opt.slots1(), opt_.slots1());
+  check(opt.slots2(), opt_.slots2());
+  opt_ = opt;
+}
+
+// ------------------------------------------------------------------ fit
+
+namespace {
+std::string metrics_suffix(double loss, double acc) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "loss: %.4f - accuracy: %.4f", loss, acc);
+  return buf;
+}
+}  // namespace
+
+std::vector<EpochStats> fit(Trainer& trainer, const FitOptions& o) {
+  std::vector<EpochStats> history;
+  std::vector<int> order;
+  const int n = trainer.train_size();
+  const long steps = (static_cast<long>(n) + trainer.batch_size() - 1) / trainer.batch_size();
+  for (int e = o.first_epoch; e < o.epochs; ++e) {
+    const int epoch = e + 1;
+    if (o.verbose) {
+      std::printf("Epoch %d/%d\n", epoch, o.epochs);
+      std::fflush(stdout);
+    }
+    epoch_order(o.seed, e, n, order);
+    ProgressBar bar(steps, "", o.verbose);
+    // Format the running metrics only every 32 steps: the bar redraws ≤ 10×/s anyway.
+    StepCallback on_step;
+    if (o.verbose && stdout_is_tty())
+      on_step = [&bar](long done, long total, double loss, double acc) {
+        if (done % 32 == 0 || done == total) bar.update(done, metrics_suffix(loss, acc));
+      };
+    Timer timer;
+    const EpochMetrics r = trainer.train_epoch(order, epoch, on_step);
+    EpochStats st;
+    st.epoch = epoch;
+    st.seconds = timer.seconds();
+    st.train_loss = r.loss;
+    st.train_accuracy = r.accuracy;
+    std::string suffix = metrics_suffix(r.loss, r.accuracy);
+    if (o.test_x && o.test_y) {
+      Timer et;
+      const EvalResult t = trainer.evaluate(*o.test_x, *o.test_y);
+      st.eval_seconds = et.seconds();
+      st.test_loss = t.loss;
+      st.test_accuracy = t.accuracy;
+      if (!std::isfinite(t.loss)) throw_divergence("the test loss", t.loss, epoch, steps, steps, o.lr);
+      char buf[96];
+      std::snprintf(buf, sizeof buf, " - test_loss: %.4f - test_accuracy: %.4f", t.loss, t.accuracy);
+      suffix += buf;
+    }
+    bar.finish(suffix);
+    history.push_back(st);
+    if (o.on_epoch_end) o.on_epoch_end(st);
+  }
+  return history;
+}
+
+}  // namespace dnn

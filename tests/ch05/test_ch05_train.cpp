@@ -1,0 +1,202 @@
+// Chapter 05: the training loop — it learns, naive and Eigen agree, divergence stops at once,
+// and a run resumed from a checkpoint is bit-identical to one that never stopped.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "catch.hpp"
+#include "dnn/checkpoint.hpp"
+#include "dnn/data.hpp"
+#include "dnn/error.hpp"
+#include "dnn/rng.hpp"
+#include "dnn/timer.hpp"
+#include "dnn/train.hpp"
+
+using namespace dnn;
+
+namespace {
+
+// 2,000 training and 500 test synthetic digits (generated once for all tests).
+const Dataset& synthetic() {
+  static const Dataset ds = [] {
+    DataOptions o;
+    o.dataset = "synthetic";
+    o.limit_train = 2000;
+    o.limit_test = 500;
+    return load_dataset(o);
+  }();
+  return ds;
+}
+
+Mlp textbook_net(int inputs, std::uint64_t seed) {
+  Rng rng(seed);
+  return make_mlp({inputs, 50, 50, 10}, Activation::ReLU, rng);
+}
+
+bool same_weights(const Mlp& a, const Mlp& b) {
+  if (a.layers.size() != b.layers.size()) return false;
+  for (std::size_t l = 0; l < a.layers.size(); ++l) {
+    const auto& x = a.layers[l];
+    const auto& y = b.layers[l];
+    if (!x.W.same_shape(y.W) || !x.b.same_shape(y.b)) return false;
+    if (std::memcmp(x.W.data.data(), y.W.data.data(), x.W.size() * sizeof(float)) != 0) return false;
+    if (std::memcmp(x.b.data.data(), y.b.data.data(), x.b.size() * sizeof(float)) != 0) return false;
+  }
+  return true;
+}
+
+FitOptions quiet_fit(int epochs, const Dataset& ds) {
+  FitOptions f;
+  f.epochs = epochs;
+  f.seed = 5;
+  f.verbose = false;
+  f.test_x = &ds.test_x;
+  f.test_y = &ds.test_y;
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("epoch_order: a permutation that depends only on (seed, epoch)", "[ch05]") {
+  std::vector<int> a, b, c;
+  epoch_order(42, 3, 1000, a);
+  epoch_order(42, 3, 1000, b);
+  epoch_order(42, 4, 1000, c);
+  CHECK(a == b);
+  CHECK(a != c);
+  std::vector<int> sorted = a;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(sorted == iota_indices(1000));
+  CHECK(a != iota_indices(1000));
+}
+
+TEST_CASE("count_correct counts argmax hits", "[ch05]") {
+  Matrix P(3, 4, 0.0f);
+  P(0, 2) = 1;
+  P(1, 0) = 1;
+  P(2, 3) = 1;
+  CHECK(count_correct(P, {2, 1, 3}) == 2);
+}
+
+TEST_CASE("fit on synthetic digits: loss falls and accuracy beats chance within a second", "[ch05]") {
+  const Dataset& ds = synthetic();
+  OptimizerConfig sgd;  // the textbook's SGD, lr 0.01
+  CpuTrainer t(eigen_ops(), textbook_net(ds.input_size(), 1), sgd, ds.train_x, ds.train_y, 32);
+  const EvalResult before = t.evaluate(ds.test_x, ds.test_y);
+  Timer timer;
+  const auto h = fit(t, quiet_fit(3, ds));
+  CHECK(timer.seconds() < 1.0);
+  REQUIRE(h.size() == 3);
+  CHECK(h[2].train_loss < h[0].train_loss);
+  CHECK(h[2].test_loss < before.loss);
+  CHECK(h[2].test_accuracy > 0.5);  // chance is 0.1
+  CHECK(h[0].epoch == 1);
+  CHECK(h[2].epoch == 3);
+}
+
+TEST_CASE("one epoch on a 2,000-image subset reaches a fixed accuracy", "[ch05]") {
+  // Real MNIST when MNIST_DIR is set (the textbook's data), else the synthetic digits.
+  DataOptions o;
+  o.limit_train = 2000;
+  o.limit_test = 1000;
+  const char* env = std::getenv("MNIST_DIR");
+  o.dataset = env && *env ? "mnist" : "synthetic";
+  const Dataset ds = load_dataset(o);
+  OptimizerConfig sgd;
+  CpuTrainer t(eigen_ops(), textbook_net(ds.input_size(), 42), sgd, ds.train_x, ds.train_y, 32);
+  const auto h = fit(t, quiet_fit(1, ds));
+  INFO("dataset " << ds.name << ", test accuracy after one epoch " << h[0].test_accuracy);
+  CHECK(h[0].test_accuracy > 0.70);
+}
+
+TEST_CASE("naive and Eigen backends train alike", "[ch05]") {
+  const Dataset& ds = synthetic();
+  OptimizerConfig sgd;
+  CpuTrainer a(naive_ops(), textbook_net(ds.input_size(), 3), sgd, ds.train_x, ds.train_y, 32);
+  CpuTrainer b(eigen_ops(), textbook_net(ds.input_size(), 3), sgd, ds.train_x, ds.train_y, 32);
+  const auto ha = fit(a, quiet_fit(1, ds));
+  const auto hb = fit(b, quiet_fit(1, ds));
+  CHECK(ha[0].train_loss == Approx(hb[0].train_loss).epsilon(1e-3));
+  CHECK(std::abs(ha[0].test_accuracy - hb[0].test_accuracy) <= 0.01);
+}
+
+TEST_CASE("diverging training stops at once with DivergenceError", "[ch05]") {
+  const Dataset& ds = synthetic();
+  OptimizerConfig big;
+  big.lr = 50.0f;
+  CpuTrainer t(eigen_ops(), textbook_net(ds.input_size(), 1), big, ds.train_x, ds.train_y, 32);
+  long last_step = 0;
+  std::vector<int> order;
+  epoch_order(1, 0, ds.train_size(), order);
+  try {
+    t.train_epoch(order, 1, [&](long done, long, double, double) { last_step = done; });
+    FAIL("no DivergenceError at lr 50");
+  } catch (const DivergenceError& e) {
+    const std::string msg = e.what();
+    INFO(msg);
+    CHECK(msg.find("epoch 1") != std::string::npos);
+    CHECK(msg.find("--lr") != std::string::npos);
+    // Detected on the first step whose loss is not finite: every step before it completed.
+    CHECK(msg.find("step " + std::to_string(last_step + 1) + "/") != std::string::npos);
+  }
+  CHECK_THROWS_AS(fit(t, quiet_fit(1, ds)), DivergenceError);
+}
+
+namespace {
+// Trains `total` epochs straight, and `split` epochs + checkpoint (through bytes) + resume to
+// `total`; the final weights and optimizer state must be bit-identical.
+void check_resume(OptimizerKind kind, float lr, const Ops& ops) {
+  const Dataset& ds = synthetic();
+  OptimizerConfig cfg;
+  cfg.kind = kind;
+  cfg.lr = lr;
+  const int total = 3, split = 1;
+
+  CpuTrainer straight(ops, textbook_net(ds.input_size(), 11), cfg, ds.train_x, ds.train_y, 32);
+  fit(straight, quiet_fit(total, ds));
+
+  std::string bytes;
+  {
+    CpuTrainer first(ops, textbook_net(ds.input_size(), 11), cfg, ds.train_x, ds.train_y, 32);
+    const auto h = fit(first, quiet_fit(split, ds));
+    Checkpoint c;
+    c.dataset = ds.name;
+    c.train_size = ds.train_size();
+    c.seed = 5;
+    c.batch = 32;
+    c.epochs_done = split;
+    first.get_weights(c.net);
+    Optimizer opt(cfg, c.net);
+    first.get_optimizer_state(opt);
+    c.optimizer = opt.config();
+    c.optimizer_steps = opt.steps();
+    c.slots1 = opt.slots1();
+    c.slots2 = opt.slots2();
+    c.history = h;
+    bytes = serialize_checkpoint(c);
+  }
+  const Checkpoint c = parse_checkpoint(bytes, "mem");
+  CpuTrainer resumed(ops, c.net, c.optimizer, ds.train_x, ds.train_y, c.batch);
+  Optimizer opt(c.optimizer, c.net);
+  restore_optimizer_state(c, opt, "mem");
+  resumed.set_optimizer_state(opt);
+  FitOptions f = quiet_fit(total, ds);
+  f.first_epoch = c.epochs_done;
+  const auto h = fit(resumed, f);
+  REQUIRE(h.size() == static_cast<std::size_t>(total - split));
+  CHECK(h.front().epoch == split + 1);
+  CHECK(same_weights(resumed.net(), straight.net()));
+  CHECK(resumed.optimizer().steps() == straight.optimizer().steps());
+  for (std::size_t k = 0; k < straight.optimizer().slots1().size(); ++k)
+    CHECK(resumed.optimizer().slots1()[k].data == straight.optimizer().slots1()[k].data);
+  for (std::size_t k = 0; k < straight.optimizer().slots2().size(); ++k)
+    CHECK(resumed.optimizer().slots2()[k].data == straight.optimizer().slots2()[k].data);
+}
+}  // namespace
+
+TEST_CASE("resume from a checkpoint equals an uninterrupted run, bit for bit", "[ch05][checkpoint]") {
+  SECTION("SGD, eigen") { check_resume(OptimizerKind::SGD, 0.01f, eigen_ops()); }
+  SECTION("Adam, eigen") { check_resume(OptimizerKind::Adam, 0.001f, eigen_ops()); }
+  SECTION("momentum, naive") { check_resume(OptimizerKind::Momentum, 0.01f, naive_ops()); }
+}
