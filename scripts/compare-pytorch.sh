@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# scripts/compare-pytorch.sh — chapter 05 side by side on this machine, in one go:
+# the C++ program (Eigen and naive backends, --bench mode) and the identical PyTorch model
+# (chapters/05_mlp/pytorch_reference.py, its best single-thread loop), then the ratio table.
+#
+#   scripts/compare-pytorch.sh                 10 epochs each (EPOCHS=3 for a quick look)
+#   BUILD=build-foo scripts/compare-pytorch.sh  use another build folder
+#   NAIVE_EPOCHS=2 ...                          fewer epochs for the slow naive backend
+#
+# Needs MNIST (MNIST_DIR or data/mnist); PyTorch is optional: Debian's python3-torch, run by
+# /usr/bin/python3 (the python3 on PATH may lack it) — without it only the C++ rows are shown.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD="${BUILD:-build}"
+EPOCHS="${EPOCHS:-10}"
+NAIVE_EPOCHS="${NAIVE_EPOCHS:-$EPOCHS}"
+BATCH="${BATCH:-32}"
+OUT="${OUT:-out/compare-pytorch}"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+BIN="$BUILD/bin/05_mlp"
+if [ ! -x "$BIN" ]; then
+  echo "compare-pytorch.sh: $BIN not found; build first (scripts/build.sh, or BUILD=<folder>)" >&2
+  exit 2
+fi
+mkdir -p "$OUT"
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs; batch $BATCH"
+
+# Dataset flag: insist on MNIST (the comparison is about the textbook's data).
+"$BIN" --bench --dataset mnist --bench-backends eigen --bench-batches "$BATCH" --bench-epochs "$EPOCHS" \
+  --out "$OUT/eigen" --threads 1
+"$BIN" --bench --dataset mnist --bench-backends naive --bench-batches "$BATCH" --bench-epochs "$NAIVE_EPOCHS" \
+  --out "$OUT/naive" --threads 1
+if "$PYTHON" -c "import torch" 2>/dev/null; then
+  "$PYTHON" chapters/05_mlp/pytorch_reference.py --epochs "$EPOCHS" --batch "$BATCH" --threads 1 \
+    --json "$OUT/pytorch.json"
+else
+  echo "PyTorch not importable by $PYTHON: showing the C++ rows only"
+fi
+
+python3 - "$OUT" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+rows = []
+for b in ("eigen", "naive"):
+    r = json.load(open(os.path.join(out, b, "bench.json")))["results"][0]
+    rows.append((f"C++ {b}", r["median_seconds_per_epoch"], r["epochs"], r["test_accuracy"]))
+pt = os.path.join(out, "pytorch.json")
+ref = None
+if os.path.exists(pt):
+    p = json.load(open(pt))
+    ref = p["median_seconds_per_epoch"]
+    rows.append((f"PyTorch {p['torch']} (1 thread)", ref, p["epochs"], p["final"]["test_accuracy"]))
+print()
+print(f"| {'implementation':<28} | {'s/epoch (median)':>16} | {'epochs':>6} | {'test accuracy':>13} | {'speed-up vs PyTorch':>19} |")
+print(f"|{'-'*30}|{'-'*18}|{'-'*8}|{'-'*15}|{'-'*21}|")
+for name, s, e, acc in rows:
+    ratio = f"{ref / s:.2f}x" if ref else "n/a"
+    print(f"| {name:<28} | {s:>16.3f} | {e:>6} | {acc:>13.4f} | {ratio:>19} |")
+PY
