@@ -1,0 +1,81 @@
+/// @file experiment.hpp
+/// @brief One training run with its learning curves, for the comparisons of chapters 03–04:
+///        the same data, the same initial weights and the same shuffling seed, and only one
+///        thing changed (the batch size, the learning rate or the optimizer).
+///
+/// The steps themselves are CpuTrainer's (train.hpp): gather → forward/backward → optimizer
+/// step. This adds what a comparison needs: an evaluation of the whole training set (and test
+/// set) after every epoch, a finer "windowed" loss inside epochs, timing, and a learning-rate
+/// schedule passed in by the chapter (so common/ never calls an exercise function itself).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dnn/matrix.hpp"
+#include "dnn/mlp.hpp"
+#include "dnn/ops.hpp"
+#include "dnn/optimizer.hpp"
+
+namespace dnn {
+
+/// What to run.
+struct RunSpec {
+  std::string label;         ///< e.g. "pure SGD (batch 1)"
+  int batch = 32;            ///< minibatch size: 1 = pure SGD, n = full batch
+  OptimizerConfig opt;       ///< kind, lr η, momentum μ, Adam β1/β2/ε
+  int epochs = 10;
+  std::uint64_t seed = 42;   ///< epoch orders: epoch_order(seed, e, n) — the same for every run
+  int window_points = 0;     ///< > 0: also record the mean loss of ≈ this many windows per epoch
+  bool stop_on_divergence = true;  ///< false: record the divergence and return (for sweeps)
+};
+
+/// State after epoch `epoch` (epoch 0 = the initial weights, before any step).
+struct CurvePoint {
+  int epoch = 0;
+  long steps = 0;            ///< optimizer steps so far
+  long examples = 0;         ///< training examples processed so far
+  double train_seconds = 0;  ///< time spent training so far (evaluations excluded)
+  double lr = 0;             ///< η used in this epoch
+  double loss = 0;           ///< mean cross-entropy on the whole training set, evaluated after the epoch
+  double accuracy = 0;
+  double test_loss = 0;      ///< same on the test set (when one is given)
+  double test_accuracy = 0;
+};
+
+/// Mean training loss of the minibatches in one window of an epoch (measured during training,
+/// each on its own forward pass) — finer than once per epoch, for one-epoch runs.
+struct WindowPoint {
+  long examples = 0;  ///< examples processed at the end of the window
+  long steps = 0;
+  double loss = 0;
+};
+
+struct RunLog {
+  RunSpec spec;
+  std::vector<CurvePoint> curve;
+  std::vector<WindowPoint> window;
+  Mlp net;                 ///< the trained weights
+  bool diverged = false;   ///< only with stop_on_divergence = false
+  std::string divergence;  ///< the DivergenceError message
+  /// Training examples per second over the whole run (evaluations excluded).
+  double examples_per_second() const;
+};
+
+/// Trains a copy of `init` on (X, y) as `spec` says. `lr_at(epoch)` (0-based) gives η of each
+/// epoch (empty: the constant spec.opt.lr). `test_x`/`test_y` may be null.
+/// Throws DivergenceError on NaN/Inf unless spec.stop_on_divergence is false.
+RunLog run_training(const Ops& ops, const Mlp& init, const Matrix& X, const std::vector<int>& y,
+                    const Matrix* test_x, const std::vector<int>* test_y, const RunSpec& spec,
+                    const std::function<double(int)>& lr_at = {});
+
+/// One CSV of all runs' curves: run,label,batch,optimizer,epoch,steps,examples,train_seconds,lr,
+/// loss,accuracy,test_loss,test_accuracy.
+void save_curves_csv(const std::string& path, const std::vector<RunLog>& runs);
+
+/// One CSV of all runs' windowed losses: run,label,examples,steps,loss.
+void save_window_csv(const std::string& path, const std::vector<RunLog>& runs);
+
+}  // namespace dnn

@@ -1,0 +1,137 @@
+// One training run with learning curves (see experiment.hpp).
+#include "dnn/experiment.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dnn/error.hpp"
+#include "dnn/log.hpp"
+#include "dnn/timer.hpp"
+#include "dnn/train.hpp"
+
+namespace dnn {
+
+double RunLog::examples_per_second() const {
+  if (curve.empty() || curve.back().train_seconds <= 0) return 0;
+  return static_cast<double>(curve.back().examples) / curve.back().train_seconds;
+}
+
+RunLog run_training(const Ops& ops, const Mlp& init, const Matrix& X, const std::vector<int>& y,
+                    const Matrix* test_x, const std::vector<int>* test_y, const RunSpec& spec,
+                    const std::function<double(int)>& lr_at) {
+  RunLog log;
+  log.spec = spec;
+  CpuTrainer trainer(ops, init, spec.opt, X, y, spec.batch);
+  const bool with_test = test_x && test_y && test_x->rows > 0;
+
+  auto evaluate = [&](CurvePoint& p) {
+    const EvalResult tr = trainer.evaluate(X, y);
+    p.loss = tr.loss;
+    p.accuracy = tr.accuracy;
+    if (with_test) {
+      const EvalResult te = trainer.evaluate(*test_x, *test_y);
+      p.test_loss = te.loss;
+      p.test_accuracy = te.accuracy;
+    }
+  };
+
+  CurvePoint p;  // epoch 0: the initial weights
+  p.lr = spec.opt.lr;
+  evaluate(p);
+  log.curve.push_back(p);
+
+  const long n = X.rows;
+  const long steps_per_epoch = (n + spec.batch - 1) / spec.batch;
+  // Window length in steps, so that an epoch has about `window_points` windows.
+  const long window_steps = spec.window_points > 0 ? std::max(1L, steps_per_epoch / spec.window_points) : 0;
+
+  std::vector<int> order;
+  double seconds = 0;
+  long steps = 0, examples = 0;
+  for (int e = 0; e < spec.epochs; ++e) {
+    const double lr = lr_at ? lr_at(e) : spec.opt.lr;
+    if (static_cast<float>(lr) != trainer.optimizer().config().lr) {
+      Optimizer opt = trainer.optimizer();  // keep the state (velocity, moments, t)
+      opt.set_learning_rate(static_cast<float>(lr));
+      trainer.set_optimizer_state(opt);
+    }
+    epoch_order(spec.seed, e, static_cast<int>(n), order);
+
+    // The trainer reports the running mean over the epoch; differences of running sums give
+    // the mean of each window.
+    double prev_sum = 0;
+    long prev_seen = 0;
+    StepCallback on_step;
+    if (window_steps > 0)
+      on_step = [&](long done, long total, double mean_loss, double) {
+        if (done % window_steps != 0 && done != total) return;
+        const long seen = std::min(n, done * spec.batch);
+        const double sum = mean_loss * static_cast<double>(seen);
+        if (seen > prev_seen)
+          log.window.push_back({examples + seen, steps + done, (sum - prev_sum) / static_cast<double>(seen - prev_seen)});
+        prev_sum = sum;
+        prev_seen = seen;
+      };
+
+    Timer timer;
+    EpochMetrics r;
+    try {
+      r = trainer.train_epoch(order, e + 1, on_step);
+    } catch (const DivergenceError& err) {
+      if (spec.stop_on_divergence) throw;
+      log.diverged = true;
+      log.divergence = err.what();
+      break;
+    }
+    seconds += timer.seconds();
+    steps += r.steps;
+    examples += n;
+
+    CurvePoint c;
+    c.epoch = e + 1;
+    c.steps = steps;
+    c.examples = examples;
+    c.train_seconds = seconds;
+    c.lr = lr;
+    evaluate(c);
+    if (!std::isfinite(c.loss)) {  // the weights blew up during the epoch's last steps
+      const std::string msg = "the training loss became " + format_number(c.loss) + " after epoch " +
+                              std::to_string(e + 1) + " (learning rate " + format_number(lr, 4) +
+                              "): the updates are too large. Try a lower --lr.";
+      if (spec.stop_on_divergence) throw DivergenceError(msg);
+      log.diverged = true;
+      log.divergence = msg;
+      log.curve.push_back(c);
+      break;
+    }
+    log.curve.push_back(c);
+  }
+  trainer.get_weights(log.net);
+  return log;
+}
+
+void save_curves_csv(const std::string& path, const std::vector<RunLog>& runs) {
+  CsvTable t({"run", "label", "batch", "optimizer", "epoch", "steps", "examples", "train_seconds", "lr", "loss",
+              "accuracy", "test_loss", "test_accuracy"});
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const RunLog& run = runs[r];
+    for (const CurvePoint& p : run.curve)
+      t.add_row(std::vector<std::string>{
+          std::to_string(r), run.spec.label, std::to_string(run.spec.batch), to_string(run.spec.opt.kind),
+          std::to_string(p.epoch), std::to_string(p.steps), std::to_string(p.examples),
+          format_number(p.train_seconds), format_number(p.lr), format_number(p.loss), format_number(p.accuracy),
+          format_number(p.test_loss), format_number(p.test_accuracy)});
+  }
+  t.save(path);
+}
+
+void save_window_csv(const std::string& path, const std::vector<RunLog>& runs) {
+  CsvTable t({"run", "label", "examples", "steps", "loss"});
+  for (std::size_t r = 0; r < runs.size(); ++r)
+    for (const WindowPoint& w : runs[r].window)
+      t.add_row(std::vector<std::string>{std::to_string(r), runs[r].spec.label, std::to_string(w.examples),
+                                         std::to_string(w.steps), format_number(w.loss)});
+  t.save(path);
+}
+
+}  // namespace dnn
