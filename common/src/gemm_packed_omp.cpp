@@ -6,6 +6,8 @@
 // and no locks; each thread packs its own copy of B's blocks (thread_local buffers).
 // Why it is faster: two cores have twice the FMA units (and two L1/L2 caches). On this
 // 2-vCPU machine the second core is often busy with other work, so expect less than 2×.
+// Waking a second thread costs microseconds (much more when that core is busy), so small
+// products (< 2^22 multiply-adds, e.g. the MLP's 32×784×50 layer) stay on one thread.
 #include <algorithm>
 
 #ifdef _OPENMP
@@ -18,6 +20,10 @@ namespace dnn::gemm {
 
 void gemm_packed_omp(int M, int N, int K, const float* A, const float* B, float* C) {
 #ifdef _OPENMP
+  if (static_cast<double>(M) * N * K < 4194304.0 || M < 16) {
+    gemm_packed(M, N, K, A, B, C);
+    return;
+  }
 #pragma omp parallel num_threads(kOmpThreads)
   {
     const int nt = omp_get_num_threads();
