@@ -55,6 +55,24 @@ void with_blocks(int width, F&& f) {
 }
 
 // ---------------------------------------------------------------- the kernels (one row of a minibatch)
+//
+// The rows of W are handled as blocks of 16 floats with GCC/Clang's vector extension: `f32x16`
+// is one AVX-512 register (or two AVX2 / four SSE registers on older CPUs), and `a + x * b` on it
+// is one fused multiply-add. Written this way the compiler keeps a whole 64-float row (4 blocks)
+// in registers across the loop over non-zeros; plain scalar loops were "vectorised" across the
+// non-zeros instead (gathers), which was 5x slower.
+
+using f32x16 = float __attribute__((vector_size(64)));
+inline f32x16 load16(const float* p) {
+  f32x16 v;
+  std::memcpy(&v, p, sizeof v);  // an unaligned vector load (vmovups)
+  return v;
+}
+inline void store16(float* p, f32x16 v) { std::memcpy(p, &v, sizeof v); }
+inline f32x16 relu16(f32x16 v) {
+  const f32x16 zero = {};
+  return v < zero ? zero : v;  // lane-wise max(v, 0); a NaN stays NaN (so divergence is seen)
+}
 
 /// out = f(b + Σ_e val[e] · W[idx[e], :]) — a dense layer whose input row is given by its
 /// non-zeros (idx, val). f = ReLU when `relu`, else identity. `n` = padded width (= NB·16 when NB>0).
@@ -63,17 +81,14 @@ void row_forward(const int* idx, const float* val, int nnz, const float* W, cons
                  float* out) {
   if constexpr (NB > 0) {
     constexpr int N = NB * L16;
-    float acc[N];
-    for (int u = 0; u < N; ++u) acc[u] = b[u];
+    f32x16 acc[NB];
+    for (int q = 0; q < NB; ++q) acc[q] = load16(b + q * L16);
     for (int e = 0; e < nnz; ++e) {
       const float x = val[e];
       const float* w = W + static_cast<std::size_t>(idx[e]) * N;
-      for (int u = 0; u < N; ++u) acc[u] += x * w[u];  // one AXPY of 64 floats = 4 AVX-512 FMAs
+      for (int q = 0; q < NB; ++q) acc[q] += x * load16(w + q * L16);  // one AXPY of 64 floats = 4 FMAs
     }
-    if (relu)
-      for (int u = 0; u < N; ++u) out[u] = acc[u] > 0.0f ? acc[u] : 0.0f;
-    else
-      for (int u = 0; u < N; ++u) out[u] = acc[u];
+    for (int q = 0; q < NB; ++q) store16(out + q * L16, relu ? relu16(acc[q]) : acc[q]);
   } else {
     for (int u = 0; u < n; ++u) out[u] = b[u];
     for (int e = 0; e < nnz; ++e) {
@@ -82,7 +97,7 @@ void row_forward(const int* idx, const float* val, int nnz, const float* W, cons
       for (int u = 0; u < n; ++u) out[u] += x * w[u];
     }
     if (relu)
-      for (int u = 0; u < n; ++u) out[u] = out[u] > 0.0f ? out[u] : 0.0f;
+      for (int u = 0; u < n; ++u) out[u] = out[u] < 0.0f ? 0.0f : out[u];  // NaN stays NaN
   }
 }
 
@@ -91,18 +106,15 @@ template <int NB>
 void row_forward_dense(const float* a, int n_in, const float* W, const float* b, bool relu, int n, float* out) {
   if constexpr (NB > 0) {
     constexpr int N = NB * L16;
-    float acc[N];
-    for (int u = 0; u < N; ++u) acc[u] = b[u];
+    f32x16 acc[NB];
+    for (int q = 0; q < NB; ++q) acc[q] = load16(b + q * L16);
     for (int k = 0; k < n_in; ++k) {
       const float x = a[k];
       if (x == 0.0f) continue;
       const float* w = W + static_cast<std::size_t>(k) * N;
-      for (int u = 0; u < N; ++u) acc[u] += x * w[u];
+      for (int q = 0; q < NB; ++q) acc[q] += x * load16(w + q * L16);
     }
-    if (relu)
-      for (int u = 0; u < N; ++u) out[u] = acc[u] > 0.0f ? acc[u] : 0.0f;
-    else
-      for (int u = 0; u < N; ++u) out[u] = acc[u];
+    for (int q = 0; q < NB; ++q) store16(out + q * L16, relu ? relu16(acc[q]) : acc[q]);
   } else {
     for (int u = 0; u < n; ++u) out[u] = b[u];
     for (int k = 0; k < n_in; ++k) {
@@ -112,7 +124,7 @@ void row_forward_dense(const float* a, int n_in, const float* W, const float* b,
       for (int u = 0; u < n; ++u) out[u] += x * w[u];
     }
     if (relu)
-      for (int u = 0; u < n; ++u) out[u] = out[u] > 0.0f ? out[u] : 0.0f;
+      for (int u = 0; u < n; ++u) out[u] = out[u] < 0.0f ? 0.0f : out[u];  // NaN stays NaN
   }
 }
 
@@ -123,12 +135,12 @@ template <int NB>
 void row_update(const int* idx, const float* val, int nnz, float neg_lr, const float* dz, int n, float* W) {
   if constexpr (NB > 0) {
     constexpr int N = NB * L16;
-    float g[N];
-    for (int u = 0; u < N; ++u) g[u] = dz[u];
+    f32x16 g[NB];
+    for (int q = 0; q < NB; ++q) g[q] = load16(dz + q * L16);
     for (int e = 0; e < nnz; ++e) {
       const float s = neg_lr * val[e];
       float* w = W + static_cast<std::size_t>(idx[e]) * N;
-      for (int u = 0; u < N; ++u) w[u] += s * g[u];
+      for (int q = 0; q < NB; ++q) store16(w + q * L16, load16(w + q * L16) + s * g[q]);
     }
   } else {
     for (int e = 0; e < nnz; ++e) {
@@ -144,13 +156,13 @@ template <int NB>
 void row_update_dense(const float* a, int n_in, float neg_lr, const float* dz, int n, float* W) {
   if constexpr (NB > 0) {
     constexpr int N = NB * L16;
-    float g[N];
-    for (int u = 0; u < N; ++u) g[u] = dz[u];
+    f32x16 g[NB];
+    for (int q = 0; q < NB; ++q) g[q] = load16(dz + q * L16);
     for (int k = 0; k < n_in; ++k) {
       if (a[k] == 0.0f) continue;
       const float s = neg_lr * a[k];
       float* w = W + static_cast<std::size_t>(k) * N;
-      for (int u = 0; u < N; ++u) w[u] += s * g[u];
+      for (int q = 0; q < NB; ++q) store16(w + q * L16, load16(w + q * L16) + s * g[q]);
     }
   } else {
     for (int k = 0; k < n_in; ++k) {
@@ -164,28 +176,37 @@ void row_update_dense(const float* a, int n_in, float neg_lr, const float* dz, i
 
 /// Backpropagation through a dense layer and the ReLU below it, for one row:
 /// dz_in[k] = (Σ_j dz[j] · W[k, j]) · [a_in[k] > 0] for k < n_in, 0 for the padding up to rows_pad.
-/// The dot products use 16 lane-wise partial sums (vectorises without reordering tricks).
+/// Each dot product keeps 16 lane-wise partial sums and adds them at the end.
 template <int NB>
 void row_backprop_relu(const float* dz, const float* W, int n_in, int rows_pad, const float* a_in, int n,
                        float* dz_in) {
-  for (int k = 0; k < n_in; ++k) {
-    if (!(a_in[k] > 0.0f)) {  // ReLU′(z) = 0 for z ≤ 0: nothing flows back, skip the dot product
-      dz_in[k] = 0.0f;
-      continue;
+  if constexpr (NB > 0) {
+    constexpr int N = NB * L16;
+    f32x16 g[NB];
+    for (int q = 0; q < NB; ++q) g[q] = load16(dz + q * L16);
+    for (int k = 0; k < n_in; ++k) {
+      if (!(a_in[k] > 0.0f)) {  // ReLU′(z) = 0 for z ≤ 0: nothing flows back, skip the dot product
+        dz_in[k] = 0.0f;
+        continue;
+      }
+      const float* w = W + static_cast<std::size_t>(k) * N;
+      f32x16 part = g[0] * load16(w);
+      for (int q = 1; q < NB; ++q) part += g[q] * load16(w + q * L16);
+      float s = 0.0f;
+      for (int u = 0; u < L16; ++u) s += part[u];
+      dz_in[k] = s;
     }
-    float part[L16] = {};
-    if constexpr (NB > 0) {
-      const float* w = W + static_cast<std::size_t>(k) * (NB * L16);
-      for (int blk = 0; blk < NB; ++blk)
-        for (int u = 0; u < L16; ++u) part[u] += dz[blk * L16 + u] * w[blk * L16 + u];
-    } else {
+  } else {
+    for (int k = 0; k < n_in; ++k) {
+      if (!(a_in[k] > 0.0f)) {
+        dz_in[k] = 0.0f;
+        continue;
+      }
       const float* w = W + static_cast<std::size_t>(k) * n;
-      for (int blk = 0; blk < n; blk += L16)
-        for (int u = 0; u < L16; ++u) part[u] += dz[blk + u] * w[blk + u];
+      float s = 0.0f;
+      for (int u = 0; u < n; ++u) s += dz[u] * w[u];
+      dz_in[k] = s;
     }
-    float s = 0.0f;
-    for (int u = 0; u < L16; ++u) s += part[u];
-    dz_in[k] = s;
   }
   for (int k = n_in; k < rows_pad; ++k) dz_in[k] = 0.0f;
 }

@@ -1,0 +1,432 @@
+// Chapter 07 — training fast: the chapter-05 model (784-50-50-10, ReLU, softmax cross-entropy,
+// SGD 0.01, batch 32, 10 epochs) trained as fast as one CPU core allows, and on the GPU.
+//
+//   07_fast                         train with the fastest CPU backend (fastcpu), Keras-style output
+//   07_fast --backend eigen         the chapter-05 path (CpuTrainer + Eigen), same seed and data order
+//   07_fast --ladder                the CPU speed ladder: each idea of fast_cpu.hpp switched on in turn,
+//                                   timed in one run → ladder.csv / ladder.json / ladder.png
+//   07_fast --backend cuda          the GPU (needs an NVIDIA GPU; exit code 2 with the reason otherwise)
+//   07_fast --gpu-ladder --json F   every GPU variant for the full configuration, total time incl. upload
+#include <time.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "dnn/cli.hpp"
+#include "dnn/cuda_device.hpp"
+#include "dnn/data.hpp"
+#include "dnn/error.hpp"
+#include "dnn/fast_cpu.hpp"
+#include "dnn/log.hpp"
+#include "dnn/mlp.hpp"
+#include "dnn/ops.hpp"
+#include "dnn/plot.hpp"
+#include "dnn/rng.hpp"
+#include "dnn/timer.hpp"
+#include "dnn/train.hpp"
+#if DNN_HAVE_CUDA && DNN_CH07_GPU_READY  // (the GPU trainer lands next)
+#include "dnn/gpu_trainer.hpp"
+#endif
+
+using namespace dnn;
+
+namespace {
+
+struct Options {
+  std::string backend = "fastcpu";
+  std::string gpu_variant = "persistent";
+  std::string hidden = "50,50";
+  double lr = 0.01;
+  int batch = 32;
+  int epochs = 10;
+  bool ladder = false;
+  int ladder_epochs = 3;
+  bool gpu_ladder = false;
+  double pytorch_seconds = 0;
+  std::string json;
+  CommonOptions common;
+  DataOptions data;
+};
+
+std::vector<int> parse_hidden(const std::string& text) {
+  const std::string expected = "--hidden: expected comma-separated integers >= 1 like 50,50, got '" + text + "'";
+  std::vector<int> sizes;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    std::size_t used = 0;
+    long v = 0;
+    try {
+      v = std::stol(item, &used);
+    } catch (const std::exception&) {
+      throw InputError(expected);
+    }
+    if (used != item.size() || v < 1 || v > 100000) throw InputError(expected);
+    sizes.push_back(static_cast<int>(v));
+  }
+  if (sizes.empty() || text.back() == ',') throw InputError(expected);
+  return sizes;
+}
+
+void validate(const Options& o) {
+  static const std::vector<std::string> backends{"fastcpu", "eigen", "naive", "cuda", "cublas"};
+  if (std::find(backends.begin(), backends.end(), o.backend) == backends.end())
+    throw InputError("--backend: expected fastcpu, eigen, naive, cuda or cublas, got '" + o.backend + "'");
+  if (o.batch < 1) throw InputError("--batch: expected an integer >= 1, got " + std::to_string(o.batch));
+  if (o.epochs < 1) throw InputError("--epochs: expected an integer >= 1, got " + std::to_string(o.epochs));
+  if (o.ladder_epochs < 1)
+    throw InputError("--ladder-epochs: expected an integer >= 1, got " + std::to_string(o.ladder_epochs));
+  if (!std::isfinite(o.lr) || !(o.lr > 0) || o.lr > 1e6)
+    throw InputError("--lr: expected a finite learning rate > 0 (the textbook uses 0.01), got " +
+                     format_number(o.lr));
+  if (!(o.pytorch_seconds >= 0) || !std::isfinite(o.pytorch_seconds))
+    throw InputError("--pytorch-seconds: expected seconds per epoch >= 0, got " + format_number(o.pytorch_seconds));
+  if (o.ladder && o.gpu_ladder) throw InputError("--ladder and --gpu-ladder: give one of them");
+}
+
+/// Exit code 2 with the reason when a GPU backend is asked for and there is no usable GPU.
+void require_gpu(const std::string& what) {
+  std::string why;
+  if (!cuda::device_available(&why))
+    throw InputError(what + " needs an NVIDIA GPU, and there is none usable here: " + why +
+                     ". The CPU backends (--backend fastcpu or eigen) run everywhere.");
+}
+
+std::unique_ptr<Trainer> make_trainer(const std::string& backend, const std::string& gpu_variant, const Mlp& net,
+                                      const OptimizerConfig& opt, const Dataset& ds, int batch,
+                                      FastCpuFeatures features = {}) {
+  if (backend == "fastcpu")
+    return std::make_unique<FastCpuTrainer>(net, opt, ds.train_x, ds.train_y, batch, features);
+  if (backend == "eigen" || backend == "naive")
+    return std::make_unique<CpuTrainer>(ops_for(parse_backend(backend)), net, opt, ds.train_x, ds.train_y, batch);
+  require_gpu("--backend " + backend);
+#if DNN_HAVE_CUDA && DNN_CH07_GPU_READY  // (the GPU trainer lands next)
+  const cuda::GpuVariant v =
+      backend == "cublas" ? cuda::GpuVariant::Cublas : cuda::parse_gpu_variant(gpu_variant, "--gpu-variant");
+  if (backend == "cuda" && v == cuda::GpuVariant::Cublas)
+    throw InputError("--gpu-variant cublas: use --backend cublas for the cuBLAS trainer");
+  return std::make_unique<cuda::GpuTrainer>(net, opt, ds.train_x, ds.train_y, batch, v);
+#else
+  (void)gpu_variant;
+  throw InputError("--backend " + backend + ": this build has no CUDA");
+#endif
+}
+
+std::string model_text(const std::vector<int>& sizes) {
+  std::string r;
+  for (std::size_t k = 0; k < sizes.size(); ++k) r += (k ? "-" : "") + std::to_string(sizes[k]);
+  return r;
+}
+
+void save_history_csv(const std::string& path, const std::vector<EpochStats>& h) {
+  CsvTable t({"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "eval_seconds"});
+  for (const auto& e : h)
+    t.add_row(std::vector<double>{double(e.epoch), e.train_loss, e.train_accuracy, e.test_loss, e.test_accuracy,
+                                  e.seconds, e.eval_seconds});
+  t.save(path);
+}
+
+/// The textbook run with one backend: fit() for --epochs, then the "Test loss / Test accuracy" lines.
+int run_train(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt) {
+  Rng init_rng(o.common.seed);
+  const Mlp net = make_mlp(sizes, Activation::ReLU, init_rng);
+  const Timer setup;
+  std::unique_ptr<Trainer> trainer = make_trainer(o.backend, o.gpu_variant, net, opt, ds, o.batch);
+  const double setup_seconds = setup.seconds();
+  std::printf("Model: %s (ReLU hidden layers, softmax output), %ld parameters\n", model_text(sizes).c_str(),
+              net.parameter_count());
+  std::printf("Training: backend %s, SGD lr %g, batch %d, %d epochs\n", trainer->name().c_str(), opt.lr, o.batch,
+              o.epochs);
+  nlohmann::json extra = nlohmann::json::object();
+  if (auto* f = dynamic_cast<FastCpuTrainer*>(trainer.get())) {
+    const CsrMatrix& S = f->train_csr();
+    std::printf("CSR: %ld non-zero pixels of %ld (%.1f%% dense, %.1f per image), built in %.3f s\n", S.nnz(),
+                static_cast<long>(S.rows) * S.cols, 100.0 * S.density(),
+                S.rows ? static_cast<double>(S.nnz()) / S.rows : 0.0, f->csr_seconds());
+    extra["csr"] = {{"nnz", S.nnz()}, {"density", S.density()}, {"seconds", f->csr_seconds()}};
+  }
+#if DNN_HAVE_CUDA && DNN_CH07_GPU_READY  // (the GPU trainer lands next)
+  if (auto* g = dynamic_cast<cuda::GpuTrainer*>(trainer.get())) {
+    std::printf("GPU: %s, variant %s, upload %.4f s, setup %.4f s\n", cuda::device_description().c_str(),
+                cuda::to_string(g->variant()).c_str(), g->timings().upload_seconds, g->timings().setup_seconds);
+    extra["gpu"] = {{"device", cuda::device_description()},
+                    {"variant", cuda::to_string(g->variant())},
+                    {"upload_seconds", g->timings().upload_seconds},
+                    {"setup_seconds", g->timings().setup_seconds}};
+  }
+#endif
+  std::vector<EpochStats> history;
+  FitOptions fo;
+  fo.epochs = o.epochs;
+  fo.seed = o.common.seed;
+  fo.verbose = !o.common.quiet;
+  fo.lr = opt.lr;
+  fo.test_x = &ds.test_x;
+  fo.test_y = &ds.test_y;
+  fo.on_epoch_end = [&](const EpochStats& st) { history.push_back(st); };
+  const Timer wall;
+  fit(*trainer, fo);
+  const double fit_seconds = wall.seconds();
+  const EvalResult test = trainer->evaluate(ds.test_x, ds.test_y);
+  std::printf("Test loss: %.4f\nTest accuracy: %.4f\n", test.loss, test.accuracy);
+  double train_seconds = 0;
+  for (const auto& e : history) train_seconds += e.seconds;
+  std::printf("Training time: %.3f s for %d epochs = %.4f s/epoch (+ setup %.3f s: %s)\n", train_seconds, o.epochs,
+              train_seconds / o.epochs, setup_seconds,
+              o.backend == "fastcpu"                           ? "CSR conversion"
+              : (o.backend == "cuda" || o.backend == "cublas") ? "CUDA context, upload, graph capture"
+                                                               : "buffers");
+
+  const std::string csv = join_path(o.common.out_dir, "history.csv");
+  save_history_csv(csv, history);
+  std::printf("wrote %s\n", csv.c_str());
+  nlohmann::json hist = nlohmann::json::array();
+  for (const auto& e : history)
+    hist.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_accuracy", e.train_accuracy},
+                    {"test_loss", e.test_loss}, {"test_accuracy", e.test_accuracy}, {"seconds", e.seconds}});
+  nlohmann::json summary{{"program", "07_fast"},
+                         {"config",
+                          {{"backend", trainer->name()}, {"layers", sizes}, {"lr", opt.lr}, {"batch", o.batch},
+                           {"epochs", o.epochs}, {"seed", o.common.seed}}},
+                         {"data", {{"name", ds.name}, {"source", ds.source}, {"train", ds.train_size()},
+                                   {"test", ds.test_size()}}},
+                         {"machine", machine_info()},
+                         {"final", {{"test_loss", test.loss}, {"test_accuracy", test.accuracy}}},
+                         {"train_seconds", train_seconds},
+                         {"seconds_per_epoch", train_seconds / o.epochs},
+                         {"setup_seconds", setup_seconds},
+                         {"fit_wall_seconds", fit_seconds},
+                         {"extra", extra},
+                         {"history", hist}};
+  save_json(join_path(o.common.out_dir, "summary.json"), summary);
+  std::printf("wrote %s\n", join_path(o.common.out_dir, "summary.json").c_str());
+  if (!o.json.empty()) {
+    save_json(o.json, summary);
+    std::printf("wrote %s\n", o.json.c_str());
+  }
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------- the ladders
+
+/// CPU seconds used by this thread: unlike the wall clock, it does not count the time the thread
+/// waited for a core, so it stays meaningful on a busy, shared machine.
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+struct Rung {
+  std::string label;     // shown in the table and the chart
+  std::string backend;   // fastcpu / eigen / cuda / cublas
+  FastCpuFeatures features;
+  std::string gpu_variant;
+};
+
+struct RungResult {
+  Rung rung;
+  std::vector<double> epoch_seconds;      // wall clock
+  std::vector<double> epoch_cpu_seconds;  // CPU time of the training thread
+  double median = 0, min = 0, cpu_median = 0;
+  double total_seconds = 0;   // setup (upload, CSR) + all epochs
+  double setup_seconds = 0;
+  double train_loss = 0, test_accuracy = 0, test_loss = 0;
+};
+
+RungResult run_rung(const Rung& r, const Options& o, const Dataset& ds, const std::vector<int>& sizes,
+                    const OptimizerConfig& opt, int epochs) {
+  Rng init_rng(o.common.seed);
+  const Mlp net = make_mlp(sizes, Activation::ReLU, init_rng);  // every rung starts from the same weights
+  RungResult res;
+  res.rung = r;
+  const Timer total;
+  std::unique_ptr<Trainer> trainer = make_trainer(r.backend, r.gpu_variant, net, opt, ds, o.batch, r.features);
+  res.setup_seconds = total.seconds();
+  std::vector<int> order;
+  for (int e = 0; e < epochs; ++e) {
+    epoch_order(o.common.seed, e, ds.train_size(), order);  // the same minibatches for every rung
+    const double cpu0 = thread_cpu_seconds();
+    const Timer t;
+    const EpochMetrics m = trainer->train_epoch(order, e + 1, {});
+    res.epoch_seconds.push_back(t.seconds());
+    res.epoch_cpu_seconds.push_back(thread_cpu_seconds() - cpu0);
+    res.train_loss = m.loss;
+  }
+  res.total_seconds = total.seconds();
+  const EvalResult test = trainer->evaluate(ds.test_x, ds.test_y);
+  res.test_accuracy = test.accuracy;
+  res.test_loss = test.loss;
+  res.median = median_of(res.epoch_seconds);
+  res.min = *std::min_element(res.epoch_seconds.begin(), res.epoch_seconds.end());
+  res.cpu_median = median_of(res.epoch_cpu_seconds);
+  return res;
+}
+
+int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt,
+               bool cpu) {
+  std::vector<Rung> rungs;
+  if (cpu) {
+    rungs.push_back({"0 Eigen, chapter-05 path", "eigen", {}, ""});
+    rungs.push_back({"1 fused one pass (Eigen GEMM)", "fastcpu", {false, false, false}, ""});
+    rungs.push_back({"2 + sparse layer 1 (CSR)", "fastcpu", {true, false, false}, ""});
+    rungs.push_back({"3 + fused SGD update", "fastcpu", {true, true, false}, ""});
+    rungs.push_back({"4 + hand kernels, ReLU zeros skipped", "fastcpu", {true, true, true}, ""});
+  }
+  std::string why_no_gpu;
+  const bool have_gpu = cuda::device_available(&why_no_gpu);
+  if (!have_gpu) {
+    if (!cpu) require_gpu("--gpu-ladder");  // exit 2 with the reason
+    std::printf("GPU part skipped: %s. Run scripts/gpu-check.sh on a GPU machine for the GPU rows.\n",
+                why_no_gpu.c_str());
+  }
+#if DNN_HAVE_CUDA && DNN_CH07_GPU_READY  // (the GPU trainer lands next)
+  if (have_gpu)
+    for (cuda::GpuVariant v : cuda::all_gpu_variants())
+      rungs.push_back({"GPU " + cuda::to_string(v), v == cuda::GpuVariant::Cublas ? "cublas" : "cuda", {},
+                       cuda::to_string(v)});
+#endif
+  const int epochs = cpu ? o.ladder_epochs : o.epochs;
+  std::printf("Ladder: %s, batch %d, lr %g, %d epoch(s) per step, same initial weights and data order for all\n",
+              model_text(sizes).c_str(), o.batch, opt.lr, epochs);
+  std::printf("machine: %s\n", machine_info().dump().c_str());
+  // The CPU ladder ranks by the thread's CPU time (robust on a shared machine), the GPU ladder by the
+  // wall clock (the host thread mostly waits for the device).
+  auto key = [cpu](const RungResult& r) { return cpu ? r.cpu_median : r.median; };
+  std::printf("%-38s %10s %10s %10s %9s %8s %9s %9s\n", "step", "wall med", "wall min", "cpu med", "speedup",
+              "vs prev", "total s", "test_acc");
+  std::vector<RungResult> results;
+  for (const Rung& r : rungs) {
+    RungResult res = run_rung(r, o, ds, sizes, opt, epochs);
+    const double base = results.empty() ? key(res) : key(results.front());
+    const double prev = results.empty() ? key(res) : key(results.back());
+    std::printf("%-38s %10.4f %10.4f %10.4f %8.1fx %7.2fx %9.3f %9.4f\n", r.label.c_str(), res.median, res.min,
+                res.cpu_median, base / key(res), prev / key(res), res.total_seconds, res.test_accuracy);
+    std::fflush(stdout);
+    results.push_back(std::move(res));
+  }
+  if (results.empty()) return kExitOk;
+
+  CsvTable t({"step", "backend", "features", "median_wall_s_per_epoch", "min_wall_s_per_epoch",
+              "median_cpu_s_per_epoch", "speedup_vs_first", "total_seconds", "setup_seconds", "train_loss",
+              "test_loss", "test_accuracy"});
+  nlohmann::json rows = nlohmann::json::array();
+  std::vector<std::string> labels;
+  std::vector<double> speedups;
+  for (const auto& r : results) {
+    const std::string feat = r.rung.backend == "fastcpu" ? r.rung.features.label() : r.rung.gpu_variant;
+    const double speedup = key(results.front()) / key(r);
+    t.add_row(std::vector<std::string>{r.rung.label, r.rung.backend, feat, format_number(r.median),
+                                       format_number(r.min), format_number(r.cpu_median), format_number(speedup),
+                                       format_number(r.total_seconds), format_number(r.setup_seconds),
+                                       format_number(r.train_loss), format_number(r.test_loss),
+                                       format_number(r.test_accuracy)});
+    rows.push_back({{"step", r.rung.label}, {"backend", r.rung.backend}, {"features", feat},
+                    {"wall_seconds_per_epoch", r.epoch_seconds}, {"cpu_seconds_per_epoch", r.epoch_cpu_seconds},
+                    {"median_wall_seconds_per_epoch", r.median}, {"min_wall_seconds_per_epoch", r.min},
+                    {"median_cpu_seconds_per_epoch", r.cpu_median}, {"speedup_vs_first", speedup},
+                    {"total_seconds", r.total_seconds}, {"setup_seconds", r.setup_seconds},
+                    {"train_loss", r.train_loss}, {"test_loss", r.test_loss}, {"test_accuracy", r.test_accuracy}});
+    labels.push_back(r.rung.label);
+    speedups.push_back(speedup);
+  }
+  const std::string stem = cpu ? "ladder" : "gpu_ladder";
+  t.save(join_path(o.common.out_dir, stem + ".csv"));
+  std::printf("wrote %s\n", join_path(o.common.out_dir, stem + ".csv").c_str());
+  nlohmann::json doc{{"program", cpu ? "07_fast --ladder" : "07_fast --gpu-ladder"},
+                     {"machine", machine_info()},
+                     {"gpu", cuda::device_description()},
+                     {"model", sizes},
+                     {"batch", o.batch},
+                     {"lr", opt.lr},
+                     {"epochs_per_step", epochs},
+                     {"seed", o.common.seed},
+                     {"data", {{"name", ds.name}, {"train", ds.train_size()}, {"test", ds.test_size()}}},
+                     {"pytorch_seconds_per_epoch", o.pytorch_seconds},
+                     {"results", rows}};
+  save_json(join_path(o.common.out_dir, stem + ".json"), doc);
+  std::printf("wrote %s\n", join_path(o.common.out_dir, stem + ".json").c_str());
+  if (!o.json.empty()) {
+    save_json(o.json, doc);
+    std::printf("wrote %s\n", o.json.c_str());
+  }
+  if (o.pytorch_seconds > 0) {
+    labels.insert(labels.begin(), "PyTorch CPU (measured separately)");
+    speedups.insert(speedups.begin(), key(results.front()) / o.pytorch_seconds);
+  }
+  PlotSpec spec{"Speedup per epoch over the first step (" + model_text(sizes) + ", batch " +
+                    std::to_string(o.batch) + ")",
+                "", "speedup (x, log scale)", true, false, 1100, 600};
+  const std::string png = join_path(o.common.out_dir, stem + ".png");
+  if (plot_bars(png, spec, labels, speedups)) std::printf("wrote %s\n", png.c_str());
+  return kExitOk;
+}
+
+int run(const Options& o) {
+  validate(o);
+  apply_threads(o.common.threads);
+  // Asking for the GPU without one is answered before any data is loaded.
+  if (o.gpu_ladder) require_gpu("--gpu-ladder");
+  if (!o.ladder && (o.backend == "cuda" || o.backend == "cublas")) require_gpu("--backend " + o.backend);
+  prepare_output_dir(o.common.out_dir, "--out");
+
+  Dataset ds = load_dataset(o.data);
+  std::printf("%s\n", describe(ds).c_str());
+  std::vector<int> sizes{ds.input_size()};
+  const std::vector<int> hidden = parse_hidden(o.hidden);
+  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+  sizes.push_back(ds.classes);
+  OptimizerConfig opt;
+  opt.kind = OptimizerKind::SGD;
+  opt.lr = static_cast<float>(o.lr);
+
+  std::string why;
+  if (!o.ladder && !cuda::device_available(&why))
+    std::printf("GPU part skipped: %s (--backend cuda/cublas and --gpu-ladder need an NVIDIA GPU).\n", why.c_str());
+  if (o.ladder) return run_ladder(o, ds, sizes, opt, true);
+  if (o.gpu_ladder) return run_ladder(o, ds, sizes, opt, false);
+  return run_train(o, ds, sizes, opt);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Chapter 07: training the chapter-05 MLP fast — the fastest CPU path (sparse layer 1, fused "
+               "updates) and the GPU (cuda, cublas)",
+               "07_fast"};
+  Options o;
+  app.add_option("--backend", o.backend,
+                 "fastcpu (fastest CPU path), eigen or naive (chapter 05's path), cuda (hand kernels) or cublas")
+      ->capture_default_str();
+  app.add_option("--gpu-variant", o.gpu_variant,
+                 "For --backend cuda: kernels (fused kernels), graph (+ CUDA Graph), persistent (one kernel per "
+                 "epoch, weights on chip)")
+      ->capture_default_str();
+  app.add_option("--hidden", o.hidden, "Hidden layer sizes, comma-separated (the textbook: 50,50)")
+      ->capture_default_str();
+  app.add_option("--lr", o.lr, "Learning rate η of SGD (Keras default 0.01)")->capture_default_str();
+  app.add_option("--batch", o.batch, "Minibatch size (Keras default 32)")->capture_default_str();
+  app.add_option("--epochs", o.epochs, "Epochs (the textbook: 10)")->capture_default_str();
+  app.add_flag("--ladder", o.ladder,
+               "Time each step of the CPU speed ladder (and the GPU variants when a GPU exists) in one run; "
+               "writes ladder.csv, ladder.json, ladder.png");
+  app.add_option("--ladder-epochs", o.ladder_epochs, "Epochs timed per CPU ladder step")->capture_default_str();
+  app.add_flag("--gpu-ladder", o.gpu_ladder,
+               "Time every GPU variant for --epochs epochs, upload included (gpu_ladder.json); needs a GPU");
+  app.add_option("--pytorch-seconds", o.pytorch_seconds,
+                 "PyTorch's s/epoch measured separately (chapters/05_mlp/pytorch_reference.py): added to the chart");
+  app.add_option("--json", o.json, "Also write the summary (or ladder) JSON to FILE");
+  add_common_options(app, o.common, "out/07_fast");
+  add_data_options(app, o.data);
+  return run_program(app, argc, argv, [&] { return run(o); });
+}

@@ -1,0 +1,127 @@
+// Chapter 07: the 07_fast program from the outside — --help, bad flags exit 2 naming the flag,
+// the GPU backends without a GPU exit 2 with the reason, divergence exits 3, a short run and a
+// short ladder write their CSV/JSON. The binary's path comes from CMake (DNN_07_FAST).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "catch.hpp"
+#include "dnn/cuda_device.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct RunResult {
+  int code = -1;
+  std::string output;  // stdout + stderr
+};
+
+const std::string kData = " --dataset synthetic --train-limit 1000 --test-limit 300 --quiet";
+
+fs::path work_dir() {
+  static const fs::path d = [] {
+    fs::path p = fs::temp_directory_path() / ("dnn_ch07_cli_" + std::to_string(::getpid()));
+    fs::create_directories(p);
+    return p;
+  }();
+  return d;
+}
+
+RunResult run07(const std::string& args) {
+  const std::string cmd =
+      std::string("'") + DNN_07_FAST + "' " + args + " --out '" + (work_dir() / "out").string() + "' 2>&1";
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  REQUIRE(in.good());
+  return nlohmann::json::parse(in);
+}
+
+}  // namespace
+
+TEST_CASE("07_fast: --help lists the backends and the ladder", "[ch07][cli]") {
+  const RunResult r = run07("--help");
+  CHECK(r.code == 0);
+  CHECK(contains(r.output, "--backend"));
+  CHECK(contains(r.output, "fastcpu"));
+  CHECK(contains(r.output, "--ladder"));
+}
+
+TEST_CASE("07_fast: bad flags exit 2 and name the flag", "[ch07][cli]") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--backend tpu", "--backend"},   {"--batch 0", "--batch"},     {"--epochs 0", "--epochs"},
+      {"--lr -1", "--lr"},              {"--lr nan", "--lr"},         {"--hidden 50,,50", "--hidden"},
+      {"--ladder-epochs 0", "--ladder-epochs"}, {"--no-such-flag", "--no-such-flag"},
+      {"--gpu-variant warp --backend cuda", "--"}};
+  for (const auto& [args, flag] : cases) {
+    INFO(args);
+    const RunResult r = run07(args + kData);
+    CHECK(r.code == 2);
+    CHECK(contains(r.output, flag));
+  }
+}
+
+TEST_CASE("07_fast: the GPU backends without a GPU exit 2 and say why", "[ch07][cli]") {
+  std::string why;
+  if (dnn::cuda::device_available(&why)) {
+    SUCCEED("a GPU is present: the GPU runs are checked by test_ch07_gpu");
+    return;
+  }
+  for (const std::string args : {"--backend cuda", "--backend cublas", "--gpu-ladder"}) {
+    INFO(args);
+    const RunResult r = run07(args + kData);
+    CHECK(r.code == 2);
+    CHECK(contains(r.output, "needs an NVIDIA GPU"));
+  }
+}
+
+TEST_CASE("07_fast: a diverging run stops with exit code 3", "[ch07][cli]") {
+  const RunResult r = run07("--lr 1e6 --epochs 3" + kData);
+  CHECK(r.code == 3);
+  CHECK(contains(r.output, "--lr"));
+}
+
+TEST_CASE("07_fast: a short run and a short ladder write their results", "[ch07][cli]") {
+  const RunResult r = run07("--epochs 2 --json '" + (work_dir() / "run.json").string() + "'" + kData);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.output, "Test accuracy:"));
+  CHECK(fs::exists(work_dir() / "out" / "history.csv"));
+  const nlohmann::json s = read_json(work_dir() / "run.json");
+  CHECK(s["config"]["backend"] == "fastcpu");
+  CHECK(s["history"].size() == 2);
+  CHECK(s["final"]["test_accuracy"].get<double>() > 0.3);
+
+  const RunResult l = run07("--ladder --ladder-epochs 1" + kData);
+  REQUIRE(l.code == 0);
+  const nlohmann::json j = read_json(work_dir() / "out" / "ladder.json");
+  REQUIRE(j["results"].size() >= 5);
+  // Every step trains the same model on the same data order: the same accuracy to within rounding.
+  const double a0 = j["results"][0]["test_accuracy"].get<double>();
+  for (const auto& row : j["results"]) {
+    INFO(row["step"].get<std::string>());
+    CHECK(row["test_accuracy"].get<double>() == Approx(a0).margin(0.01));
+  }
+  CHECK(fs::exists(work_dir() / "out" / "ladder.csv"));
+}

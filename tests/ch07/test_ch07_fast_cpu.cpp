@@ -1,0 +1,317 @@
+// Chapter 07: the fast CPU trainer computes the same SGD steps as the reference path of chapter 05
+// (Mlp + eigen_ops() + Optimizer, via CpuTrainer), for every step of the speed ladder; CSR
+// conversion; divergence; unsupported configurations are refused clearly.
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "catch.hpp"
+#include "dnn/data.hpp"
+#include "dnn/error.hpp"
+#include "dnn/fast_cpu.hpp"
+#include "dnn/mlp.hpp"
+#include "dnn/ops.hpp"
+#include "dnn/rng.hpp"
+#include "dnn/train.hpp"
+
+using namespace dnn;
+
+namespace {
+
+/// n × d images that look like MNIST to the trainer: about 80% exact zeros, the rest in (0, 1].
+void sparse_images(int n, int d, int classes, std::uint64_t seed, Matrix& X, std::vector<int>& y) {
+  Rng rng(seed);
+  X = Matrix(n, d, 0.0f);
+  y.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    y[static_cast<std::size_t>(i)] = static_cast<int>(rng.below(static_cast<std::uint64_t>(classes)));
+    for (int k = 0; k < d; ++k)
+      if (rng.uniform() < 0.2f) X(i, k) = 0.05f + 0.95f * rng.uniform();
+    // a class-dependent block of bright pixels, so there is something to learn
+    const int c = y[static_cast<std::size_t>(i)];
+    for (int k = c * (d / classes); k < c * (d / classes) + d / (2 * classes); ++k) X(i, k) = 1.0f;
+  }
+}
+
+/// ‖a − b‖ / ‖b‖ over all weights and biases of two networks of the same shape.
+double relative_difference(const Mlp& a, const Mlp& b) {
+  REQUIRE(a.layers.size() == b.layers.size());
+  double num = 0, den = 0;
+  for (std::size_t l = 0; l < a.layers.size(); ++l) {
+    for (const auto& [p, q] : {std::pair<const Matrix*, const Matrix*>{&a.layers[l].W, &b.layers[l].W},
+                               std::pair<const Matrix*, const Matrix*>{&a.layers[l].b, &b.layers[l].b}}) {
+      REQUIRE(p->same_shape(*q));
+      for (std::size_t k = 0; k < p->size(); ++k) {
+        const double d = static_cast<double>(p->data[k]) - static_cast<double>(q->data[k]);
+        num += d * d;
+        den += static_cast<double>(q->data[k]) * q->data[k];
+      }
+    }
+  }
+  return std::sqrt(num / den);
+}
+
+/// Largest |a − b| / (1e-3 + |b|) over every single weight: catches a wrong row that a norm would hide.
+double max_elementwise_difference(const Mlp& a, const Mlp& b) {
+  double worst = 0;
+  for (std::size_t l = 0; l < a.layers.size(); ++l)
+    for (const auto& [p, q] : {std::pair<const Matrix*, const Matrix*>{&a.layers[l].W, &b.layers[l].W},
+                               std::pair<const Matrix*, const Matrix*>{&a.layers[l].b, &b.layers[l].b}})
+      for (std::size_t k = 0; k < p->size(); ++k)
+        worst = std::max(worst, std::abs(static_cast<double>(p->data[k]) - q->data[k]) / (1e-3 + std::abs(q->data[k])));
+  return worst;
+}
+
+OptimizerConfig sgd(float lr) {
+  OptimizerConfig c;
+  c.kind = OptimizerKind::SGD;
+  c.lr = lr;
+  return c;
+}
+
+/// The ladder's configurations (fast_cpu.hpp): each must give the reference's steps.
+std::vector<FastCpuFeatures> all_feature_sets() {
+  return {{false, false, false}, {true, false, false}, {true, true, false}, {true, true, true}, {false, true, true}};
+}
+
+}  // namespace
+
+TEST_CASE("to_csr keeps exactly the non-zeros, in column order, and round-trips", "[ch07][csr]") {
+  Matrix X(4, 6, 0.0f);
+  X(0, 1) = 0.5f;
+  X(0, 5) = -2.0f;
+  X(2, 0) = 1.0f;  // row 1 is empty, row 3 is empty
+  X(2, 3) = 0.25f;
+  const CsrMatrix S = to_csr(X);
+  CHECK(S.rows == 4);
+  CHECK(S.cols == 6);
+  CHECK(S.row_ptr == std::vector<int>{0, 2, 2, 4, 4});
+  CHECK(S.col_idx == std::vector<int>{1, 5, 0, 3});
+  CHECK(S.values == std::vector<float>{0.5f, -2.0f, 1.0f, 0.25f});
+  CHECK(S.nnz() == 4);
+  CHECK(S.density() == Approx(4.0 / 24.0));
+  const Matrix back = csr_to_dense(S);
+  CHECK(back.data == X.data);
+
+  // A larger random case and the MNIST-like density.
+  Matrix R;
+  std::vector<int> y;
+  sparse_images(300, 784, 10, 5, R, y);
+  const CsrMatrix T = to_csr(R);
+  long zeros = 0;
+  for (float v : R.data) zeros += (v == 0.0f);
+  CHECK(T.nnz() == static_cast<long>(R.size()) - zeros);
+  CHECK(csr_to_dense(T).data == R.data);
+  for (int i = 0; i < T.rows; ++i)
+    for (int e = T.row_ptr[static_cast<std::size_t>(i)] + 1; e < T.row_ptr[static_cast<std::size_t>(i) + 1]; ++e)
+      CHECK(T.col_idx[static_cast<std::size_t>(e - 1)] < T.col_idx[static_cast<std::size_t>(e)]);
+
+  // NaN is not zero: it is kept, so a broken input cannot silently vanish.
+  Matrix N(1, 3, 0.0f);
+  N(0, 2) = std::numeric_limits<float>::quiet_NaN();
+  const CsrMatrix SN = to_csr(N);
+  REQUIRE(SN.nnz() == 1);
+  CHECK(SN.col_idx[0] == 2);
+  CHECK(std::isnan(SN.values[0]));
+  CHECK(to_csr(Matrix(0, 5)).row_ptr == std::vector<int>{0});
+}
+
+TEST_CASE("fastcpu: one SGD step equals the reference step (every ladder configuration)", "[ch07][fastcpu]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(64, 784, 10, 11, X, y);
+  Rng rng(3);
+  const Mlp net0 = make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
+  std::vector<int> idx{5, 17, 2, 40, 33, 8, 61, 0, 12, 25, 44, 19, 3, 50, 27, 9,
+                       14, 38, 1, 63, 22, 7, 31, 56, 48, 10, 29, 35, 42, 6, 58, 20};
+
+  CpuTrainer ref(eigen_ops(), net0, sgd(0.05f), X, y, 32);
+  const EpochMetrics rm = ref.train_epoch(idx, 1, {});  // 32 rows, batch 32: exactly one step
+  REQUIRE(rm.steps == 1);
+  Mlp want;
+  ref.get_weights(want);
+  REQUIRE(relative_difference(want, net0) > 1e-4);  // the step really changed the weights
+
+  for (const FastCpuFeatures& f : all_feature_sets()) {
+    INFO("features " << f.label());
+    FastCpuTrainer fast(net0, sgd(0.05f), X, y, 32, f);
+    long correct = 0;
+    const float loss = fast.train_step(idx.data(), 32, &correct);
+    CHECK(loss == Approx(rm.loss).epsilon(1e-5));
+    CHECK(static_cast<double>(correct) / 32 == Approx(rm.accuracy));
+    Mlp got;
+    fast.get_weights(got);
+    CHECK(relative_difference(got, want) < 1e-6);
+    CHECK(max_elementwise_difference(got, want) < 1e-4);
+  }
+}
+
+TEST_CASE("fastcpu: 48 steps in the same data order stay with the reference, a short last batch too",
+          "[ch07][fastcpu]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(500, 784, 10, 21, X, y);
+  Rng rng(8);
+  const Mlp net0 = make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
+  std::vector<int> order;
+  epoch_order(99, 0, 500, order);  // 500 = 15 batches of 32 + one of 20
+
+  CpuTrainer ref(eigen_ops(), net0, sgd(0.1f), X, y, 32);
+  EpochMetrics rm;
+  for (int e = 0; e < 3; ++e) rm = ref.train_epoch(order, e + 1, {});  // 3 × 16 = 48 steps
+  Mlp want;
+  ref.get_weights(want);
+  for (const FastCpuFeatures& f : all_feature_sets()) {
+    INFO("features " << f.label());
+    FastCpuTrainer fast(net0, sgd(0.1f), X, y, 32, f);
+    EpochMetrics fm;
+    for (int e = 0; e < 3; ++e) fm = fast.train_epoch(order, e + 1, {});
+    CHECK(fm.steps == 16);
+    CHECK(fm.loss == Approx(rm.loss).epsilon(1e-4));
+    CHECK(fm.accuracy == Approx(rm.accuracy).margin(1.0 / 500));
+    Mlp got;
+    fast.get_weights(got);
+    CHECK(relative_difference(got, want) < 2e-5);
+  }
+}
+
+TEST_CASE("fastcpu: other widths (not multiples of 16, one or three hidden layers) match the reference",
+          "[ch07][fastcpu]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(96, 100, 7, 4, X, y);
+  for (const std::vector<int>& sizes :
+       {std::vector<int>{100, 20, 7}, std::vector<int>{100, 33, 17, 150, 7}, std::vector<int>{100, 129, 7}}) {
+    Rng rng(12);
+    const Mlp net0 = make_mlp(sizes, Activation::ReLU, rng);
+    std::vector<int> order = iota_indices(96);
+    std::vector<int> first(order.begin(), order.begin() + 16);
+    CpuTrainer ref(eigen_ops(), net0, sgd(0.05f), X, y, 16);
+    ref.train_epoch(first, 1, {});
+    Mlp want1;
+    ref.get_weights(want1);
+    ref.train_epoch(order, 1, {});
+    Mlp want;
+    ref.get_weights(want);
+    for (const FastCpuFeatures& f : all_feature_sets()) {
+      INFO("layers " << sizes.size() << " features " << f.label());
+      FastCpuTrainer fast(net0, sgd(0.05f), X, y, 16, f);
+      fast.train_step(first.data(), 16);
+      Mlp got;
+      fast.get_weights(got);
+      CHECK(relative_difference(got, want1) < 1e-6);  // one step: only rounding differs
+      fast.train_epoch(order, 1, {});
+      fast.get_weights(got);
+      // 7 steps: float rounding (the fused update adds row by row) may flip a ReLU whose input is ≈0,
+      // which then shows up as a small but visible difference.
+      CHECK(relative_difference(got, want) < 1e-4);
+    }
+  }
+}
+
+TEST_CASE("fastcpu: evaluate and predict agree with the reference", "[ch07][fastcpu]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(700, 784, 10, 31, X, y);  // 700 > the evaluation chunk (256): several chunks
+  Rng rng(2);
+  const Mlp net = make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
+  FastCpuTrainer fast(net, sgd(0.01f), X, y, 32);
+  CpuTrainer ref(eigen_ops(), net, sgd(0.01f), X, y, 32);
+  const EvalResult a = fast.evaluate(X, y), b = ref.evaluate(X, y);
+  CHECK(a.loss == Approx(b.loss).epsilon(1e-5));
+  CHECK(a.accuracy == Approx(b.accuracy));
+  CHECK(fast.predict(X) == ref.predict(X));
+}
+
+TEST_CASE("fastcpu: one epoch on 2000 training images reaches the reference's accuracy", "[ch07][fastcpu]") {
+  DataOptions o;  // MNIST when found (MNIST_DIR, data/mnist), else Fashion-MNIST or synthetic digits
+  o.limit_train = 2000;
+  o.limit_test = 1000;
+  const Dataset ds = load_dataset(o);
+  INFO(describe(ds));
+  Rng rng(42);
+  const Mlp net = make_mlp({ds.input_size(), 50, 50, ds.classes}, Activation::ReLU, rng);
+  std::vector<int> order;
+  epoch_order(42, 0, ds.train_size(), order);
+  CpuTrainer ref(eigen_ops(), net, sgd(0.01f), ds.train_x, ds.train_y, 32);
+  FastCpuTrainer fast(net, sgd(0.01f), ds.train_x, ds.train_y, 32);
+  const EpochMetrics rm = ref.train_epoch(order, 1, {});
+  const EpochMetrics fm = fast.train_epoch(order, 1, {});
+  const EvalResult rt = ref.evaluate(ds.test_x, ds.test_y);
+  const EvalResult ft = fast.evaluate(ds.test_x, ds.test_y);
+  CHECK(fm.loss == Approx(rm.loss).epsilon(1e-3));
+  CHECK(ft.accuracy == Approx(rt.accuracy).margin(0.002));  // at most 2 of 1000 test images differ
+  CHECK(ft.accuracy > 0.25);  // well above chance (0.1) after 63 SGD steps at lr 0.01
+}
+
+TEST_CASE("fastcpu: NaN/Inf stops training at once with DivergenceError", "[ch07][divergence]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(256, 784, 10, 41, X, y);
+  Rng rng(1);
+  const Mlp net = make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
+  std::vector<int> order = iota_indices(256);
+  SECTION("a huge learning rate") {
+    FastCpuTrainer fast(net, sgd(1e6f), X, y, 32);
+    CHECK_THROWS_AS(
+        [&] {
+          for (int e = 0; e < 5; ++e) fast.train_epoch(order, e + 1, {});
+        }(),
+        DivergenceError);
+  }
+  SECTION("a NaN pixel") {
+    X(7, 300) = std::numeric_limits<float>::quiet_NaN();
+    FastCpuTrainer fast(net, sgd(0.01f), X, y, 32);
+    try {
+      fast.train_epoch(order, 1, {});
+      FAIL("no DivergenceError");
+    } catch (const DivergenceError& e) {
+      CHECK(std::string(e.what()).find("step 1/8") != std::string::npos);  // row 7 is in the first minibatch
+    }
+  }
+}
+
+TEST_CASE("fastcpu: unsupported optimizers and activations are refused with the flag named", "[ch07][fastcpu]") {
+  Matrix X(4, 10, 0.5f);
+  std::vector<int> y{0, 1, 2, 0};
+  Rng rng(1);
+  const Mlp net = make_mlp({10, 8, 3}, Activation::ReLU, rng);
+  OptimizerConfig adam;
+  adam.kind = OptimizerKind::Adam;
+  try {
+    FastCpuTrainer t(net, adam, X, y, 2);
+    FAIL("Adam accepted");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("--optimizer") != std::string::npos);
+  }
+  Rng rng2(1);
+  const Mlp tanh_net = make_mlp({10, 8, 3}, Activation::Tanh, rng2);
+  CHECK_THROWS_AS(FastCpuTrainer(tanh_net, sgd(0.01f), X, y, 2), InputError);
+  CHECK_THROWS_AS(FastCpuTrainer(net, sgd(0.01f), X, y, 0), InputError);
+  std::vector<int> bad_labels{0, 1, 7, 0};
+  CHECK_THROWS_AS(FastCpuTrainer(net, sgd(0.01f), X, bad_labels, 2), std::invalid_argument);
+}
+
+TEST_CASE("fastcpu: weights and SGD step count round-trip through the Trainer interface", "[ch07][fastcpu]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(64, 784, 10, 3, X, y);
+  Rng rng(5);
+  const Mlp net = make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
+  FastCpuTrainer t(net, sgd(0.01f), X, y, 32);
+  Mlp back;
+  t.get_weights(back);
+  CHECK(relative_difference(back, net) == 0.0);
+  t.train_epoch(iota_indices(64), 1, {});
+  Optimizer opt(sgd(0.01f), net);
+  t.get_optimizer_state(opt);
+  CHECK(opt.steps() == 2);
+  FastCpuTrainer u(net, sgd(0.01f), X, y, 32);
+  t.get_weights(back);
+  u.set_weights(back);
+  u.set_optimizer_state(opt);
+  Mlp again;
+  u.get_weights(again);
+  CHECK(relative_difference(again, back) == 0.0);
+}
