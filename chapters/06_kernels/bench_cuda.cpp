@@ -1,0 +1,179 @@
+// Chapter 06 benchmarks, GPU: every step of the CUDA GEMM ladder (cuBLAS as the reference)
+// and the MLP's small kernels.
+//
+//   build/bench/bench_ch06_cuda --benchmark_out=cuda.json --benchmark_out_format=json
+//   python3 chapters/06_kernels/report.py cuda.json --out runs/06_kernels
+//
+// Timing: each iteration first overwrites a buffer twice the size of the GPU's L2 cache (so
+// no kernel finds its inputs already in L2 from the previous iteration), then times only the
+// kernel with CUDA events (UseManualTime). Names are gemm_cuda/<kernel>/<M>x<N>x<K>; the
+// counter GFLOP/s is 2·M·N·K / kernel time.
+// Without a usable GPU the program prints "no GPU" and the reason on stderr and exits 77
+// (the same "skipped" code as the CUDA tests), writing no results.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "dnn/cuda_device.hpp"
+#include "dnn/cuda_kernels.hpp"
+#include "dnn/device_buffer.hpp"
+#include "dnn/gemm.hpp"
+#include "dnn/log.hpp"
+#include "dnn/rng.hpp"
+
+using namespace dnn;
+using cuda::DeviceBuffer;
+
+namespace {
+
+std::vector<float> random_values(std::size_t n, std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
+  return v;
+}
+
+// Events + the L2 flush buffer, shared by all benchmarks.
+struct GpuTimer {
+  cudaEvent_t start = nullptr, stop = nullptr;
+  DeviceBuffer<char> flush;
+  GpuTimer() {
+    CUDA_CHECK(cudaEventCreate(&start));
+    CUDA_CHECK(cudaEventCreate(&stop));
+    int dev = 0, l2 = 0;
+    CUDA_CHECK(cudaGetDevice(&dev));
+    CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev));
+    flush.resize(2 * static_cast<std::size_t>(l2 > 0 ? l2 : (64 << 20)));
+  }
+  // Evicts everything from L2 by writing a buffer twice its size (not timed).
+  void flush_l2() { CUDA_CHECK(cudaMemsetAsync(flush.data(), 0, flush.bytes(), nullptr)); }
+  // Seconds taken by `launch()` on the default stream, after an L2 flush.
+  template <typename F>
+  double time(F&& launch) {
+    flush_l2();
+    CUDA_CHECK(cudaEventRecord(start, nullptr));
+    launch();
+    CUDA_CHECK(cudaEventRecord(stop, nullptr));
+    CUDA_CHECK(cudaEventSynchronize(stop));
+    float ms = 0.0f;
+    CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+    return ms * 1e-3;
+  }
+};
+GpuTimer* g_timer = nullptr;
+
+// Runs `launch` timed per iteration; on a CUDA error the benchmark is marked as failed.
+template <typename F>
+void run_timed(benchmark::State& state, F&& launch) {
+  try {
+    launch();  // warm-up (module load, cuBLAS heuristics)
+    CUDA_CHECK(cudaDeviceSynchronize());
+    for (auto _ : state) state.SetIterationTime(g_timer->time(launch));
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+void bm_gemm(benchmark::State& state, cuda::GemmLauncher fn, int M, int N, int K) {
+  DeviceBuffer<float> dA(random_values(static_cast<std::size_t>(M) * K, 1));
+  DeviceBuffer<float> dB(random_values(static_cast<std::size_t>(K) * N, 2));
+  DeviceBuffer<float> dC(static_cast<std::size_t>(M) * N);
+  run_timed(state, [&] { fn(M, N, K, dA.data(), dB.data(), dC.data(), nullptr); });
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(gemm::gemm_flops(M, N, K) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+struct Shape {
+  int M, N, K;
+};
+
+void register_gemm() {
+  const std::vector<Shape> shapes{{256, 256, 256},    {512, 512, 512},    {1024, 1024, 1024}, {2048, 2048, 2048},
+                                  {4096, 4096, 4096}, {32, 50, 784},      {256, 50, 784}};
+  for (const cuda::CudaGemm& g : cuda::cuda_gemm_ladder()) {
+    for (const Shape& s : shapes) {
+      const std::string name = std::string("gemm_cuda/") + g.name + "/" + std::to_string(s.M) + "x" +
+                               std::to_string(s.N) + "x" + std::to_string(s.K);
+      auto* b = benchmark::RegisterBenchmark(name.c_str(), bm_gemm, g.fn, s.M, s.N, s.K);
+      b->UseManualTime()->Unit(s.M >= 1024 ? benchmark::kMillisecond : benchmark::kMicrosecond)->MinTime(0.1);
+      // The first steps take ~0.1-0.5 s at 4096³: a few timed runs are enough.
+      if (s.M >= 4096 && std::string(g.name) == "naive") b->Iterations(3);
+      if (s.M >= 4096 && std::string(g.name) == "coalesced") b->Iterations(5);
+    }
+  }
+}
+
+// The MLP's small kernels at batch 32 (launch-bound: a few microseconds each) and at a large
+// batch (bandwidth-bound), timed the same way.
+void register_mlp_kernels() {
+  for (int rows : {32, 65536}) {
+    const int H = 50, C = 10;
+    const std::string sfx = "/" + std::to_string(rows);
+    benchmark::RegisterBenchmark(("mlp_cuda/bias_relu" + sfx + "x50").c_str(), [rows, H](benchmark::State& st) {
+      DeviceBuffer<float> XW(random_values(static_cast<std::size_t>(rows) * H, 3)), b(random_values(H, 4));
+      DeviceBuffer<float> Z(XW.size()), Y(XW.size());
+      run_timed(st, [&] { cuda::bias_relu_forward(rows, H, XW.data(), b.data(), Z.data(), Y.data()); });
+      st.SetBytesProcessed(st.iterations() * 3L * rows * H * 4);
+    })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
+    benchmark::RegisterBenchmark(("mlp_cuda/softmax_xent" + sfx + "x10").c_str(), [rows, C](benchmark::State& st) {
+      DeviceBuffer<float> Z(random_values(static_cast<std::size_t>(rows) * C, 5)), P(Z.size()), dZ(Z.size()),
+          loss(rows);
+      std::vector<int> y(rows);
+      for (int i = 0; i < rows; ++i) y[i] = i % C;
+      DeviceBuffer<int> labels(y);
+      run_timed(st, [&] {
+        cuda::softmax_xent(rows, C, Z.data(), labels.data(), P.data(), dZ.data(), loss.data(), 1.0f / rows);
+      });
+      st.SetBytesProcessed(st.iterations() * 3L * rows * C * 4);
+    })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
+    benchmark::RegisterBenchmark(("mlp_cuda/column_sums" + sfx + "x50").c_str(), [rows, H](benchmark::State& st) {
+      DeviceBuffer<float> M(random_values(static_cast<std::size_t>(rows) * H, 6)), s(H);
+      run_timed(st, [&] { cuda::column_sums(rows, H, M.data(), s.data()); });
+      st.SetBytesProcessed(st.iterations() * static_cast<long>(rows) * H * 4);
+    })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
+  }
+  const long n = 784L * 50;  // the largest weight matrix of the model
+  benchmark::RegisterBenchmark("mlp_cuda/sgd/784x50", [n](benchmark::State& st) {
+    DeviceBuffer<float> W(random_values(n, 7)), g(random_values(n, 8));
+    run_timed(st, [&] { cuda::sgd_step(n, W.data(), g.data(), 1e-7f); });
+    st.SetBytesProcessed(st.iterations() * 3L * n * 4);
+  })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
+  benchmark::RegisterBenchmark("mlp_cuda/adam/784x50", [n](benchmark::State& st) {
+    DeviceBuffer<float> W(random_values(n, 7)), g(random_values(n, 8)), m(n), v(n);
+    m.zero();
+    v.zero();
+    long t = 0;
+    run_timed(st, [&] { cuda::adam_step(n, W.data(), g.data(), m.data(), v.data(), ++t, naive::AdamConfig{}); });
+    st.SetBytesProcessed(st.iterations() * 7L * n * 4);
+  })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string why;
+  if (!cuda::device_available(&why)) {
+    std::fprintf(stderr, "bench_ch06_cuda: no GPU: %s. Nothing to time; exit code 77 (skipped). "
+                         "Run it on a machine with an NVIDIA GPU (scripts/gpu-check.sh).\n", why.c_str());
+    return 77;
+  }
+  try {
+    GpuTimer timer;
+    g_timer = &timer;
+    register_gemm();
+    register_mlp_kernels();
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::AddCustomContext("dnn_machine", machine_info().dump());
+    benchmark::AddCustomContext("gpu", cuda::device_description());
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    g_timer = nullptr;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_ch06_cuda: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
