@@ -321,7 +321,7 @@ int main(int argc, char** argv) {
         }
         win.push_back(s);
       }
-      spec.title = "Minibatch loss during training (" + tag + ", mean over windows of ~1/50 epoch)";
+      spec.title = "Minibatch loss during training (" + tag + ", mean over windows of 1/50 epoch)";
       spec.xlabel = "training examples processed";
       spec.ylabel = "mean minibatch cross-entropy in the window";
       spec.logx = false;
