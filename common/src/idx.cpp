@@ -164,13 +164,15 @@ std::vector<unsigned char> gunzip_idx(const std::vector<unsigned char>& gz, cons
   feed();
 
   std::vector<unsigned char> out;
-  // A hint from the gzip trailer (uncompressed size mod 2^32); only used to reserve memory,
-  // and never more than a deflate stream of this size can produce (ratio <= 1032:1).
+  // A hint from the gzip trailer (uncompressed size mod 2^32), used only to reserve memory once
+  // the IDX header is known: never more than the header announces, nor more than a deflate
+  // stream of this size can produce (ratio <= 1032:1). A lying trailer costs nothing.
+  std::uint64_t isize_hint = 0;
   if (gz.size() >= 18) {
     const std::size_t n = gz.size();
-    const std::uint64_t isize = std::uint64_t(gz[n - 4]) | (std::uint64_t(gz[n - 3]) << 8) |
-                                (std::uint64_t(gz[n - 2]) << 16) | (std::uint64_t(gz[n - 1]) << 24);
-    if (isize <= 1032 * std::uint64_t(n)) out.reserve(static_cast<std::size_t>(isize));
+    isize_hint = std::uint64_t(gz[n - 4]) | (std::uint64_t(gz[n - 3]) << 8) | (std::uint64_t(gz[n - 2]) << 16) |
+                 (std::uint64_t(gz[n - 1]) << 24);
+    isize_hint = std::min<std::uint64_t>(isize_hint, 1032 * std::uint64_t(n));
   }
 
   bool have_header = false;
@@ -197,6 +199,8 @@ std::vector<unsigned char> gunzip_idx(const std::vector<unsigned char>& gz, cons
       if (out.size() > limit) {
         extra += out.size() - limit;
         out.resize(static_cast<std::size_t>(limit));
+      } else {
+        out.reserve(static_cast<std::size_t>(std::min(limit, std::max<std::uint64_t>(isize_hint, out.size()))));
       }
     }
     if (rc == Z_STREAM_END) {
