@@ -301,6 +301,7 @@ int main(int argc, char** argv) {
         written.push_back(dnn::join_path(out, "accuracy_per_epoch.png"));
     }
     spec = dnn::PlotSpec{};
+    if (epochs > 1) {  // with one epoch every run has a single point: nothing to draw
     spec.title = "Training loss per optimizer step (" + tag + ")";
     spec.xlabel = "optimizer steps (log scale)";
     spec.ylabel = "mean cross-entropy on the training set";
@@ -309,6 +310,7 @@ int main(int argc, char** argv) {
     for (auto& s : per_step) s.style = "linespoints";
     if (dnn::plot_lines(dnn::join_path(out, "loss_per_step.png"), spec, per_step))
       written.push_back(dnn::join_path(out, "loss_per_step.png"));
+    }
     if (window_points > 0) {
       std::vector<dnn::Series> win;
       for (const auto& r : runs) {
