@@ -80,7 +80,7 @@ TEST_CASE("mse_loss and mse_backward (naive and Eigen) are ½‖Y−T‖²/B and
   CHECK_THROWS_AS(eigen::mse_backward(Y, bad, dY), std::invalid_argument);
 }
 
-TEST_CASE("activation backward (Eigen: relu, sigmoid, tanh, linear; naive: sigmoid, tanh) = dY ⊙ f′(Z)", "[ch02]") {
+TEST_CASE("activation backward (Eigen relu, sigmoid, tanh, linear and naive sigmoid, tanh) = dY ⊙ f′(Z)", "[ch02]") {
   Rng rng(32);
   const Matrix Z = random_matrix(7, 33, rng, -4, 4), dY = random_matrix(7, 33, rng);
   for (Activation f : {Activation::Linear, Activation::ReLU, Activation::Sigmoid, Activation::Tanh}) {

@@ -55,7 +55,7 @@ TEST_CASE("softmax_ce_backward is (P − onehot)/B", "[softmax_ce_backward]") {
   for (int k = 0; k < 6; ++k) CHECK(dZ.data[static_cast<std::size_t>(k)] == Approx(expected[k]));
 }
 
-TEST_CASE("softmax_ce_backward on odd shapes matches Eigen; rows sum to 0; bad labels throw",
+TEST_CASE("softmax_ce_backward on odd shapes matches Eigen, rows sum to 0, bad labels throw",
           "[softmax_ce_backward]") {
   Rng rng(21);
   for (auto [B, C] : {std::pair{1, 1}, std::pair{3, 10}, std::pair{33, 7}, std::pair{32, 784}}) {
@@ -131,7 +131,7 @@ TEST_CASE("dense_backward without dX, in double, and with bad shapes", "[dense_b
   CHECK(max_abs_diff(dW, rW) < 1e-12);
   CHECK(max_abs_diff(db, rb) < 1e-12);
   Matrix fW, fb, wrong_dZ(4, 3);
-  CHECK_THROWS_AS(naive::dense_backward(X, W, wrong_dZ, fW, fb, nullptr), std::invalid_argument);
+  CHECK_THROWS_AS(naive::dense_backward(X, W, wrong_dZ, fW, fb, static_cast<Matrix*>(nullptr)), std::invalid_argument);
 }
 
 TEST_CASE("numerical_gradient matches a known derivative and restores the parameters", "[numerical_gradient]") {
@@ -169,7 +169,7 @@ NetD random_netd(const std::vector<int>& sizes, Activation hidden, Rng& rng) {
 }
 }  // namespace
 
-TEST_CASE("gradient check: backprop equals central differences to < 1e-7 (sigmoid, tanh; MSE, softmax-CE)",
+TEST_CASE("gradient check: backprop equals central differences to < 1e-7 (sigmoid and tanh with MSE and softmax-CE)",
           "[numerical_gradient][dense_backward][softmax_ce_backward]") {
   Rng rng(25);
   for (Activation f : {Activation::Sigmoid, Activation::Tanh}) {
