@@ -232,7 +232,9 @@ int main(int argc, char** argv) {
       block << '\n';
     }
     std::ostringstream cmd;
-    cmd << "set title 'Untrained 784-" << hidden_text << "-" << ds.classes
+    std::string arch = std::to_string(ds.input_size());
+    for (int h : hidden) arch += "-" + std::to_string(h);
+    cmd << "set title 'Untrained " << arch << "-" << ds.classes
         << " network: predicted probabilities of " << n << " test digits'\n"
         << "set xlabel 'class'\nset ylabel 'probability'\nset yrange [0:*]\nset grid ytics\n"
         << "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"

@@ -1,0 +1,265 @@
+// Chapter 02 — backpropagation (反向传播, textbook §3.1) and how to know it is right.
+//
+// 1. The gradient check (梯度检验): for small networks on real digits (downsampled to 7×7 so the
+//    check takes a moment), computed in double precision, every parameter tensor's gradient from
+//    backpropagation is compared with central differences. One table row per tensor.
+//    --planted-bug swaps in the textbook's δ = ∂E/∂Y (without f′(z)): read the table and explain.
+// 2. The sign of the update: one step W ← W − η·∂E/∂W lowers the loss of the 784-50-50-10
+//    network on a real minibatch; the textbook's W ← W + ΔW raises it.
+// See chapters/02_backprop/README.md for what every number means.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "dnn/cli.hpp"
+#include "dnn/data.hpp"
+#include "dnn/error.hpp"
+#include "dnn/gradcheck.hpp"
+#include "dnn/log.hpp"
+#include "dnn/mlp.hpp"
+#include "dnn/ops.hpp"
+#include "dnn/plot.hpp"
+
+namespace {
+
+/// The planted bug — the textbook's §3.1 step 3 taken literally: δ = ∂E/∂Y, the activation's
+/// derivative f′(z) forgotten. (The correct rule is naive::activation_backward: δ = ∂E/∂Y ⊙ f′(Z).)
+void textbook_delta(int /*layer*/, dnn::Activation /*f*/, const dnn::MatrixD& /*Z*/, const dnn::MatrixD& /*A*/,
+                    const dnn::MatrixD& dA, dnn::MatrixD& dZ) {
+  dZ = dA;
+}
+
+/// Average-pools each h×w image by `pool`×`pool` blocks (28×28 → 7×7 for pool 4), in double.
+dnn::MatrixD downsample(const dnn::Matrix& X, int first, int count, int h, int w, int pool) {
+  const int oh = h / pool, ow = w / pool;
+  dnn::MatrixD out(count, oh * ow);
+  for (int i = 0; i < count; ++i) {
+    const float* img = X.row(first + i);
+    for (int r = 0; r < oh; ++r)
+      for (int c = 0; c < ow; ++c) {
+        double s = 0;
+        for (int a = 0; a < pool; ++a)
+          for (int b = 0; b < pool; ++b) s += img[(r * pool + a) * w + (c * pool + b)];
+        out(i, r * ow + c) = s / (pool * pool);
+      }
+  }
+  return out;
+}
+
+struct Config {
+  dnn::Activation act;
+  dnn::LossKind loss;
+  std::string name() const {
+    return dnn::to_string(act) + (loss == dnn::LossKind::MSE ? "+mse" : "+softmax_ce");
+  }
+};
+
+/// Smallest |z| over the hidden pre-activations: how far the check stays from ReLU's kink at 0.
+double min_hidden_abs_z(const dnn::NetD& net, const dnn::CheckData& data, dnn::LossKind kind) {
+  dnn::NetDWork w;
+  dnn::netd_loss(net, data, kind, w);
+  double m = INFINITY;
+  for (std::size_t l = 0; l + 1 < net.depth(); ++l)
+    for (double z : w.Z[l].data) m = std::min(m, std::abs(z));
+  return m;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Chapter 02 — backpropagation (textbook §3.1): a gradient check of every parameter tensor in double\n"
+      "precision on real digits, and one update step with each sign (W − η∂E/∂W versus the textbook's W + ΔW)."};
+  app.name("02_backprop");
+  dnn::CommonOptions common;
+  dnn::DataOptions data;
+  std::string backend_name = "eigen";
+  bool planted_bug = false;
+  double h = 1e-4;
+  double tolerance = 1e-7;
+  int batch = 8;
+  int pool = 4;
+  std::string hidden_text = "8,8";
+  dnn::add_common_options(app, common, "out/02_backprop");
+  dnn::add_data_options(app, data);
+  app.add_option("--backend", backend_name, "Backend of the update-sign demo: naive or eigen")->capture_default_str();
+  app.add_flag("--planted-bug", planted_bug,
+               "Backpropagate with the textbook's delta = dE/dY (no f'(z)) and watch the gradient check");
+  app.add_option("--h", h, "Step of the central differences")->capture_default_str()->check(CLI::Range(1e-10, 1e-1));
+  app.add_option("--tolerance", tolerance, "A tensor passes when its max relative error is below this")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--batch", batch, "Examples in the gradient check")->capture_default_str()->check(CLI::Range(1, 256));
+  app.add_option("--pool", pool, "Downsampling of the images for the check (4: 28x28 -> 7x7)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 28));
+  app.add_option("--hidden", hidden_text, "Hidden sizes of the checked networks, comma-separated")
+      ->capture_default_str();
+
+  return dnn::run_program(app, argc, argv, [&]() -> int {
+    dnn::apply_threads(common.threads);
+    const dnn::Backend backend = dnn::parse_backend(backend_name);
+    if (!dnn::is_cpu_backend(backend))
+      throw dnn::InputError("--backend: chapter 02 runs on the CPU backends naive or eigen, got '" + backend_name + "'");
+    std::vector<int> hidden;
+    {
+      std::string item;
+      for (std::size_t p = 0; p <= hidden_text.size(); ++p) {
+        if (p == hidden_text.size() || hidden_text[p] == ',') {
+          char* end = nullptr;
+          const long v = std::strtol(item.c_str(), &end, 10);
+          if (item.empty() || *end != '\0' || v < 1 || v > 4096)
+            throw dnn::InputError("--hidden: expected comma-separated sizes in 1..4096 like 8,8, got '" + hidden_text +
+                                  "'");
+          hidden.push_back(static_cast<int>(v));
+          item.clear();
+        } else {
+          item += hidden_text[p];
+        }
+      }
+    }
+    dnn::prepare_output_dir(common.out_dir);
+    const dnn::Dataset ds = dnn::load_dataset(data);
+    std::printf("%s\n\n", dnn::describe(ds).c_str());
+    if (ds.train_size() < batch)
+      throw dnn::InputError("--batch: " + std::to_string(batch) + " examples requested, the training set has " +
+                            std::to_string(ds.train_size()));
+    if (ds.height / pool < 1 || ds.width / pool < 1)
+      throw dnn::InputError("--pool: " + std::to_string(pool) + " is larger than the images");
+
+    // ------------------------------------------------------------------ 1. the gradient check
+    dnn::CheckData cd;
+    cd.X = downsample(ds.train_x, 0, batch, ds.height, ds.width, pool);
+    cd.labels.assign(ds.train_y.begin(), ds.train_y.begin() + batch);
+    cd.T = dnn::matrix_cast<double>(dnn::one_hot(cd.labels, ds.classes));  // MSE targets: one-hot
+    std::vector<int> sizes{cd.X.cols};
+    sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+    sizes.push_back(ds.classes);
+    std::string arch;
+    for (int s : sizes) arch += (arch.empty() ? "" : "-") + std::to_string(s);
+
+    std::printf("gradient check: %d training digits downsampled %dx%d -> %dx%d, networks %s, double precision,\n",
+                batch, ds.height, ds.width, ds.height / pool, ds.width / pool, arch.c_str());
+    std::printf("central differences with h = %g, pass when max relative error < %g%s\n\n", h, tolerance,
+                planted_bug ? "\n*** --planted-bug: backprop uses the textbook's delta = dE/dY without f'(z) ***" : "");
+    std::printf("  %-16s %-5s %-6s %-8s %13s %13s  %s\n", "network", "layer", "tensor", "shape", "max|a-n|",
+                "max rel err", "result");
+
+    const std::vector<Config> configs = {{dnn::Activation::Sigmoid, dnn::LossKind::SoftmaxCE},
+                                         {dnn::Activation::Tanh, dnn::LossKind::SoftmaxCE},
+                                         {dnn::Activation::Sigmoid, dnn::LossKind::MSE},
+                                         {dnn::Activation::Tanh, dnn::LossKind::MSE},
+                                         {dnn::Activation::ReLU, dnn::LossKind::SoftmaxCE}};
+    dnn::CsvTable check_csv(
+        {"network", "layer", "tensor", "rows", "cols", "max_abs_diff", "max_rel_error", "tolerance", "pass"});
+    std::vector<std::string> bar_labels;
+    std::vector<double> bar_values;
+    int failures = 0;
+    dnn::Rng rng(common.seed);
+    for (const Config& cfg : configs) {
+      // Glorot-uniform weights (as chapter 01) and small random biases, so db is not trivial.
+      dnn::NetD net;
+      int redraws = 0;
+      for (;; ++redraws) {
+        net = dnn::to_double(dnn::make_mlp(sizes, cfg.act, rng));
+        for (auto& b : net.b)
+          for (auto& v : b.data) v = rng.uniform(-0.1f, 0.1f);
+        // ReLU has a kink at 0: keep every hidden |z| far from it (≫ h) or θ ± h may cross it.
+        if (cfg.act != dnn::Activation::ReLU || min_hidden_abs_z(net, cd, cfg.loss) > 10 * h || redraws >= 50) break;
+      }
+      const auto rows = dnn::gradient_check(net, cd, cfg.loss, tolerance,
+                                            planted_bug ? dnn::DeltaRule(textbook_delta) : dnn::DeltaRule(), h);
+      for (const auto& r : rows) {
+        const std::string shape = std::to_string(r.rows) + "x" + std::to_string(r.cols);
+        std::printf("  %-16s %-5d %-6s %-8s %13.3e %13.3e  %s\n", cfg.name().c_str(), r.layer, r.tensor.c_str(),
+                    shape.c_str(), r.max_abs_diff, r.max_rel_error, r.pass ? "pass" : "FAIL");
+        check_csv.add_row(std::vector<std::string>{cfg.name(), std::to_string(r.layer), r.tensor, std::to_string(r.rows),
+                                                   std::to_string(r.cols), dnn::format_number(r.max_abs_diff),
+                                                   dnn::format_number(r.max_rel_error), dnn::format_number(tolerance),
+                                                   r.pass ? "1" : "0"});
+        bar_labels.push_back(cfg.name() + " " + r.tensor + std::to_string(r.layer));
+        bar_values.push_back(std::max(r.max_rel_error, 1e-17));
+        failures += !r.pass;
+      }
+      if (cfg.act == dnn::Activation::ReLU)
+        std::printf("  %-16s (smallest hidden |z| = %.2e, %d re-draw%s to stay away from the kink at 0)\n", "",
+                    min_hidden_abs_z(net, cd, cfg.loss), redraws, redraws == 1 ? "" : "s");
+    }
+    std::printf("\n  %d of %zu tensors pass the check%s\n\n", static_cast<int>(bar_values.size()) - failures,
+                bar_values.size(), failures ? "" : ": backpropagation agrees with the numerical derivative");
+
+    // ------------------------------------------------------------------ 2. the sign of the update
+    const dnn::Ops& ops = dnn::ops_for(backend);
+    dnn::Rng net_rng(common.seed);
+    const std::vector<int> big{ds.input_size(), 50, 50, ds.classes};
+    const dnn::Mlp net = dnn::make_mlp(big, dnn::Activation::ReLU, net_rng);
+    const int mb = std::min(32, ds.train_size());
+    dnn::Matrix X(mb, ds.input_size());
+    std::vector<int> y(ds.train_y.begin(), ds.train_y.begin() + mb);
+    std::copy(ds.train_x.row(0), ds.train_x.row(0) + static_cast<std::size_t>(mb) * ds.input_size(), X.data.begin());
+    dnn::MlpWorkspace ws;
+    dnn::MlpGrads grads;
+    const float loss0 = dnn::mlp_loss_and_grads(ops, net, X, y, ws, grads);
+    double grad_sq = 0;
+    for (std::size_t l = 0; l < net.layers.size(); ++l) {
+      for (float g : grads.dW[l].data) grad_sq += double(g) * g;
+      for (float g : grads.db[l].data) grad_sq += double(g) * g;
+    }
+    // Applies W ← W + sign·η·∂E/∂W (and the same for b) to a copy of the network.
+    const auto loss_after = [&](double sign, double lr) {
+      dnn::Mlp moved = net;
+      for (std::size_t l = 0; l < moved.layers.size(); ++l) {
+        auto& L = moved.layers[l];
+        for (std::size_t k = 0; k < L.W.size(); ++k) L.W.data[k] += static_cast<float>(sign * lr) * grads.dW[l].data[k];
+        for (std::size_t k = 0; k < L.b.size(); ++k) L.b.data[k] += static_cast<float>(sign * lr) * grads.db[l].data[k];
+      }
+      dnn::MlpWorkspace w2;
+      return dnn::mlp_evaluate(ops, moved, X, y, w2).loss;
+    };
+    std::printf("one update step of the %s network on %d training digits (%s backend), loss before: %.6f\n",
+                "784-50-50-10", mb, ops.name, loss0);
+    std::printf("  %-6s %-22s %-24s %-22s\n", "eta", "W - eta*dE/dW (descent)", "W + eta*dE/dW (textbook)",
+                "first-order change eta*|g|^2");
+    dnn::CsvTable sign_csv({"eta", "loss_before", "loss_descent", "loss_textbook_sign", "predicted_change"});
+    for (double lr : {0.01, 0.1, 0.5}) {
+      const double down = loss_after(-1.0, lr), up = loss_after(+1.0, lr);
+      std::printf("  %-6g %.6f (%+.2e)     %.6f (%+.2e)       %.2e\n", lr, down, down - loss0, up, up - loss0,
+                  lr * grad_sq);
+      sign_csv.add_row(std::vector<double>{lr, loss0, down, up, lr * grad_sq});
+    }
+    std::printf("  (the descent step lowers the loss by about eta*|g|^2; the textbook's sign raises it by as much)\n\n");
+
+    // ------------------------------------------------------------------ files
+    const std::string check_path = dnn::join_path(common.out_dir, "gradcheck.csv");
+    const std::string sign_path = dnn::join_path(common.out_dir, "update_sign.csv");
+    const std::string png_path = dnn::join_path(common.out_dir, "gradcheck.png");
+    check_csv.save(check_path);
+    sign_csv.save(sign_path);
+    dnn::PlotSpec spec;
+    spec.title = std::string("Gradient check: max relative error per tensor (tolerance ") +
+                 dnn::format_number(tolerance, 2) + (planted_bug ? ", PLANTED BUG)" : ")");
+    spec.ylabel = "max |a - n| / max(|a|, |n|)";
+    spec.logy = true;
+    spec.width = 1100;
+    const bool plotted = dnn::plot_bars(png_path, spec, bar_labels, bar_values);
+    std::printf("wrote %s\n      %s\n", check_path.c_str(), sign_path.c_str());
+    if (plotted) std::printf("      %s\n", png_path.c_str());
+
+    if (failures && planted_bug) {
+      std::printf("\n%d tensors FAIL with the planted bug. Which ones, and why not the others? (README, exercise 5)\n",
+                  failures);
+      return 0;
+    }
+    if (failures) {
+      std::fprintf(stderr,
+                   "\n02_backprop: gradient check FAILED for %d tensors: the backward pass (your relu_backward, "
+                   "softmax_ce_backward or dense_backward?) does not compute the derivative of the loss\n",
+                   failures);
+      return 1;
+    }
+    return 0;
+  });
+}
