@@ -131,7 +131,7 @@ def bar_chart(png, title, bars):
         print(f"report.py: gnuplot not found, no {png} (the table is written)", file=sys.stderr)
         return False
     data = "\n".join(f'"{k}" {v:.6g}' for k, v in bars)
-    script = f"""set terminal pngcairo size 900,520 font ",11"
+    script = f"""set terminal pngcairo noenhanced size 900,520 font ",11"
 set output "{png}"
 set title "{title}"
 set ylabel "speedup over naive (log scale)"
@@ -166,7 +166,7 @@ def main():
     md = ["# Chapter 06 benchmark results", ""]
     for ctx in contexts:
         machine = ctx.get("dnn_machine")
-        cpu = json.loads(machine).get("cpu_model", "") if machine else ""
+        cpu = json.loads(machine).get("cpu", "") if machine else ""
         line = f"- {ctx.get('date', '')}, {ctx.get('host_name', '')}"
         if cpu:
             line += f", CPU: {cpu}"
