@@ -139,7 +139,7 @@ TEST_CASE("resolution: wrong image dimensions (not 28x28) are an error", "[data]
   CHECK(contains(e, dir + "/train-images-idx3-ubyte.gz: wrong image size 20x20, expected 28x28"));
 }
 
-TEST_CASE("--dataset mnist insists; --dataset fashion and synthetic pick explicitly", "[data][resolve]") {
+TEST_CASE("dataset choice: --dataset mnist insists, fashion and synthetic pick explicitly", "[data][resolve]") {
   TempDir tmp;
   EnvGuard no_env("MNIST_DIR", nullptr);
   EnvGuard no_fashion("FASHION_MNIST_DIR", nullptr);
@@ -172,7 +172,7 @@ TEST_CASE("--dataset mnist insists; --dataset fashion and synthetic pick explici
   CHECK(contains(e, "--dataset 'imagenet': expected auto, mnist, fashion or synthetic"));
 }
 
-TEST_CASE("--train-limit/--test-limit keep the first N examples; too many is an error", "[data][resolve]") {
+TEST_CASE("limits: --train-limit/--test-limit keep the first N examples, too many is an error", "[data][resolve]") {
   TempDir tmp;
   write_dataset(tmp.sub("d"), 20, 8);
   dnn::DataOptions o = isolated(tmp);
@@ -198,7 +198,7 @@ TEST_CASE("--train-limit/--test-limit keep the first N examples; too many is an 
   CHECK(contains(e, "--train-limit -1: expected 0 (all) or a positive count"));
 }
 
-TEST_CASE("normalisation: pixel bytes become v/255 in [0,1]; labels are copied", "[data][resolve]") {
+TEST_CASE("normalisation: pixel bytes become v/255 in [0,1], labels are copied", "[data][resolve]") {
   TempDir tmp;
   const std::string dir = tmp.sub("d");
   write_dataset(dir, 3, 2);
