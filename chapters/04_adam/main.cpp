@@ -79,8 +79,8 @@ std::vector<Surface> surfaces() {
   rosen.xmin = -2, rosen.xmax = 2, rosen.ymin = -1, rosen.ymax = 3;
   rosen.steps = 2000;
   rosen.levels = {0.3, 1, 3, 10, 30, 100, 300, 1000};
-  rosen.lr_sgd = 0.0005;
-  rosen.lr_momentum = 0.0002;
+  rosen.lr_sgd = 0.001;  // 0.002 jumps wildly across the valley first, 0.0025 diverges
+  rosen.lr_momentum = 0.001;
   rosen.lr_rmsprop = 0.005;
   rosen.lr_adam = 0.05;
   return {bowl, rosen};
