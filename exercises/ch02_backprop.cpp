@@ -47,8 +47,8 @@ template void dense_backward<double>(const MatrixD&, const MatrixD&, const Matri
 namespace dnn {
 
 void numerical_gradient(const std::function<double()>& loss, MatrixD& param, MatrixD& grad, double h) {
-  // TODO(exercise numerical_gradient): resize grad to param's shape; for each element k: save θ, set θ+h → L+, θ−h → L−, restore θ, grad[k] = (L+ − L−)/(2h)
-  DNN_TODO("numerical_gradient", "resize grad to param's shape; for each element k: save θ, set θ+h → L+, θ−h → L−, restore θ, grad[k] = (L+ − L−)/(2h)");
+  // TODO(exercise numerical_gradient): resize grad to param's shape; for each element k: save θ, evaluate L at θ+h, θ−h, θ+2h, θ−2h, restore θ, grad[k] = (8(L(θ+h) − L(θ−h)) − (L(θ+2h) − L(θ−2h))) / (12h)
+  DNN_TODO("numerical_gradient", "resize grad to param's shape; for each element k: save θ, evaluate L at θ+h, θ−h, θ+2h, θ−2h, restore θ, grad[k] = (8(L(θ+h) − L(θ−h)) − (L(θ+2h) − L(θ−2h))) / (12h)");
 }
 
 }  // namespace dnn

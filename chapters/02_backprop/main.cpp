@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   dnn::DataOptions data;
   std::string backend_name = "eigen";
   bool planted_bug = false;
-  double h = 1e-4;
+  double h = 1e-3;
   double tolerance = 1e-7;
   int batch = 8;
   int pool = 4;
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
                 batch, ds.height, ds.width, ds.height / pool, ds.width / pool, arch.c_str());
     std::printf("central differences with h = %g, pass when max relative error < %g%s\n\n", h, tolerance,
                 planted_bug ? "\n*** --planted-bug: backprop uses the textbook's delta = dE/dY without f'(z) ***" : "");
-    std::printf("  %-16s %-5s %-6s %-8s %13s %13s  %s\n", "network", "layer", "tensor", "shape", "max|a-n|",
+    std::printf("  %-18s %-5s %-6s %-8s %13s %13s  %s\n", "network", "layer", "tensor", "shape", "max|a-n|",
                 "max rel err", "result");
 
     const std::vector<Config> configs = {{dnn::Activation::Sigmoid, dnn::LossKind::SoftmaxCE},
@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
                                             planted_bug ? dnn::DeltaRule(textbook_delta) : dnn::DeltaRule(), h);
       for (const auto& r : rows) {
         const std::string shape = std::to_string(r.rows) + "x" + std::to_string(r.cols);
-        std::printf("  %-16s %-5d %-6s %-8s %13.3e %13.3e  %s\n", cfg.name().c_str(), r.layer, r.tensor.c_str(),
+        std::printf("  %-18s %-5d %-6s %-8s %13.3e %13.3e  %s\n", cfg.name().c_str(), r.layer, r.tensor.c_str(),
                     shape.c_str(), r.max_abs_diff, r.max_rel_error, r.pass ? "pass" : "FAIL");
         check_csv.add_row(std::vector<std::string>{cfg.name(), std::to_string(r.layer), r.tensor, std::to_string(r.rows),
                                                    std::to_string(r.cols), dnn::format_number(r.max_abs_diff),
@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
         failures += !r.pass;
       }
       if (cfg.act == dnn::Activation::ReLU)
-        std::printf("  %-16s (smallest hidden |z| = %.2e, %d re-draw%s to stay away from the kink at 0)\n", "",
+        std::printf("  %-18s (smallest hidden |z| = %.2e, %d re-draw%s to stay away from the kink at 0)\n", "",
                     min_hidden_abs_z(net, cd, cfg.loss), redraws, redraws == 1 ? "" : "s");
     }
     std::printf("\n  %d of %zu tensors pass the check%s\n\n", static_cast<int>(bar_values.size()) - failures,
@@ -230,7 +230,8 @@ int main(int argc, char** argv) {
                   lr * grad_sq);
       sign_csv.add_row(std::vector<double>{lr, loss0, down, up, lr * grad_sq});
     }
-    std::printf("  (the descent step lowers the loss by about eta*|g|^2; the textbook's sign raises it by as much)\n\n");
+    std::printf("  (for small eta the descent step lowers the loss by about eta*|g|^2 and the textbook's sign raises it by\n"
+                "   about as much; at large eta the straight-line estimate no longer holds)\n\n");
 
     // ------------------------------------------------------------------ files
     const std::string check_path = dnn::join_path(common.out_dir, "gradcheck.csv");

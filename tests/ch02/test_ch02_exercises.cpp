@@ -147,7 +147,7 @@ TEST_CASE("numerical_gradient matches a known derivative and restores the parame
     return s;
   };
   MatrixD grad;
-  numerical_gradient(loss, theta, grad, 1e-5);
+  numerical_gradient(loss, theta, grad);  // default h = 1e-3
   REQUIRE(grad.same_shape(theta));
   for (std::size_t k = 0; k < theta.size(); ++k) {
     const double exact = double(k + 1) * std::cos(theta.data[k]) + 3 * theta.data[k] * theta.data[k];
