@@ -162,7 +162,6 @@ fi
 # ---------------------------------------------------------------- 4. chapter 07
 if [ "$HAVE_07" = 1 ] && [ -x "$BUILD/bin/07_fast" ]; then
   if "$BUILD/bin/07_fast" --help 2>/dev/null | grep -q -- "--gpu-ladder"; then
-    export MNIST_DIR="${MNIST_DIR:-}"
     step "07_fast --gpu-ladder (chapter 07 GPU timing)" ch07_gpu.log 240 "$BUILD/bin/07_fast" --gpu-ladder \
       --json "$OUT/ch07_gpu.json" --out "$OUT/ch07"
   else

@@ -223,7 +223,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"cpu", "cuda"}));
   app.add_option("--kernel", o.kernel,
                  "all, or one step: CPU " + gemm::cpu_gemm_names() +
-                     "; CUDA naive, coalesced, smem, regtile_1d, regtile_2d, vectorized, warptile, cublas, cublas_tf32")
+                     "; CUDA naive, coalesced, smem, regtile_1d, regtile_2d, vectorized, warptile, warptile_8warps, "
+                     "warptile_wide, cublas, cublas_tf32")
       ->capture_default_str();
   app.add_option("--m", o.M, "rows of A and C")->capture_default_str();
   app.add_option("--n", o.N, "columns of B and C")->capture_default_str();

@@ -14,31 +14,53 @@
 //     then hidden behind arithmetic, and only one __syncthreads is needed per K step.
 // float4 loads/stores as in step 6 (scalar, bounds-checked fallback for other shapes).
 // The tile sizes follow Simon Boehm's "How to optimize a CUDA matmul kernel" (kernel 10).
+// Two more tile configurations of the same kernel (gemm_warptile_8warps, gemm_warptile_wide)
+// are compiled for tuning: the benchmarks time all three on the GPU machine.
 #include "dnn/cuda_kernels.hpp"
 #include "gemm_common.cuh"
 
 namespace dnn::cuda {
 
 namespace {
-constexpr int BM = 128, BN = 128, BK = 16;  // block tile
-constexpr int WM = 64, WN = 64;             // warp tile
-constexpr int WNITER = 4;                   // a warp tile is done in WMITER × WNITER slices
-constexpr int TM = 8, TN = 4;               // per-thread piece of one slice
-constexpr int THREADS = 128;
-constexpr int WARPS = THREADS / 32;
-constexpr int WMITER = (WM * WN) / (32 * TM * TN * WNITER);  // 1
-constexpr int WSUBM = WM / WMITER, WSUBN = WN / WNITER;      // 64 × 16 slice
-static_assert((BM / WM) * (BN / WN) == WARPS, "one warp tile per warp");
-static_assert((WSUBM / TM) * (WSUBN / TN) == 32, "a slice is covered by the 32 lanes");
-static_assert((BM * BK / 4) % THREADS == 0 && (BK * BN / 4) % THREADS == 0, "whole float4 loads per thread");
-constexpr int A_LOADS = BM * BK / 4 / THREADS;  // float4s of A per thread per tile (4)
-constexpr int B_LOADS = BK * BN / 4 / THREADS;  // float4s of B per thread per tile (4)
-constexpr int A_ROW_STRIDE = THREADS / (BK / 4);  // 32 rows between a thread's A loads
-constexpr int B_ROW_STRIDE = THREADS / (BN / 4);  // 4 rows between a thread's B loads
 
-template <bool VEC>
-__global__ void __launch_bounds__(THREADS) gemm_warptile_kernel(int M, int N, int K, const float* A,
-                                                                const float* B, float* C) {
+// The tile sizes of one warp-tiled kernel (all compile-time constants, checked below).
+template <int BM_, int BN_, int BK_, int WM_, int WN_, int WNITER_, int TM_, int TN_, int THREADS_>
+struct WarpTileConfig {
+  static constexpr int BM = BM_, BN = BN_, BK = BK_;  // block tile
+  static constexpr int WM = WM_, WN = WN_;            // warp tile
+  static constexpr int WNITER = WNITER_;              // a warp tile is done in WMITER × WNITER slices
+  static constexpr int TM = TM_, TN = TN_;            // per-thread piece of one slice
+  static constexpr int THREADS = THREADS_;
+  static constexpr int WARPS = THREADS / 32;
+  static constexpr int WMITER = (WM * WN) / (32 * TM * TN * WNITER);
+  static constexpr int WSUBM = WM / WMITER, WSUBN = WN / WNITER;
+  static constexpr int A_LOADS = BM * BK / 4 / THREADS;     // float4s of A per thread per tile
+  static constexpr int B_LOADS = BK * BN / 4 / THREADS;     // float4s of B per thread per tile
+  static constexpr int A_ROW_STRIDE = THREADS / (BK / 4);   // rows between a thread's A loads
+  static constexpr int B_ROW_STRIDE = THREADS / (BN / 4);   // rows between a thread's B loads
+  static_assert((BM / WM) * (BN / WN) == WARPS, "one warp tile per warp");
+  static_assert(WMITER >= 1 && (WSUBM / TM) * (WSUBN / TN) == 32, "a slice is covered by the 32 lanes");
+  static_assert((BM * BK / 4) % THREADS == 0 && (BK * BN / 4) % THREADS == 0, "whole float4 loads per thread");
+  static_assert(TM % 4 == 0 && TN % 4 == 0, "float4 reads of the register fragments");
+  static_assert(2 * (BK * BM + BK * BN) * 4 <= 48 * 1024, "static shared memory is limited to 48 KiB");
+};
+
+// The ladder's step: 4 warps, 64×64 warp tiles, 8×16 outputs per thread (Boehm's kernel 10 sizes).
+using Config4Warps = WarpTileConfig<128, 128, 16, 64, 64, 4, 8, 4, 128>;
+// Variants for tuning on the GPU machine (benchmarked next to it; same code, other sizes):
+// 8 warps with 64×32 warp tiles (8×8 per thread, more warps to hide latency) ...
+using Config8Warps = WarpTileConfig<128, 128, 16, 64, 32, 2, 8, 4, 256>;
+// ... and a 128×256 block tile with 8 warps of 64×64 (more reuse per block, 1 block per SM).
+using ConfigWide = WarpTileConfig<128, 256, 16, 64, 64, 4, 8, 4, 256>;
+
+template <typename Cfg, bool VEC>
+__global__ void __launch_bounds__(Cfg::THREADS) gemm_warptile_kernel(int M, int N, int K, const float* A,
+                                                                     const float* B, float* C) {
+  constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, WM = Cfg::WM, WN = Cfg::WN;
+  constexpr int TM = Cfg::TM, TN = Cfg::TN, WMITER = Cfg::WMITER, WNITER = Cfg::WNITER;
+  constexpr int WSUBM = Cfg::WSUBM, WSUBN = Cfg::WSUBN;
+  constexpr int A_LOADS = Cfg::A_LOADS, B_LOADS = Cfg::B_LOADS;
+  constexpr int A_ROW_STRIDE = Cfg::A_ROW_STRIDE, B_ROW_STRIDE = Cfg::B_ROW_STRIDE;
   __shared__ __align__(16) float As[2][BK * BM];  // two buffers, A transposed: As[.][k * BM + m]
   __shared__ __align__(16) float Bs[2][BK * BN];  // Bs[.][k * BN + n]
   const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
@@ -115,17 +137,32 @@ __global__ void __launch_bounds__(THREADS) gemm_warptile_kernel(int M, int N, in
         }
     }
 }
+
+template <typename Cfg>
+void launch_warptile(const char* who, int M, int N, int K, const float* A, const float* B, float* C,
+                     cudaStream_t stream) {
+  if (!detail::check_gemm_args(who, M, N, K)) return;
+  const dim3 grid(detail::ceil_div(N, Cfg::BN), detail::ceil_div(M, Cfg::BM));
+  detail::check_grid_y(who, grid.y);
+  if (detail::can_use_float4(N, K, A, B, C))
+    gemm_warptile_kernel<Cfg, true><<<grid, Cfg::THREADS, 0, stream>>>(M, N, K, A, B, C);
+  else
+    gemm_warptile_kernel<Cfg, false><<<grid, Cfg::THREADS, 0, stream>>>(M, N, K, A, B, C);
+  detail::check_launch(who);
+}
+
 }  // namespace
 
 void gemm_warptile(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream) {
-  if (!detail::check_gemm_args("cuda::gemm_warptile", M, N, K)) return;
-  const dim3 grid(detail::ceil_div(N, BN), detail::ceil_div(M, BM));
-  detail::check_grid_y("cuda::gemm_warptile", grid.y);
-  if (detail::can_use_float4(N, K, A, B, C))
-    gemm_warptile_kernel<true><<<grid, THREADS, 0, stream>>>(M, N, K, A, B, C);
-  else
-    gemm_warptile_kernel<false><<<grid, THREADS, 0, stream>>>(M, N, K, A, B, C);
-  detail::check_launch("gemm_warptile_kernel launch");
+  launch_warptile<Config4Warps>("cuda::gemm_warptile", M, N, K, A, B, C, stream);
+}
+
+void gemm_warptile_8warps(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream) {
+  launch_warptile<Config8Warps>("cuda::gemm_warptile_8warps", M, N, K, A, B, C, stream);
+}
+
+void gemm_warptile_wide(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream) {
+  launch_warptile<ConfigWide>("cuda::gemm_warptile_wide", M, N, K, A, B, C, stream);
 }
 
 }  // namespace dnn::cuda

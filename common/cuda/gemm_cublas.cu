@@ -71,6 +71,8 @@ const std::vector<CudaGemm>& cuda_gemm_ladder() {
        true},
       {"vectorized", "float4 global/shared loads, A transposed in shared memory", &gemm_vectorized, false, true},
       {"warptile", "warp tiles 64x64, 8x16 per thread, double-buffered shared memory", &gemm_warptile, false, true},
+      {"warptile_8warps", "warptile variant: 8 warps of 64x32, 8x8 per thread", &gemm_warptile_8warps, false, true},
+      {"warptile_wide", "warptile variant: 128x256 block tile, 8 warps of 64x64", &gemm_warptile_wide, false, true},
       {"cublas", "cuBLAS FP32 (reference)", &gemm_cublas, false, false},
       {"cublas_tf32", "cuBLAS TF32 tensor cores (extra, less exact)", &gemm_cublas_tf32, true, false},
   };

@@ -97,7 +97,7 @@ TEST_CASE("CUDA GEMM steps with unaligned pointers take the scalar path and stay
 
 TEST_CASE("the CUDA ladder: names, order, bad shapes", "[ch06][cuda][gemm]") {
   const auto& ladder = dnn::cuda::cuda_gemm_ladder();
-  REQUIRE(ladder.size() == 9);
+  REQUIRE(ladder.size() == 11);
   CHECK(std::string(ladder.front().name) == "naive");
   CHECK(dnn::cuda::find_cuda_gemm("warptile") != nullptr);
   CHECK(dnn::cuda::find_cuda_gemm("cublas")->hand_written == false);

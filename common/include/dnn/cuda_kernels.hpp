@@ -21,6 +21,7 @@
 /// | regtile_2d  | gemm_05_regtile_2d.cu       | each thread computes an 8×8 block of outputs      |
 /// | vectorized  | gemm_06_vectorized.cu       | float4 (128-bit) loads/stores, A transposed in smem |
 /// | warptile    | gemm_07_warptile.cu         | a warp-level tile between block and thread tiles  |
+/// | warptile_8warps, warptile_wide | gemm_07_warptile.cu | the same kernel with other tile sizes (tuning) |
 /// | cublas      | gemm_cublas.cu              | cuBLAS SGEMM, FP32 (the reference)                |
 /// | cublas_tf32 | gemm_cublas.cu              | cuBLAS on TF32 tensor cores (extra: 10-bit mantissa inputs) |
 #pragma once
@@ -47,6 +48,11 @@ void gemm_regtile_2d(int M, int N, int K, const float* A, const float* B, float*
 void gemm_vectorized(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
 /// Warp tiling; the same float4 / scalar choice as gemm_vectorized.
 void gemm_warptile(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
+/// Tuning variants of gemm_warptile (same kernel, other tile sizes): 8 warps of 64×32, and a
+/// 128×256 block tile with 8 warps of 64×64. Listed after `warptile` in the ladder.
+void gemm_warptile_8warps(int M, int N, int K, const float* A, const float* B, float* C,
+                          cudaStream_t stream = nullptr);
+void gemm_warptile_wide(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
 /// cuBLAS SGEMM in plain FP32 (CUBLAS_COMPUTE_32F, no tensor cores): the reference.
 void gemm_cublas(int M, int N, int K, const float* A, const float* B, float* C, cudaStream_t stream = nullptr);
 /// cuBLAS with TF32 tensor cores (CUBLAS_COMPUTE_32F_FAST_TF32): inputs rounded to a 10-bit
