@@ -45,6 +45,7 @@ std::string FastCpuFeatures::label() const {
   std::string s = sparse_input ? "sparse-l1" : "dense-l1";
   s += (hand_kernels || fused_update) ? "+fused-update" : "+dW-then-sgd";
   s += hand_kernels ? "+hand-kernels" : "+eigen-gemm";
+  if (by_pixel && sparse_input && (fused_update || hand_kernels)) s += "+by-pixel";
   return s;
 }
 

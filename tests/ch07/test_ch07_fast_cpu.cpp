@@ -72,7 +72,9 @@ OptimizerConfig sgd(float lr) {
 
 /// The ladder's configurations (fast_cpu.hpp): each must give the reference's steps.
 std::vector<FastCpuFeatures> all_feature_sets() {
-  return {{false, false, false}, {true, false, false}, {true, true, false}, {true, true, true}, {false, true, true}};
+  return {{false, false, false, false}, {true, false, false, false}, {true, true, false, false},
+          {true, true, true, false},    {true, true, true, true},     {false, true, true, false},
+          {true, true, false, true}};
 }
 
 }  // namespace

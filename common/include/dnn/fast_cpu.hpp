@@ -19,8 +19,9 @@
 ///     dW and then stepping, as long as every gradient that needs the *old* W (dA = dZ·Wᵀ) is
 ///     computed before that W is updated — the order below guarantees it.
 ///  4. **Hand kernels** — the small layers (50×50, 50×10) with fixed-width loops padded to 16
-///     floats (one AVX-512 register), which also skip the zeros that ReLU produced (about half
-///     of the hidden activations), instead of general GEMM calls.
+///     floats (one AVX-512 register) that keep a whole row in registers, instead of general GEMM
+///     calls; the backward pass reads a transposed copy of W so it is the same AXPY loop.
+///     (Skipping the ReLU zeros with a branch was tried: the branch mispredicts and costs more.)
 ///
 /// `FastCpuFeatures` switches the steps on one at a time: chapter 07's `--ladder` measures each.
 #pragma once
@@ -63,6 +64,10 @@ struct FastCpuFeatures {
   bool sparse_input = true;  ///< step 2: layer 1 reads the CSR images (else a dense gathered minibatch)
   bool fused_update = true;  ///< step 3: SGD applied inside the backward pass, no dW buffers
   bool hand_kernels = true;  ///< step 4: fixed-width loops for the small layers (implies fused_update)
+  /// Step 5: layer 1 visited pixel by pixel over the minibatch (a column-sorted copy of the
+  /// minibatch's non-zeros, built each step): each touched row of W1 is read once and written once
+  /// per step, instead of once per non-zero pixel. Needs sparse_input and fused_update.
+  bool by_pixel = false;
   /// A short label for tables: "eigen-gemm", "+sparse-l1", ...
   std::string label() const;
 };
@@ -108,6 +113,7 @@ class FastCpuTrainer : public Trainer {
     int rows = 0, ld = 0;     // padded sizes: W is rows × ld, rows = pad(n_in), ld = pad(n_out)
     std::vector<float> W, b;  // padding is zero and stays zero
     std::vector<float> dW, db;  // only without fused_update
+    std::vector<float> Wt;      // Wᵀ (ld × rows), refreshed every step, for the hand-written backward pass
   };
   // Forward of rows [0, count) of the current minibatch, input either CSR rows (idx) or dense rows.
   void forward(const int* idx, const Matrix* dense_x, const int* dense_rows, int count);
@@ -116,6 +122,8 @@ class FastCpuTrainer : public Trainer {
   void backward_and_update(const int* idx, int count);
   void backward_eigen(const int* idx, int count);
   void ensure_capacity(int rows);
+  void build_minibatch_columns(const int* idx, int count);
+  bool by_pixel() const { return features_.by_pixel && features_.sparse_input && features_.fused_update; }
 
   std::vector<Layer> layers_;
   OptimizerConfig opt_;
@@ -131,6 +139,11 @@ class FastCpuTrainer : public Trainer {
   std::vector<std::vector<float>> A_;   // A_[0]: gathered dense input (dense modes); A_[l+1]: output of layer l
   std::vector<std::vector<float>> dZ_;  // dZ_[l]: ∂E/∂Z of layer l (capacity × ld)
   std::vector<int> yb_;                 // labels of the current minibatch
+  // The minibatch's non-zero pixels sorted by pixel (column): for the touched pixels k (in
+  // increasing order), entries col_start_[k] … col_start_[k+1]−1 of csc_row_/csc_val_ hold the
+  // minibatch rows i with x_ik ≠ 0 and the values x_ik.
+  std::vector<int> touched_, col_start_, col_cursor_, csc_row_;
+  std::vector<float> csc_val_;
 };
 
 }  // namespace dnn
