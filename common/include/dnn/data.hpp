@@ -58,7 +58,7 @@ struct DataOptions {
   std::uint64_t seed = 20240601;   ///< --data-seed: seed of the synthetic digits (fixed, like a dataset)
   int synthetic_train = 60000;     ///< size of the synthetic training set (before --train-limit)
   int synthetic_test = 10000;      ///< size of the synthetic test set (before --test-limit)
-  /// Where step 3 looks (not a flag; tests override it). Default: <repo>/data/mnist.
+  /// Where step 3 looks (not a flag; tests override it). Default: data/mnist in the repository.
   std::string repo_data_dir = default_repo_data_dir();
   /// Where Fashion-MNIST is looked for (not a flag; env FASHION_MNIST_DIR overrides it).
   std::string fashion_dir = "/usr/share/datasets/fashion-mnist";
