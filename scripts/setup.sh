@@ -21,6 +21,8 @@ PACKAGES=(
   zlib1g-dev             # reading the .gz IDX files
   doxygen graphviz libjs-mathjax   # the docs site (formulas rendered offline by MathJax)
   dataset-fashion-mnist  # offline fallback dataset (same IDX format as MNIST)
+  libboost-filesystem-dev  # gnuplot-iostream's temporary files (linked by common/)
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer + AddressSanitizer/UBSan for the IDX reader
 )
 WANT_TORCH=0
 for arg in "$@"; do
