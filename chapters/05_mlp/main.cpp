@@ -62,6 +62,10 @@ void save_history_csv(const std::string& path, const std::vector<EpochStats>& h)
 }
 
 void plot_curves(const std::string& out, const std::vector<EpochStats>& h) {
+  if (h.size() < 2) {
+    std::printf("note: training curves need at least 2 epochs (history.csv has the numbers)\n");
+    return;
+  }
   Series tl{"train loss (running mean over the epoch)", {}, {}, "linespoints"};
   Series vl{"test loss (after the epoch)", {}, {}, "linespoints"};
   Series ta{"train accuracy (running mean)", {}, {}, "linespoints"};

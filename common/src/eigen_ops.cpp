@@ -194,7 +194,13 @@ void dense_backward(const Matrix& X, const Matrix& W, const Matrix& dZ, Matrix& 
   db.resize(1, W.cols);
   const auto dz = view(dZ);
   view(dW).noalias() = view(X).transpose() * dz;  // dW = Xᵀ·dZ
-  view(db) = dz.colwise().sum();                  // db = Σ_rows dZ
+  // db = Σ_rows dZ, added row by row in a fixed order. (dz.colwise().sum() vectorises
+  // differently depending on the buffer's address, so the same inputs gave results that
+  // differed in the last bit from run to run — and a resumed run drifted from an
+  // uninterrupted one.)
+  auto bias = view(db);
+  bias.setZero();
+  for (int i = 0; i < dZ.rows; ++i) bias += dz.row(i);
   if (dX) {
     dX->resize(X.rows, X.cols);
     view(*dX).noalias() = dz * view(W).transpose();  // dX = dZ·Wᵀ
@@ -252,7 +258,11 @@ void adam_step(Matrix& W, const Matrix& dW, Matrix& m, Matrix& v, long t, const 
   auto va = view(v).array();
   ma = b1 * ma + (1.0f - b1) * g;             // first moment: running mean of g
   va = b2 * va + (1.0f - b2) * g.square();    // second moment: running mean of g²
-  view(W).array() -= lr * (ma / c1) / ((va / c2).sqrt() + eps);  // ε outside the square root
+  // ε outside the square root. std::sqrt, not Eigen's .sqrt(): with AVX-512 Eigen's packet sqrt
+  // is an approximation (rsqrt + one Newton step) while its scalar sqrt is exact, and which
+  // elements take which path depends on the buffers' addresses — so results differed in the
+  // last bit from run to run (and a resumed run drifted from an uninterrupted one).
+  view(W).array() -= lr * (ma / c1) / ((va / c2).unaryExpr([](float x) { return std::sqrt(x); }) + eps);
 }
 
 }  // namespace dnn::eigen

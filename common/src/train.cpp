@@ -38,7 +38,8 @@ int count_correct(const Matrix& P, const std::vector<int>& labels) {
 void throw_divergence(const std::string& what, double value, int epoch, long step, long steps, double lr) {
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "%s became %g at epoch %d, step %ld/%ld: the updates are too large and the weights blew up. "
+                "%s became %g at epoch %d, step %ld/%ld (NaN, Inf or above 1000: the logits exploded); "
+                "the updates are too large. "
                 "Try a lower --lr (now %g; the textbook uses 0.01).",
                 what.c_str(), value, epoch, step, steps, lr);
   throw DivergenceError(buf);
@@ -68,7 +69,7 @@ EpochMetrics CpuTrainer::train_epoch(const std::vector<int>& order, int epoch, c
     const int count = static_cast<int>(std::min<long>(batch_, n - start));
     ops_.gather_minibatch(X_, y_, order, start, count, Xb_, yb_);
     const float loss = mlp_loss_and_grads(ops_, net_, Xb_, yb_, ws_, grads_);
-    if (!std::isfinite(loss)) throw_divergence("the loss", loss, epoch, s + 1, steps, opt_.config().lr);
+    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.config().lr);
     correct += count_correct(ws_.P, yb_);
     loss_sum += static_cast<double>(loss) * count;
     seen += count;
@@ -154,7 +155,7 @@ std::vector<EpochStats> fit(Trainer& trainer, const FitOptions& o) {
       st.eval_seconds = et.seconds();
       st.test_loss = t.loss;
       st.test_accuracy = t.accuracy;
-      if (!std::isfinite(t.loss)) throw_divergence("the test loss", t.loss, epoch, steps, steps, o.lr);
+      if (loss_diverged(t.loss)) throw_divergence("the test loss", t.loss, epoch, steps, steps, o.lr);
       char buf[96];
       std::snprintf(buf, sizeof buf, " - test_loss: %.4f - test_accuracy: %.4f", t.loss, t.accuracy);
       suffix += buf;

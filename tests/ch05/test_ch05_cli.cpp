@@ -174,15 +174,15 @@ TEST_CASE("05_mlp: --resume continues bit-exactly; bad and mismatched checkpoint
   SECTION("a failed run leaves an existing checkpoint untouched") {
     r = run05("--lr 50 --checkpoint '" + straight.string() + "'" + kData);  // diverges in epoch 1
     CHECK(r.code == 3);
-    CHECK(read_all(straight) == before);
+    CHECK((read_all(straight) == before));  // (no byte dump on failure)
     r = run05("--batch 0 --checkpoint '" + straight.string() + "'" + kData);
     CHECK(r.code == 2);
-    CHECK(read_all(straight) == before);
+    CHECK((read_all(straight) == before));  // (no byte dump on failure)
     // A conflicting --lr on resume is refused before anything is written.
     r = run05("--epochs 3 --lr 0.5 --resume '" + straight.string() + "' --checkpoint '" + straight.string() + "'" +
               kData);
     CHECK(r.code == 2);
     CHECK(contains(r.output, "--lr"));
-    CHECK(read_all(straight) == before);
+    CHECK((read_all(straight) == before));  // (no byte dump on failure)
   }
 }

@@ -5,7 +5,7 @@
 /// order, in minibatches of `batch` examples; every minibatch does forward pass → loss →
 /// backpropagation → one optimizer step. `fit` runs the epochs, prints one Keras-style line per
 /// epoch (with a progress bar while it runs), evaluates on the test set after each epoch and
-/// stops at once with DivergenceError when the loss becomes NaN or Inf.
+/// stops at once with DivergenceError when the loss becomes NaN, Inf or absurdly large.
 ///
 /// Where the arithmetic happens is hidden behind the `Trainer` interface:
 ///  - `CpuTrainer` runs the Mlp through an `Ops` table (naive or Eigen backend);
@@ -63,7 +63,7 @@ class Trainer {
   virtual int batch_size() const = 0;
   /// One epoch: minibatches order[0..B), order[B..2B), ...; the last may be smaller.
   /// `epoch` (1-based) is only used in messages. Throws DivergenceError naming the epoch and
-  /// step as soon as a minibatch loss is NaN or Inf.
+  /// step as soon as a minibatch loss diverges (loss_diverged(): NaN, Inf or > 1000).
   virtual EpochMetrics train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) = 0;
   /// Mean loss and accuracy on (X, y) with the current weights.
   virtual EvalResult evaluate(const Matrix& X, const std::vector<int>& y) = 0;
@@ -121,6 +121,15 @@ void epoch_order(std::uint64_t seed, int epoch, int n, std::vector<int>& order);
 /// Number of rows i of the probabilities/logits P whose largest entry is at labels[i].
 int count_correct(const Matrix& P, const std::vector<int>& labels);
 
+/// A minibatch loss above this counts as diverged, like NaN and Inf. Guessing gives ln(10) ≈ 2.3
+/// on ten classes; a mean cross-entropy of 1000 means the true class got probability e^−1000:
+/// the logits have exploded. (A stable log-sum-exp keeps such a loss finite for a long time,
+/// so waiting for NaN would let a blown-up run go on for many steps.)
+constexpr double kDivergedLoss = 1000.0;
+
+/// True when `loss` is NaN, ±Inf or above kDivergedLoss.
+inline bool loss_diverged(double loss) { return !(loss <= kDivergedLoss); }
+
 /// Throws DivergenceError: "<what> became <value> at epoch E, step S/T ... try a lower --lr".
 [[noreturn]] void throw_divergence(const std::string& what, double value, int epoch, long step, long steps,
                                    double lr);
@@ -141,7 +150,7 @@ struct FitOptions {
 /// Keras's model.fit: epochs first_epoch+1 … epochs, one line per epoch:
 ///     Epoch 3/10
 ///     1875/1875 [==============================] - 0.2s - loss: 0.2345 - accuracy: 0.9312 - test_loss: ... - test_accuracy: ...
-/// Returns the history of the epochs it ran. Throws DivergenceError on NaN/Inf.
+/// Returns the history of the epochs it ran. Throws DivergenceError when a loss diverges.
 std::vector<EpochStats> fit(Trainer& trainer, const FitOptions& options);
 
 }  // namespace dnn
