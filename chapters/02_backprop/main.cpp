@@ -242,7 +242,7 @@ int main(int argc, char** argv) {
     dnn::PlotSpec spec;
     spec.title = std::string("Gradient check: max relative error per tensor (tolerance ") +
                  dnn::format_number(tolerance, 2) + (planted_bug ? ", PLANTED BUG)" : ")");
-    spec.ylabel = "max |a - n| / max(|a|, |n|)";
+    spec.ylabel = "max |a - n| / max(|a|, |n|, 1e-4)";
     spec.logy = true;
     spec.width = 1100;
     const bool plotted = dnn::plot_bars(png_path, spec, bar_labels, bar_values);
