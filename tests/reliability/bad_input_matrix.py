@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""The bad-input matrix: every user input, malformed or out of range, must give a non-zero exit
+code and a message naming the input and what was expected — and must not damage any existing
+output or checkpoint file.
+
+    bad_input_matrix.py BIN_DIR WORK_DIR
+
+Each row of CASES is (program, arguments, expected exit code, text that must appear in stderr).
+Programs that are not built are reported and skipped. Prints a table and 'N passed, N failed'.
+"""
+import hashlib
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+BIN = pathlib.Path(sys.argv[1])
+WORK = pathlib.Path(sys.argv[2])
+SMALL = ["--dataset", "synthetic", "--train-limit", "600", "--test-limit", "200", "--quiet"]
+EXIT_BAD_INPUT, EXIT_DIVERGED = 2, 3
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def setup():
+    if WORK.exists():
+        shutil.rmtree(WORK)
+    WORK.mkdir(parents=True)
+    (WORK / "a_file").write_text("not a folder\n")
+    # malformed data folder: the four MNIST names, one of them truncated
+    bad = WORK / "bad_mnist"
+    bad.mkdir()
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        (bad / name).write_bytes(b"\x00\x00\x08\x03\x00\x00\x00\x05")  # header cut short
+    # an existing results folder with a file that a failed run must leave alone
+    out = WORK / "out"
+    out.mkdir()
+    (out / "sentinel.csv").write_text("epoch,loss\n1,0.5\n")
+    # checkpoints: a garbage file, and (if 05_mlp exists) a real one plus damaged copies
+    (WORK / "garbage.ckpt").write_bytes(os.urandom(300))
+    (WORK / "empty.ckpt").write_bytes(b"")
+    ck = WORK / "good.ckpt"
+    mlp = BIN / "05_mlp"
+    if mlp.exists():
+        r = subprocess.run([str(mlp), *SMALL, "--epochs", "1", "--checkpoint", str(ck), "--out", str(WORK / "ckrun")],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0 or not ck.exists():
+            print("could not create a checkpoint with 05_mlp:", r.stderr[-500:])
+        else:
+            data = ck.read_bytes()
+            (WORK / "truncated.ckpt").write_bytes(data[: len(data) // 2])
+            flipped = bytearray(data)
+            flipped[len(flipped) // 2] ^= 0x40
+            (WORK / "flipped.ckpt").write_bytes(bytes(flipped))
+    return out, ck
+
+
+def cases(out, ck):
+    w = str(WORK)
+    notdir = f"{w}/a_file/sub"
+    c = []
+    data_programs = ["00_data", "01_forward", "05_mlp", "07_fast"]
+    all_programs = ["00_data", "01_forward", "02_backprop", "03_sgd", "04_adam", "05_mlp", "06_kernels", "07_fast"]
+    for p in all_programs:
+        c += [
+            (p, ["--no-such-flag"], EXIT_BAD_INPUT, "--no-such-flag"),
+            (p, ["--seed", "abc"], EXIT_BAD_INPUT, "--seed"),
+            (p, ["--threads", "0"], EXIT_BAD_INPUT, "--threads"),
+            (p, ["--out", notdir], EXIT_BAD_INPUT, notdir),
+        ]
+    for p in data_programs:
+        c += [
+            (p, ["--data", f"{w}/no/such/folder", "--out", str(out)], EXIT_BAD_INPUT, f"{w}/no/such/folder"),
+            (p, ["--data", f"{w}/bad_mnist", "--out", str(out)], EXIT_BAD_INPUT, "bad_mnist"),
+            (p, ["--dataset", "imagenet", "--out", str(out)], EXIT_BAD_INPUT, "--dataset"),
+            (p, ["--train-limit", "-5", "--out", str(out)], EXIT_BAD_INPUT, "--train-limit"),
+        ]
+    m = "05_mlp"
+    base = [*SMALL, "--out", str(out), "--checkpoint", str(ck)]
+    for args, flag in [
+        (["--batch", "0"], "--batch"), (["--batch", "-3"], "--batch"), (["--batch", "x"], "--batch"),
+        (["--epochs", "0"], "--epochs"), (["--epochs", "-1"], "--epochs"),
+        (["--lr", "0"], "--lr"), (["--lr", "-0.1"], "--lr"), (["--lr", "nan"], "--lr"), (["--lr", "inf"], "--lr"),
+        (["--lr", "fast"], "--lr"),
+        (["--backend", "gpu9000"], "--backend"), (["--optimizer", "lbfgs"], "--optimizer"),
+        (["--activation", "swish"], "--activation"), (["--hidden", "50,,50"], "--hidden"),
+        (["--hidden", "0"], "--hidden"), (["--hidden", "-50"], "--hidden"),
+        (["--momentum", "1.5"], "--momentum"),
+    ]:
+        c.append((m, base + args, EXIT_BAD_INPUT, flag))
+    for f in ["no_such.ckpt", "garbage.ckpt", "empty.ckpt", "truncated.ckpt", "flipped.ckpt"]:
+        if f in ("truncated.ckpt", "flipped.ckpt") and not (WORK / f).exists():
+            continue
+        c.append((m, [*SMALL, "--out", str(out), "--resume", f"{w}/{f}"], EXIT_BAD_INPUT, f))
+    if ck.exists():
+        c.append((m, [*SMALL, "--out", str(out), "--resume", str(ck), "--hidden", "20"], EXIT_BAD_INPUT, "--hidden"))
+    # a diverging run must stop at once, say so, and leave the last good checkpoint alone
+    c.append((m, [*SMALL, "--out", str(out), "--checkpoint", str(ck), "--lr", "10000", "--epochs", "2"],
+              EXIT_DIVERGED, "diverged"))
+    c.append(("05_mlp", [*SMALL, "--out", str(out), "--backend", "cuda"], EXIT_BAD_INPUT, "cuda"))
+    c += [
+        ("03_sgd", ["--lr", "-1", "--out", str(out)], EXIT_BAD_INPUT, "--lr"),
+        ("03_sgd", ["--batch", "0", "--out", str(out)], EXIT_BAD_INPUT, "--batch"),
+        ("03_sgd", ["--problem", "xor9", "--out", str(out)], EXIT_BAD_INPUT, "--problem"),
+        ("03_sgd", ["--backend", "bogus", "--out", str(out)], EXIT_BAD_INPUT, "--backend"),
+        ("04_adam", ["--beta1", "1.5", "--out", str(out)], EXIT_BAD_INPUT, "--beta1"),
+        ("04_adam", ["--eps", "-1", "--out", str(out)], EXIT_BAD_INPUT, "--eps"),
+        ("04_adam", ["--epochs", "0", "--out", str(out)], EXIT_BAD_INPUT, "--epochs"),
+        ("06_kernels", ["--m", "0", "--out", str(out)], EXIT_BAD_INPUT, "--m"),
+        ("06_kernels", ["--kernel", "nonesuch", "--out", str(out)], EXIT_BAD_INPUT, "--kernel"),
+        ("07_fast", [*SMALL, "--batch", "0", "--out", str(out)], EXIT_BAD_INPUT, "--batch"),
+        ("07_fast", [*SMALL, "--lr", "-1", "--out", str(out)], EXIT_BAD_INPUT, "--lr"),
+        ("07_fast", [*SMALL, "--backend", "tpu", "--out", str(out)], EXIT_BAD_INPUT, "--backend"),
+    ]
+    return c
+
+
+def main():
+    out, ck = setup()
+    protected = [out / "sentinel.csv"] + ([ck] if ck.exists() else [])
+    passed = failed = skipped = 0
+    for prog, args, want_code, want_text in cases(out, ck):
+        before = {p: digest(p) for p in protected}
+        exe = BIN / prog
+        label = f"{prog} {' '.join(a for a in args if a not in SMALL)}"
+        if not exe.exists():
+            skipped += 1
+            print(f"SKIP  {label}  ({exe} not built)")
+            continue
+        try:
+            r = subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120)
+            code, err = r.returncode, r.stderr + r.stdout
+        except subprocess.TimeoutExpired:
+            code, err = None, "timed out after 120 s"
+        damaged = [str(p) for p in protected if digest(p) != before[p]]
+        ok = code == want_code and want_text.lower() in err.lower() and not damaged
+        if ok:
+            passed += 1
+            print(f"ok    {label}  -> exit {code}")
+        else:
+            failed += 1
+            why = []
+            if code != want_code:
+                why.append(f"exit {code}, expected {want_code}")
+            if want_text.lower() not in err.lower():
+                why.append(f"message does not name '{want_text}'")
+            if damaged:
+                why.append("damaged " + ", ".join(damaged))
+            print(f"FAIL  {label}  ({'; '.join(why)})\n      output: {err.strip()[-400:]}")
+    print(f"\n{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
