@@ -17,6 +17,10 @@ void rmsprop_step(Matrix& W, const Matrix& dW, Matrix& v, float lr, float rho, f
   ConstMapMatrix g = view(dW);
   MapMatrix s = view(v);
   s.array() = rho * s.array() + (1.0f - rho) * g.array().square();
+  // Eigen's vectorised .sqrt() (AVX-512: rsqrt + one Newton step, 1–2 bits less precise than
+  // std::sqrt, and used or not depending on alignment). eigen::adam_step uses the exact scalar
+  // std::sqrt so that training is bit-reproducible; RMSProp is only used in chapter 04's demos and
+  // tests (1e-6 tolerance), so it keeps the fast path — see chapters/04_adam/README.md "Speed".
   w.array() -= lr * g.array() / (s.array().sqrt() + eps);
 }
 
