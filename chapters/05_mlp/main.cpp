@@ -136,7 +136,7 @@ void save_mistakes(const std::string& out, const Dataset& ds, const std::vector<
     const int p = pred[static_cast<std::size_t>(wrong[k])], t = ds.test_y[static_cast<std::size_t>(wrong[k])];
     cmd << "set label " << k + 1 << " \"pred " << ds.class_names[static_cast<std::size_t>(p)] << " / true "
         << ds.class_names[static_cast<std::size_t>(t)] << "\" at " << ox + w / 2.0 << "," << oy - 5
-        << " center font 'sans,9' textcolor rgb '#b2182b'\n";
+        << " center front font 'sans,9' textcolor rgb '#b2182b'\n";
   }
   std::ostringstream data;
   for (int y = 0; y < H; ++y)
