@@ -14,6 +14,12 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+// Eigen packs the right-hand side of a product into a scratch block; above this many bytes it takes
+// the block from the heap (one malloc + free per product). The 784×50 weight block is 157 KB, just
+// over Eigen's default 128 KB, so raise the limit: the block then lives on the stack and a training
+// step allocates nothing.
+#define EIGEN_STACK_ALLOCATION_LIMIT (512 * 1024)
+
 #include "dnn/eigen_ops.hpp"
 
 #include <cmath>
@@ -105,8 +111,12 @@ void softmax_rows(const Matrix& Z, Matrix& P) {
   if (Z.empty()) return;
   const auto z = view(Z).array();
   auto p = view(P).array();
-  p = (z.colwise() - z.rowwise().maxCoeff()).exp();  // subtract each row's max, then exponentiate
-  p.colwise() /= p.rowwise().sum();
+  // Row by row (no temporary vectors: nothing is allocated): subtract the row max, exponentiate,
+  // normalise.
+  for (int i = 0; i < Z.rows; ++i) {
+    p.row(i) = (z.row(i) - z.row(i).maxCoeff()).exp();
+    p.row(i) /= p.row(i).sum();
+  }
 }
 
 // ---------------------------------------------------------------- losses
@@ -118,13 +128,15 @@ float softmax_cross_entropy(const Matrix& logits, const std::vector<int>& labels
   if (logits.rows == 0) return 0.0f;
   const auto z = view(logits).array();
   auto p = view(P).array();
-  // Row-wise log-sum-exp: lse_i = m_i + log Σ_j e^(z_ij − m_i); log p_ij = z_ij − lse_i.
-  const Eigen::ArrayXf m = z.rowwise().maxCoeff();
-  p = (z.colwise() - m).exp();
-  const Eigen::ArrayXf lse = m + p.rowwise().sum().log();
-  p = (z.colwise() - lse).exp();
   double total = 0;
-  for (int i = 0; i < logits.rows; ++i) total += static_cast<double>(lse(i) - logits(i, labels[i]));
+  for (int i = 0; i < logits.rows; ++i) {
+    // log-sum-exp: lse = m + log Σ_j e^(z_j − m); then p_j = e^(z_j − lse) and −log p_y = lse − z_y.
+    const float m = z.row(i).maxCoeff();
+    p.row(i) = (z.row(i) - m).exp();
+    const float lse = m + std::log(p.row(i).sum());
+    p.row(i) = (z.row(i) - lse).exp();
+    total += static_cast<double>(lse - logits(i, labels[static_cast<std::size_t>(i)]));
+  }
   return static_cast<float>(total / logits.rows);
 }
 
