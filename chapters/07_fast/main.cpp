@@ -29,7 +29,7 @@
 #include "dnn/rng.hpp"
 #include "dnn/timer.hpp"
 #include "dnn/train.hpp"
-#if DNN_HAVE_CUDA && DNN_CH07_GPU_READY  // (the GPU trainer lands next)
+#if DNN_HAVE_CUDA
 #include "dnn/gpu_trainer.hpp"
 #endif
 
@@ -105,7 +105,7 @@ std::unique_ptr<Trainer> make_trainer(const std::string& backend, const std::str
   if (backend == "eigen" || backend == "naive")
     return std::make_unique<CpuTrainer>(ops_for(parse_backend(backend)), net, opt, ds.train_x, ds.train_y, batch);
   require_gpu("--backend " + backend);
-#if DNN_HAVE_CUDA && DNN_CH07_GPU_READY  // (the GPU trainer lands next)
+#if DNN_HAVE_CUDA
   const cuda::GpuVariant v =
       backend == "cublas" ? cuda::GpuVariant::Cublas : cuda::parse_gpu_variant(gpu_variant, "--gpu-variant");
   if (backend == "cuda" && v == cuda::GpuVariant::Cublas)
@@ -150,7 +150,7 @@ int run_train(const Options& o, const Dataset& ds, const std::vector<int>& sizes
                 S.rows ? static_cast<double>(S.nnz()) / S.rows : 0.0, f->csr_seconds());
     extra["csr"] = {{"nnz", S.nnz()}, {"density", S.density()}, {"seconds", f->csr_seconds()}};
   }
-#if DNN_HAVE_CUDA && DNN_CH07_GPU_READY  // (the GPU trainer lands next)
+#if DNN_HAVE_CUDA
   if (auto* g = dynamic_cast<cuda::GpuTrainer*>(trainer.get())) {
     std::printf("GPU: %s, variant %s, upload %.4f s, setup %.4f s\n", cuda::device_description().c_str(),
                 cuda::to_string(g->variant()).c_str(), g->timings().upload_seconds, g->timings().setup_seconds);
@@ -291,7 +291,7 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
     std::printf("GPU part skipped: %s. Run scripts/gpu-check.sh on a GPU machine for the GPU rows.\n",
                 why_no_gpu.c_str());
   }
-#if DNN_HAVE_CUDA && DNN_CH07_GPU_READY  // (the GPU trainer lands next)
+#if DNN_HAVE_CUDA
   if (have_gpu)
     for (cuda::GpuVariant v : cuda::all_gpu_variants())
       rungs.push_back({"GPU " + cuda::to_string(v), v == cuda::GpuVariant::Cublas ? "cublas" : "cuda", {},

@@ -1,0 +1,203 @@
+// Chapter 07, on the GPU (skipped with exit code 77 when there is none): every GPU variant computes
+// the same SGD steps as the CPU (same initial weights, same data order), to within float rounding;
+// the hand-written variants agree with each other; divergence and bad configurations are reported.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "catch.hpp"
+#include "dnn/data.hpp"
+#include "dnn/error.hpp"
+#include "dnn/fast_cpu.hpp"
+#include "dnn/gpu_trainer.hpp"
+#include "dnn/mlp.hpp"
+#include "dnn/rng.hpp"
+#include "dnn/train.hpp"
+
+using namespace dnn;
+using dnn::cuda::GpuTrainer;
+using dnn::cuda::GpuVariant;
+
+namespace {
+
+void sparse_images(int n, int d, int classes, std::uint64_t seed, Matrix& X, std::vector<int>& y) {
+  Rng rng(seed);
+  X = Matrix(n, d, 0.0f);
+  y.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    y[static_cast<std::size_t>(i)] = static_cast<int>(rng.below(static_cast<std::uint64_t>(classes)));
+    for (int k = 0; k < d; ++k)
+      if (rng.uniform() < 0.2f) X(i, k) = 0.05f + 0.95f * rng.uniform();
+    const int c = y[static_cast<std::size_t>(i)];
+    for (int k = c * (d / classes); k < c * (d / classes) + d / (2 * classes); ++k) X(i, k) = 1.0f;
+  }
+}
+
+double relative_difference(const Mlp& a, const Mlp& b) {
+  REQUIRE(a.layers.size() == b.layers.size());
+  double num = 0, den = 0;
+  for (std::size_t l = 0; l < a.layers.size(); ++l)
+    for (const auto& [p, q] : {std::pair<const Matrix*, const Matrix*>{&a.layers[l].W, &b.layers[l].W},
+                               std::pair<const Matrix*, const Matrix*>{&a.layers[l].b, &b.layers[l].b}}) {
+      REQUIRE(p->same_shape(*q));
+      for (std::size_t k = 0; k < p->size(); ++k) {
+        const double d = static_cast<double>(p->data[k]) - q->data[k];
+        num += d * d;
+        den += static_cast<double>(q->data[k]) * q->data[k];
+      }
+    }
+  return std::sqrt(num / den);
+}
+
+OptimizerConfig sgd(float lr) {
+  OptimizerConfig c;
+  c.kind = OptimizerKind::SGD;
+  c.lr = lr;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("GPU: every variant follows the CPU step for step (same weights, same order)", "[ch07][gpu]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(500, 784, 10, 17, X, y);  // 15 minibatches of 32 and a last one of 20
+  Rng rng(4);
+  const Mlp net0 = make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
+  FastCpuTrainer cpu(net0, sgd(0.05f), X, y, 32);
+  std::vector<EpochMetrics> cpu_epochs;
+  std::vector<int> order;
+  for (int e = 0; e < 2; ++e) {
+    epoch_order(7, e, 500, order);
+    cpu_epochs.push_back(cpu.train_epoch(order, e + 1, {}));
+  }
+  Mlp want;
+  cpu.get_weights(want);
+  for (GpuVariant v : cuda::all_gpu_variants()) {
+    INFO("variant " << cuda::to_string(v));
+    GpuTrainer gpu(net0, sgd(0.05f), X, y, 32, v);
+    for (int e = 0; e < 2; ++e) {
+      epoch_order(7, e, 500, order);
+      const EpochMetrics m = gpu.train_epoch(order, e + 1, {});
+      CHECK(m.steps == 16);
+      CHECK(m.loss == Approx(cpu_epochs[static_cast<std::size_t>(e)].loss).epsilon(1e-4));
+      CHECK(m.accuracy == Approx(cpu_epochs[static_cast<std::size_t>(e)].accuracy).margin(1.5 / 500));
+    }
+    Mlp got;
+    gpu.get_weights(got);
+    CHECK(relative_difference(got, want) < 1e-4);
+    const EvalResult ge = gpu.evaluate(X, y), ce = cpu.evaluate(X, y);
+    CHECK(ge.loss == Approx(ce.loss).epsilon(1e-4));
+    CHECK(ge.accuracy == Approx(ce.accuracy).margin(1.5 / 500));
+    CHECK(gpu.predict(X).size() == 500);
+  }
+}
+
+TEST_CASE("GPU: the hand-written variants (kernels, graph, persistent) agree with each other", "[ch07][gpu]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(640, 784, 10, 23, X, y);
+  Rng rng(9);
+  const Mlp net0 = make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
+  std::vector<int> order;
+  epoch_order(3, 0, 640, order);
+  GpuTrainer ref(net0, sgd(0.05f), X, y, 32, GpuVariant::Kernels);
+  ref.train_epoch(order, 1, {});
+  ref.train_epoch(order, 2, {});  // the graph variant replays its captured epoch: two epochs test that
+  const std::vector<float> ref_losses = ref.last_epoch_losses();
+  Mlp want;
+  ref.get_weights(want);
+  for (GpuVariant v : {GpuVariant::Graph, GpuVariant::Persistent}) {
+    INFO("variant " << cuda::to_string(v));
+    GpuTrainer g(net0, sgd(0.05f), X, y, 32, v);
+    g.train_epoch(order, 1, {});
+    g.train_epoch(order, 2, {});
+    const std::vector<float> losses = g.last_epoch_losses();
+    REQUIRE(losses.size() == ref_losses.size());
+    for (std::size_t s = 0; s < losses.size(); ++s) CHECK(losses[s] == Approx(ref_losses[s]).epsilon(1e-5));
+    Mlp got;
+    g.get_weights(got);
+    CHECK(relative_difference(got, want) < 1e-6);  // same arithmetic in the same order
+  }
+}
+
+TEST_CASE("GPU: one epoch on 2000 training images reaches the CPU's test accuracy (within 0.2%)", "[ch07][gpu]") {
+  DataOptions o;
+  o.limit_train = 2000;
+  o.limit_test = 1000;
+  const Dataset ds = load_dataset(o);
+  INFO(describe(ds));
+  Rng rng(42);
+  const Mlp net = make_mlp({ds.input_size(), 50, 50, ds.classes}, Activation::ReLU, rng);
+  std::vector<int> order;
+  epoch_order(42, 0, ds.train_size(), order);
+  FastCpuTrainer cpu(net, sgd(0.01f), ds.train_x, ds.train_y, 32);
+  cpu.train_epoch(order, 1, {});
+  const EvalResult ct = cpu.evaluate(ds.test_x, ds.test_y);
+  for (GpuVariant v : cuda::all_gpu_variants()) {
+    INFO("variant " << cuda::to_string(v));
+    GpuTrainer gpu(net, sgd(0.01f), ds.train_x, ds.train_y, 32, v);
+    gpu.train_epoch(order, 1, {});
+    const EvalResult gt = gpu.evaluate(ds.test_x, ds.test_y);
+    CHECK(gt.accuracy == Approx(ct.accuracy).margin(0.002));
+    CHECK(gt.loss == Approx(ct.loss).epsilon(1e-3));
+  }
+}
+
+TEST_CASE("GPU: batch 256 trains; the persistent kernel refuses a batch that does not fit on chip",
+          "[ch07][gpu]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(600, 784, 10, 29, X, y);
+  Rng rng(5);
+  const Mlp net0 = make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
+  std::vector<int> order = iota_indices(600);
+  FastCpuTrainer cpu(net0, sgd(0.05f), X, y, 256);
+  cpu.train_epoch(order, 1, {});
+  Mlp want;
+  cpu.get_weights(want);
+  for (GpuVariant v : {GpuVariant::Cublas, GpuVariant::Kernels, GpuVariant::Graph}) {
+    INFO("variant " << cuda::to_string(v));
+    GpuTrainer gpu(net0, sgd(0.05f), X, y, 256, v);
+    gpu.train_epoch(order, 1, {});
+    Mlp got;
+    gpu.get_weights(got);
+    CHECK(relative_difference(got, want) < 1e-4);
+  }
+  try {
+    GpuTrainer p(net0, sgd(0.05f), X, y, 256, GpuVariant::Persistent);
+    FAIL("batch 256 accepted by the persistent kernel");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("shared memory") != std::string::npos);
+  }
+}
+
+TEST_CASE("GPU: a diverging run stops with DivergenceError; weights round-trip", "[ch07][gpu]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(256, 784, 10, 31, X, y);
+  Rng rng(6);
+  const Mlp net0 = make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
+  std::vector<int> order = iota_indices(256);
+  for (GpuVariant v : cuda::all_gpu_variants()) {
+    INFO("variant " << cuda::to_string(v));
+    GpuTrainer gpu(net0, sgd(1e6f), X, y, 32, v);
+    CHECK_THROWS_AS(
+        [&] {
+          for (int e = 0; e < 5; ++e) gpu.train_epoch(order, e + 1, {});
+        }(),
+        DivergenceError);
+    GpuTrainer ok(net0, sgd(0.01f), X, y, 32, v);
+    Mlp back;
+    ok.get_weights(back);
+    CHECK(relative_difference(back, net0) == 0.0);
+    ok.set_weights(back);
+    Mlp again;
+    ok.get_weights(again);
+    CHECK(relative_difference(again, net0) == 0.0);
+  }
+  Rng rng2(1);
+  const Mlp deep = make_mlp({784, 50, 50, 50, 10}, Activation::ReLU, rng2);
+  CHECK_THROWS_AS(GpuTrainer(deep, sgd(0.01f), X, y, 32, GpuVariant::Kernels), InputError);
+  CHECK_THROWS_AS(GpuTrainer(net0, sgd(0.01f), X, y, 0, GpuVariant::Kernels), InputError);
+}
