@@ -7,6 +7,8 @@
 
 #include <cuda_runtime.h>
 
+#include "dnn/device_buffer.hpp"
+
 namespace dnn::cuda::train {
 
 /// Number of pixel ranges the sparse layer-1 update is split into (one warp / block each).
@@ -72,6 +74,12 @@ void enqueue_persistent_epoch(const DeviceNet& net, const DeviceCsr& X, const in
 /// pred[i] = argmax of the logits. `labels` may be null (then row_loss is not written).
 void enqueue_eval(const DeviceNet& net, const float* X, int rows, const int* labels, float* row_loss, int* pred,
                   cudaStream_t stream);
+
+/// Converts the dense training images X (rows × cols, device) to CSR on the GPU and computes the
+/// pixel-range offsets `seg` (see DeviceCsr): uploading the dense array and converting it there is
+/// much faster than converting 47 million pixels on the host. The outputs are resized here.
+void build_csr_on_device(const float* X, int rows, int cols, DeviceBuffer<int>& row_ptr, DeviceBuffer<int>& col,
+                         DeviceBuffer<float>& val, DeviceBuffer<int>& seg, cudaStream_t stream);
 
 /// cuBLAS-variant helpers (the rest comes from chapter 06's kernels):
 /// Xb[i,:] = X[order[start+i], :], yb[i] = labels[order[start+i]].
