@@ -124,7 +124,7 @@ if ! step "configure (Release, sm_90)" configure.log 300 cmake -S "$ROOT" -B "$B
   note "cannot continue without a configured build (see configure.log)"
   exit 1
 fi
-CUDA_TESTS=$(ctest --test-dir "$BUILD" -L cuda -N 2>/dev/null | awk '/Test +#/ {print $3}')
+CUDA_TESTS=$(ctest --test-dir "$BUILD" -L cuda -N 2>/dev/null | awk '/Test +#/ {print $3}' | tr '\n' ' ')
 TARGETS="$CUDA_TESTS bench_ch06_cuda 06_kernels"
 HAVE_07=0
 if ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^07_fast:'; then HAVE_07=1; TARGETS="$TARGETS 07_fast"; fi
@@ -133,7 +133,17 @@ step "build: $TARGETS" build.log 600 cmake --build "$BUILD" -j "$JOBS" --target 
 
 # ---------------------------------------------------------------- 1. CUDA tests
 step "CUDA tests (ctest -L cuda)" ctest_cuda.log 300 ctest --test-dir "$BUILD" -L cuda --output-on-failure
-grep -q "SKIPPED: no usable CUDA device" "$OUT/ctest_cuda.log" 2>/dev/null && note "NOTE  the CUDA tests were SKIPPED: no usable GPU here"
+if grep -q "(Skipped)" "$OUT/ctest_cuda.log" 2>/dev/null; then
+  note "SKIP  CUDA tests reported as skipped by ctest: $(grep '(Skipped)' "$OUT/ctest_cuda.log" | awk '{print $3}' | tr '\n' ' ')"
+fi
+# Is there a GPU the programs can use? (The test program exits 77 when there is none.)
+HAVE_GPU=1
+FIRST_TEST=${CUDA_TESTS%% *}
+if [ -n "$FIRST_TEST" ] && [ -x "$BUILD/tests/$FIRST_TEST" ]; then
+  "$BUILD/tests/$FIRST_TEST" --list-tests > "$OUT/gpu_probe.log" 2>&1
+  [ $? -eq 77 ] && HAVE_GPU=0
+fi
+[ "$HAVE_GPU" = 0 ] && note "NOTE  no usable GPU: $(head -1 "$OUT/gpu_probe.log"); the GPU steps below are skipped"
 
 # ---------------------------------------------------------------- 2. benchmarks
 step "bench_ch06_cuda (JSON)" bench_ch06_cuda.log 240 "$BUILD/bench/bench_ch06_cuda" \
@@ -160,7 +170,9 @@ else
 fi
 
 # ---------------------------------------------------------------- 4. chapter 07
-if [ "$HAVE_07" = 1 ] && [ -x "$BUILD/bin/07_fast" ]; then
+if [ "$HAVE_GPU" = 0 ]; then
+  note "SKIP  chapter 07 GPU timing: no usable GPU"
+elif [ "$HAVE_07" = 1 ] && [ -x "$BUILD/bin/07_fast" ]; then
   if "$BUILD/bin/07_fast" --help 2>/dev/null | grep -q -- "--gpu-ladder"; then
     step "07_fast --gpu-ladder (chapter 07 GPU timing)" ch07_gpu.log 240 "$BUILD/bin/07_fast" --gpu-ladder \
       --json "$OUT/ch07_gpu.json" --out "$OUT/ch07"
@@ -173,8 +185,12 @@ else
 fi
 
 # ---------------------------------------------------------------- 5. the chapter-06 program at 4096³
-step "06_kernels --device cuda at 4096^3" ch06_program_4096.log 120 "$BUILD/bin/06_kernels" --device cuda \
-  --m 4096 --n 4096 --k 4096 --repeat 3 --out "$OUT/ch06_program"
+if [ "$HAVE_GPU" = 0 ]; then
+  note "SKIP  06_kernels --device cuda: no usable GPU"
+else
+  step "06_kernels --device cuda at 4096^3" ch06_program_4096.log 120 "$BUILD/bin/06_kernels" --device cuda \
+    --m 4096 --n 4096 --k 4096 --repeat 3 --out "$OUT/ch06_program"
+fi
 
 note "done in $(( $(date +%s) - start ))s; $( [ $status -eq 0 ] && echo 'nothing failed' || echo 'SOME STEPS FAILED' )"
 exit $status
