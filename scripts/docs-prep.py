@@ -33,25 +33,42 @@ def convert_links(line, page, pages):
     return LINK.sub(repl, line)
 
 
+def convert_chunk(text):
+    """Math in a run of non-code lines; formulas may span lines (not blank ones)."""
+    codes = []
+
+    def keep(m):
+        codes.append(m.group(0))
+        return f"\x00{len(codes) - 1}\x00"
+
+    text = re.sub(r"`[^`\n]*`", keep, text)
+    # Doxygen applies Markdown emphasis inside formulas in table cells ("(z_i)_{y_i}" opens "_..._").
+    # "_ " can never open emphasis, and TeX ignores the space: "z_ i" is still z subscript i.
+    tex = lambda body: body.replace("_", "_ ")
+    text = re.sub(r"\$\$(.+?)\$\$", lambda m: "\\f[" + tex(m.group(1)) + "\\f]", text, flags=re.S)
+    text = re.sub(r"(?<![\\\w$])\$(?![\s$])((?:[^$\n]|\n(?!\s*\n))+?)(?<!\s)\$(?![\w$])",
+                  lambda m: "\\f$" + tex(m.group(1)) + "\\f$", text)
+    return re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], text)
+
+
 def convert_math(text, page=None, pages=frozenset()):
-    out, in_fence = [], False
+    out, chunk, in_fence = [], [], False
+
+    def flush():
+        if chunk:
+            out.append(convert_chunk("\n".join(chunk)))
+            chunk.clear()
+
     for line in text.split("\n"):
         if line.lstrip().startswith("```"):
+            flush()
             in_fence = not in_fence
             out.append(line)
-            continue
-        if in_fence:
+        elif in_fence:
             out.append(line)
-            continue
-        # split off inline code spans, convert math only outside them
-        parts = re.split(r"(`[^`]*`)", convert_links(line, page, pages) if page else line)
-        for i, p in enumerate(parts):
-            if p.startswith("`"):
-                continue
-            p = re.sub(r"\$\$(.+?)\$\$", r"\\f[\1\\f]", p)
-            p = re.sub(r"(?<![\\\w])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\w)", r"\\f$\1\\f$", p)
-            parts[i] = p
-        out.append("".join(parts))
+        else:
+            chunk.append(convert_links(line, page, pages) if page else line)
+    flush()
     return "\n".join(out)
 
 
