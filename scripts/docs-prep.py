@@ -38,7 +38,13 @@ def convert_chunk(text):
     codes = []
 
     def keep(m):
-        codes.append(m.group(0))
+        code = m.group(0)
+        if "'" in code:
+            # Doxygen also reads `text' as a code span, so a quote inside backticks unbalances the
+            # rest of the paragraph: write such spans as HTML instead.
+            inner = code[1:-1].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            code = "<code>" + inner.replace("'", "&#39;") + "</code>"
+        codes.append(code)
         return f"\x00{len(codes) - 1}\x00"
 
     text = re.sub(r"`[^`\n]*`", keep, text)
