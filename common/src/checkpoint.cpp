@@ -333,7 +333,9 @@ Checkpoint parse_checkpoint(const std::string& bytes, const std::string& name) {
     r.fail("history of " + std::to_string(H) + " epochs does not fit in the bytes left");
   c.history.resize(H);
   for (auto& h : c.history) {
-    h.epoch = static_cast<int>(r.u32("history") & 0x3fffffff);
+    const std::uint32_t epoch = r.u32("history");
+    if (epoch > 1000000) r.fail("history epoch " + std::to_string(epoch) + " out of range");
+    h.epoch = static_cast<int>(epoch);
     h.train_loss = r.f64("history");
     h.train_accuracy = r.f64("history");
     h.test_loss = r.f64("history");
