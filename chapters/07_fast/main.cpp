@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -244,32 +245,48 @@ struct RungResult {
   double train_loss = 0, test_accuracy = 0, test_loss = 0;
 };
 
-RungResult run_rung(const Rung& r, const Options& o, const Dataset& ds, const std::vector<int>& sizes,
-                    const OptimizerConfig& opt, int epochs) {
-  Rng init_rng(o.common.seed);
-  const Mlp net = make_mlp(sizes, Activation::ReLU, init_rng);  // every rung starts from the same weights
-  RungResult res;
-  res.rung = r;
-  const Timer total;
-  std::unique_ptr<Trainer> trainer = make_trainer(r.backend, r.gpu_variant, net, opt, ds, o.batch, r.features);
-  res.setup_seconds = total.seconds();
-  std::vector<int> order;
-  for (int e = 0; e < epochs; ++e) {
-    epoch_order(o.common.seed, e, ds.train_size(), order);  // the same minibatches for every rung
-    const double cpu0 = thread_cpu_seconds();
-    const Timer t;
-    const EpochMetrics m = trainer->train_epoch(order, e + 1, {});
-    res.epoch_seconds.push_back(t.seconds());
-    res.epoch_cpu_seconds.push_back(thread_cpu_seconds() - cpu0);
-    res.train_loss = m.loss;
+/// One trainer per step, all built before any timing. The epochs are then run round-robin (epoch 1 of
+/// every step, then epoch 2 of every step, ...), so a change of load on a shared machine hits all
+/// steps alike instead of whichever step happened to be running.
+std::vector<RungResult> run_rungs(const std::vector<Rung>& rungs, const Options& o, const Dataset& ds,
+                                  const std::vector<int>& sizes, const OptimizerConfig& opt,
+                                  const std::function<int(const Rung&)>& epochs_of) {
+  std::vector<RungResult> res(rungs.size());
+  std::vector<std::unique_ptr<Trainer>> trainers;
+  int max_epochs = 0;
+  for (std::size_t k = 0; k < rungs.size(); ++k) {
+    Rng init_rng(o.common.seed);
+    const Mlp net = make_mlp(sizes, Activation::ReLU, init_rng);  // every step starts from the same weights
+    res[k].rung = rungs[k];
+    const Timer setup;
+    trainers.push_back(make_trainer(rungs[k].backend, rungs[k].gpu_variant, net, opt, ds, o.batch, rungs[k].features));
+    res[k].setup_seconds = setup.seconds();
+    max_epochs = std::max(max_epochs, epochs_of(rungs[k]));
   }
-  res.total_seconds = total.seconds();
-  const EvalResult test = trainer->evaluate(ds.test_x, ds.test_y);
-  res.test_accuracy = test.accuracy;
-  res.test_loss = test.loss;
-  res.median = median_of(res.epoch_seconds);
-  res.min = *std::min_element(res.epoch_seconds.begin(), res.epoch_seconds.end());
-  res.cpu_median = median_of(res.epoch_cpu_seconds);
+  std::vector<int> order;
+  for (int e = 0; e < max_epochs; ++e) {
+    epoch_order(o.common.seed, e, ds.train_size(), order);  // the same minibatches for every step
+    for (std::size_t k = 0; k < rungs.size(); ++k) {
+      if (e >= epochs_of(rungs[k])) continue;
+      const double cpu0 = thread_cpu_seconds();
+      const Timer t;
+      const EpochMetrics m = trainers[k]->train_epoch(order, e + 1, {});
+      res[k].epoch_seconds.push_back(t.seconds());
+      res[k].epoch_cpu_seconds.push_back(thread_cpu_seconds() - cpu0);
+      res[k].train_loss = m.loss;
+    }
+  }
+  for (std::size_t k = 0; k < rungs.size(); ++k) {
+    RungResult& r = res[k];
+    r.total_seconds = r.setup_seconds;
+    for (double sec : r.epoch_seconds) r.total_seconds += sec;
+    const EvalResult test = trainers[k]->evaluate(ds.test_x, ds.test_y);
+    r.test_accuracy = test.accuracy;
+    r.test_loss = test.loss;
+    r.median = median_of(r.epoch_seconds);
+    r.min = *std::min_element(r.epoch_seconds.begin(), r.epoch_seconds.end());
+    r.cpu_median = median_of(r.epoch_cpu_seconds);
+  }
   return res;
 }
 
@@ -311,20 +328,19 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
               model_text(sizes).c_str(), o.batch, opt.lr, o.ladder_epochs,
               cpu ? "" : (", " + std::to_string(o.epochs) + " per GPU step").c_str());
   std::printf("machine: %s\n", machine_info().dump().c_str());
+  std::printf("(all trainers are built first, then their epochs run round-robin; total s = setup + epochs)\n");
   // The CPU ladder ranks by the thread's CPU time (robust on a shared machine), the GPU ladder by the
   // wall clock (the host thread mostly waits for the device).
   auto key = [cpu](const RungResult& r) { return cpu ? r.cpu_median : r.median; };
   std::printf("%-38s %10s %10s %10s %9s %8s %9s %9s\n", "step", "wall med", "wall min", "cpu med", "speedup",
               "vs prev", "total s", "test_acc");
-  std::vector<RungResult> results;
-  for (const Rung& r : rungs) {
-    RungResult res = run_rung(r, o, ds, sizes, opt, epochs_of(r));
-    const double base = results.empty() ? key(res) : key(results.front());
-    const double prev = results.empty() ? key(res) : key(results.back());
-    std::printf("%-38s %10.4f %10.4f %10.4f %8.1fx %7.2fx %9.3f %9.4f\n", r.label.c_str(), res.median, res.min,
-                res.cpu_median, base / key(res), prev / key(res), res.total_seconds, res.test_accuracy);
-    std::fflush(stdout);
-    results.push_back(std::move(res));
+  const std::vector<RungResult> results = run_rungs(rungs, o, ds, sizes, opt, epochs_of);
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    const RungResult& res = results[k];
+    const double base = key(results.front());
+    const double prev = k == 0 ? key(res) : key(results[k - 1]);
+    std::printf("%-38s %10.4f %10.4f %10.4f %8.1fx %7.2fx %9.3f %9.4f\n", res.rung.label.c_str(), res.median,
+                res.min, res.cpu_median, base / key(res), prev / key(res), res.total_seconds, res.test_accuracy);
   }
   if (results.empty()) return kExitOk;
 

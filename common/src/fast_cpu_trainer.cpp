@@ -620,7 +620,8 @@ void FastCpuTrainer::backward_and_update(const int* idx, int count) {
         });
       } else {
         Map W(Ly.W.data(), Ly.rows, Ly.ld);
-        W.noalias() += neg_lr * (ConstMap(A_[l].data(), count, Ly.rows).transpose() * ConstMap(dz, count, Ly.ld));
+        // written as alpha * Aᵀ * dZ (no parentheses) so Eigen runs one GEMM into W, without a temporary
+        W.noalias() += neg_lr * ConstMap(A_[l].data(), count, Ly.rows).transpose() * ConstMap(dz, count, Ly.ld);
       }
     } else {
       // The textbook order: compute the whole gradient ∂E/∂W into dW, then take the SGD step.
@@ -664,6 +665,9 @@ float FastCpuTrainer::train_step(const int* idx, int count, long* correct) {
       std::fill(dst + X_.cols, dst + rows0, 0.0f);
     }
   }
+  if (features_.sparse_input)  // where each image's non-zeros start: random rows of a 240 KB array
+    for (int i = 0; i < count; ++i)
+      prefetch_line(reinterpret_cast<const char*>(Xs_.row_ptr.data() + idx[i]));
   if (by_pixel()) build_minibatch_columns(idx, count);
   forward(idx, nullptr, nullptr, count);
   const float loss = loss_and_output_grad(yb_.data(), count, correct);
