@@ -47,6 +47,19 @@ void throw_divergence(const std::string& what, double value, int epoch, long ste
 
 // ------------------------------------------------------------------ CpuTrainer
 
+namespace {
+// Asks the memory system for the rows of the *next* minibatch while this step computes. They are
+// random rows of a large training set (188 MB for MNIST), so without this the gather of every
+// step waits for main memory (~17% of an Eigen step at batch 32). Only a hint: no effect on results.
+void prefetch_rows(const Matrix& X, const std::vector<int>& order, long start, long count) {
+  const std::size_t row_bytes = static_cast<std::size_t>(X.cols) * sizeof(float);
+  for (long k = start; k < start + count; ++k) {
+    const char* p = reinterpret_cast<const char*>(X.row(order[static_cast<std::size_t>(k)]));
+    for (std::size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(p + off);
+  }
+}
+}  // namespace
+
 CpuTrainer::CpuTrainer(const Ops& ops, Mlp net, const OptimizerConfig& opt, const Matrix& train_x,
                        const std::vector<int>& train_y, int batch)
     : ops_(ops), net_(std::move(net)), opt_(opt, net_), X_(train_x), y_(train_y), batch_(batch) {
@@ -68,6 +81,7 @@ EpochMetrics CpuTrainer::train_epoch(const std::vector<int>& order, int epoch, c
     const int start = static_cast<int>(s * batch_);
     const int count = static_cast<int>(std::min<long>(batch_, n - start));
     ops_.gather_minibatch(X_, y_, order, start, count, Xb_, yb_);
+    if (s + 1 < steps) prefetch_rows(X_, order, start + count, std::min<long>(batch_, n - start - count));
     const float loss = mlp_loss_and_grads(ops_, net_, Xb_, yb_, ws_, grads_);
     if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.config().lr);
     correct += count_correct(ws_.P, yb_);
