@@ -47,6 +47,8 @@ std::vector<GpuVariant> all_gpu_variants() {
   return {GpuVariant::Cublas, GpuVariant::Kernels, GpuVariant::Graph, GpuVariant::Persistent};
 }
 
+void warm_up_device() { CUDA_CHECK(cudaFree(nullptr)); }
+
 namespace {
 
 void check_cublas(cublasStatus_t s, const char* call) {

@@ -42,6 +42,10 @@ GpuVariant parse_gpu_variant(const std::string& name, const std::string& flag = 
 /// All variants, slowest first (the order of the README's ladder).
 std::vector<GpuVariant> all_gpu_variants();
 
+/// Creates the CUDA context now (it is otherwise created by the first allocation, ≈ 0.1–0.5 s), so
+/// that timings of a trainer's setup measure the upload and not the driver's start-up.
+void warm_up_device();
+
 /// The limits of the hand-written kernels (the textbook model fits easily): hidden widths up to
 /// kMaxHidden, up to kMaxClasses outputs, exactly two hidden ReLU layers, batch up to kMaxBatch.
 constexpr int kMaxHidden = 64;
