@@ -592,7 +592,7 @@ void build_csr_on_device(const float* X, int rows, int cols, DeviceBuffer<int>& 
   // Pixel ranges with about equal numbers of non-zeros over the training set (the centre of an
   // MNIST image is busy, its border empty), so the kParts warps of the W1 update share the work.
   DeviceBuffer<int> counts(static_cast<std::size_t>(cols));
-  counts.zero();
+  CUDA_CHECK(cudaMemsetAsync(counts.data(), 0, counts.bytes(), stream));
   if (nnz > 0) {
     pixel_counts<<<256, 256, 0, stream>>>(col.data(), nnz, counts.data());
     check_launch("pixel_counts");
@@ -608,7 +608,8 @@ void build_csr_on_device(const float* X, int rows, int cols, DeviceBuffer<int>& 
     acc += per_pixel[static_cast<std::size_t>(k)];
     while (p < kParts && acc >= static_cast<double>(nnz) * p / kParts) bound[static_cast<std::size_t>(p++)] = k + 1;
   }
-  DeviceBuffer<int> d_bound(bound);
+  DeviceBuffer<int> d_bound(bound.size());
+  CUDA_CHECK(cudaMemcpyAsync(d_bound.data(), bound.data(), d_bound.bytes(), cudaMemcpyHostToDevice, stream));
   const long total = static_cast<long>(rows) * (kParts + 1);
   seg.resize(static_cast<std::size_t>(std::max(total, 1L)));
   if (total > 0) {

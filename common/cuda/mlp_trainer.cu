@@ -289,7 +289,9 @@ GpuTrainer::GpuTrainer(const Mlp& net, const OptimizerConfig& opt, const Matrix&
                        std::to_string(limit) + " per block; use a smaller --batch or --gpu-variant graph");
   }
   const Timer setup;
-  CUDA_CHECK(cudaStreamCreateWithFlags(&m.stream, cudaStreamNonBlocking));
+  // A *blocking* stream: it is ordered with the legacy default stream, on which DeviceBuffer's
+  // cudaMemcpy/cudaMemset run, so an upload always completes before a kernel of ours reads it.
+  CUDA_CHECK(cudaStreamCreate(&m.stream));
   if (variant == GpuVariant::Cublas) {
     CUBLAS_CHECK(cublasCreate(&m.cublas));
     CUBLAS_CHECK(cublasSetStream(m.cublas, m.stream));
@@ -300,6 +302,7 @@ GpuTrainer::GpuTrainer(const Mlp& net, const OptimizerConfig& opt, const Matrix&
   const Timer upload;
   m.upload_weights(net);
   m.X_dense.upload(train_x.data);  // one dense copy (188 MB for MNIST) …
+  CUDA_CHECK(cudaDeviceSynchronize());
   if (variant != GpuVariant::Cublas) {  // … which the hand-written kernels turn into CSR on the GPU
     build_csr_on_device(m.X_dense.data(), train_x.rows, train_x.cols, m.row_ptr, m.col, m.val, m.seg, m.stream);
     m.X_dense = DeviceBuffer<float>();  // not needed any more
@@ -387,6 +390,7 @@ EvalResult GpuTrainer::evaluate(const Matrix& X, const std::vector<int>& y) {
   DeviceBuffer<int> dy(y);
   DeviceBuffer<float> loss(static_cast<std::size_t>(X.rows));
   DeviceBuffer<int> pred(static_cast<std::size_t>(X.rows));
+  CUDA_CHECK(cudaDeviceSynchronize());  // the uploads above are complete
   enqueue_eval(m.net(), dX.data(), X.rows, dy.data(), loss.data(), pred.data(), m.stream);
   CUDA_CHECK(cudaStreamSynchronize(m.stream));
   const std::vector<float> l = loss.download();
@@ -410,6 +414,7 @@ std::vector<int> GpuTrainer::predict(const Matrix& X) {
   if (X.rows == 0) return {};
   DeviceBuffer<float> dX(X.data);
   DeviceBuffer<int> pred(static_cast<std::size_t>(X.rows));
+  CUDA_CHECK(cudaDeviceSynchronize());  // the upload above is complete
   enqueue_eval(m.net(), dX.data(), X.rows, nullptr, nullptr, pred.data(), m.stream);
   CUDA_CHECK(cudaStreamSynchronize(m.stream));
   return pred.download();
@@ -443,6 +448,7 @@ void GpuTrainer::set_weights(const Mlp& net) {
   CUDA_CHECK(cudaStreamSynchronize(m.stream));
   // Same sizes: the device buffers are reused, so a captured graph stays valid.
   m.upload_weights(net);
+  CUDA_CHECK(cudaDeviceSynchronize());
 }
 
 void GpuTrainer::get_optimizer_state(Optimizer& opt) const {
