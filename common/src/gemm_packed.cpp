@@ -10,14 +10,15 @@
 //     panels and an MC×KC block of A into MR-tall row panels, each stored in exactly the
 //     order the micro-kernel reads it. The micro-kernel then walks both with unit stride
 //     (no TLB misses, perfect prefetching), and partial tiles at the edges are zero-padded
-//     so the kernel never needs a bounds check inside its loop.
+//     so the kernel never needs a bounds check inside its loop (at the edges only the valid
+//     rows and columns of the finished tile are added to C).
 //  3. Cache levels. One packed B micro-panel (KC×NR = 256×32 floats = 32 KiB) stays in the
 //     48 KiB L1 while the kernel sweeps all A micro-panels of the block; the packed A block
 //     (MC×KC = 192×256 floats = 192 KiB) stays in the 1 MiB L2; the packed B block
 //     (KC×NC) lives in L3. Each level feeds the next at a rate it can sustain.
 // With AVX-512 (`__AVX512F__`, i.e. -march=native on this machine) the micro-kernel uses
 // FMA intrinsics; otherwise a plain-C++ version of the same tile is compiled (portable,
-// slower). Edge tiles go through a small zero-initialized buffer, so any M, N, K works.
+// slower). Any M, N, K works.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -65,8 +66,10 @@ void pack_B(int kc, int nc, const float* B, long ldb, float* Bp) {
   }
 }
 
-// C(0:MR, 0:NR) += Σ_k a_k ⊗ b_k, with a packed (MR per k) and b packed (NR per k).
-void micro_kernel(int kc, const float* a, const float* b, float* C, long ldc) {
+// C(0:mr, 0:nr) += Σ_k a_k ⊗ b_k, with a packed (MR per k) and b packed (NR per k). The full
+// MR×NR tile is always computed (the packed panels are zero-padded); only the mr×nr valid part
+// of it is added to C (mr < MR or nr < NR at the bottom and right edges).
+void micro_kernel(int kc, const float* a, const float* b, float* C, long ldc, int mr, int nr) {
 #if defined(__AVX512F__)
   __m512 c0[MR], c1[MR];  // the 8×32 tile of C: 16 registers
   for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
@@ -81,10 +84,22 @@ void micro_kernel(int kc, const float* a, const float* b, float* C, long ldc) {
     a += MR;
     b += NR;
   }
-  for (int r = 0; r < MR; ++r) {
-    float* c = C + r * ldc;
-    _mm512_storeu_ps(c, _mm512_add_ps(_mm512_loadu_ps(c), c0[r]));
-    _mm512_storeu_ps(c + 16, _mm512_add_ps(_mm512_loadu_ps(c + 16), c1[r]));
+  if (mr == MR && nr == NR) {  // a full tile: add it to C directly
+    for (int r = 0; r < MR; ++r) {
+      float* c = C + r * ldc;
+      _mm512_storeu_ps(c, _mm512_add_ps(_mm512_loadu_ps(c), c0[r]));
+      _mm512_storeu_ps(c + 16, _mm512_add_ps(_mm512_loadu_ps(c + 16), c1[r]));
+    }
+  } else {  // an edge tile: spill it to a small buffer, add the valid part
+    // (The register loops above and here use the constant MR, so c0/c1 stay in registers;
+    // indexing them with the run-time `mr` would force them into memory.)
+    alignas(64) float tile[MR][NR];
+    for (int r = 0; r < MR; ++r) {
+      _mm512_store_ps(&tile[r][0], c0[r]);
+      _mm512_store_ps(&tile[r][16], c1[r]);
+    }
+    for (int r = 0; r < mr; ++r)
+      for (int j = 0; j < nr; ++j) C[r * ldc + j] += tile[r][j];
   }
 #else
   float acc[MR][NR] = {};
@@ -94,8 +109,8 @@ void micro_kernel(int kc, const float* a, const float* b, float* C, long ldc) {
     a += MR;
     b += NR;
   }
-  for (int r = 0; r < MR; ++r)
-    for (int j = 0; j < NR; ++j) C[r * ldc + j] += acc[r][j];
+  for (int r = 0; r < mr; ++r)
+    for (int j = 0; j < nr; ++j) C[r * ldc + j] += acc[r][j];
 #endif
 }
 
@@ -109,10 +124,13 @@ void gemm_packed(int M, int N, int K, const float* A, const float* B, float* C) 
   Ap.resize(static_cast<std::size_t>(MC) * KC);
   Bp.resize(static_cast<std::size_t>(KC) * NC);
 
+  // K is cut into equal blocks of at most KC (784 → 3 × 262 rather than 256 + 256 + 256 + 16).
+  const int k_blocks = (K + KC - 1) / KC;
+  const int kc_step = (K + k_blocks - 1) / k_blocks;
   for (int jc = 0; jc < N; jc += NC) {
     const int nc = std::min(NC, N - jc);
-    for (int pc = 0; pc < K; pc += KC) {
-      const int kc = std::min(KC, K - pc);
+    for (int pc = 0; pc < K; pc += kc_step) {
+      const int kc = std::min(kc_step, K - pc);
       pack_B(kc, nc, B + static_cast<long>(pc) * N + jc, N, Bp.data());
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = std::min(MC, M - ic);
@@ -123,15 +141,7 @@ void gemm_packed(int M, int N, int K, const float* A, const float* B, float* C) 
             const int mr = std::min(MR, mc - ir);
             const float* a = Ap.data() + static_cast<long>(ir) * kc;  // panel ir/MR
             const float* b = Bp.data() + static_cast<long>(jr) * kc;  // panel jr/NR
-            float* c = C + static_cast<long>(ic + ir) * N + jc + jr;
-            if (mr == MR && nr == NR) {
-              micro_kernel(kc, a, b, c, N);
-            } else {  // edge tile: compute the full tile into a buffer, add the valid part
-              float tile[MR * NR] = {};
-              micro_kernel(kc, a, b, tile, NR);
-              for (int r = 0; r < mr; ++r)
-                for (int j = 0; j < nr; ++j) c[static_cast<long>(r) * N + j] += tile[r * NR + j];
-            }
+            micro_kernel(kc, a, b, C + static_cast<long>(ic + ir) * N + jc + jr, N, mr, nr);
           }
         }
       }
