@@ -120,7 +120,7 @@ note "gpu-check.sh: OUT=$OUT, build dir $BUILD, $JOBS jobs"
 note "GPU: $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 || echo none)"
 
 # ---------------------------------------------------------------- configure + build
-if ! step "configure (Release, sm_90)" configure.log 300 cmake -S "$ROOT" -B "$BUILD" "${CMAKE_ARGS[@]}"; then
+if ! step "configure (Release, sm_90)" configure.log 120 cmake -S "$ROOT" -B "$BUILD" "${CMAKE_ARGS[@]}"; then
   note "cannot continue without a configured build (see configure.log)"
   exit 1
 fi
@@ -129,10 +129,10 @@ TARGETS="$CUDA_TESTS bench_ch06_cuda 06_kernels"
 HAVE_07=0
 if ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^07_fast:'; then HAVE_07=1; TARGETS="$TARGETS 07_fast"; fi
 # shellcheck disable=SC2086
-step "build: $TARGETS" build.log 600 cmake --build "$BUILD" -j "$JOBS" --target $TARGETS || { note "build failed: see build.log"; exit 1; }
+step "build: $TARGETS" build.log 420 cmake --build "$BUILD" -j "$JOBS" --target $TARGETS || { note "build failed: see build.log"; exit 1; }
 
 # ---------------------------------------------------------------- 1. CUDA tests
-step "CUDA tests (ctest -L cuda)" ctest_cuda.log 300 ctest --test-dir "$BUILD" -L cuda --output-on-failure
+step "CUDA tests (ctest -L cuda)" ctest_cuda.log 180 ctest --test-dir "$BUILD" -L cuda --output-on-failure
 if grep -q "(Skipped)" "$OUT/ctest_cuda.log" 2>/dev/null; then
   note "SKIP  CUDA tests reported as skipped by ctest: $(grep '(Skipped)' "$OUT/ctest_cuda.log" | awk '{print $3}' | tr '\n' ' ')"
 fi
@@ -146,7 +146,7 @@ fi
 [ "$HAVE_GPU" = 0 ] && note "NOTE  no usable GPU: $(head -1 "$OUT/gpu_probe.log"); the GPU steps below are skipped"
 
 # ---------------------------------------------------------------- 2. benchmarks
-step "bench_ch06_cuda (JSON)" bench_ch06_cuda.log 240 "$BUILD/bench/bench_ch06_cuda" \
+step "bench_ch06_cuda (JSON)" bench_ch06_cuda.log 180 "$BUILD/bench/bench_ch06_cuda" \
   --benchmark_out="$OUT/bench_ch06_cuda.json" --benchmark_out_format=json
 if [ -s "$OUT/bench_ch06_cuda.json" ]; then
   step "report: GFLOP/s table + speedup chart" report.log 60 python3 "$ROOT/chapters/06_kernels/report.py" \
@@ -163,7 +163,7 @@ else
     exe="$BUILD/tests/$t"
     [ -x "$exe" ] || { note "SKIP  sanitizer on $t: $exe not built"; continue; }
     for tool in memcheck racecheck; do
-      step "compute-sanitizer $tool $t" "sanitizer_${tool}_$t.log" 300 \
+      step "compute-sanitizer $tool $t" "sanitizer_${tool}_$t.log" 120 \
         "$SAN" --tool "$tool" --error-exitcode 1 "$exe" "~[large]"
     done
   done
@@ -174,10 +174,10 @@ if [ "$HAVE_GPU" = 0 ]; then
   note "SKIP  chapter 07 GPU timing: no usable GPU"
 elif [ "$HAVE_07" = 1 ] && [ -x "$BUILD/bin/07_fast" ]; then
   if "$BUILD/bin/07_fast" --help 2>/dev/null | grep -q -- "--gpu-ladder"; then
-    step "07_fast --gpu-ladder (chapter 07 GPU timing)" ch07_gpu.log 240 "$BUILD/bin/07_fast" --gpu-ladder \
+    step "07_fast --gpu-ladder (chapter 07 GPU timing)" ch07_gpu.log 180 "$BUILD/bin/07_fast" --gpu-ladder \
       --json "$OUT/ch07_gpu.json" --out "$OUT/ch07"
   else
-    step "07_fast --backend cuda (chapter 07 GPU training)" ch07_gpu.log 240 "$BUILD/bin/07_fast" --backend cuda \
+    step "07_fast --backend cuda (chapter 07 GPU training)" ch07_gpu.log 180 "$BUILD/bin/07_fast" --backend cuda \
       --out "$OUT/ch07"
   fi
 else
