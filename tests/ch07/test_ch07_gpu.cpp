@@ -121,7 +121,9 @@ TEST_CASE("GPU: the hand-written variants (kernels, graph, persistent) agree wit
   }
 }
 
-TEST_CASE("GPU: one epoch on 2000 training images reaches the CPU's test accuracy (within 0.2%)", "[ch07][gpu]") {
+// [large]: left out of the compute-sanitizer runs of scripts/gpu-check.sh (same kernels as above, more steps).
+TEST_CASE("GPU: one epoch on 2000 training images reaches the CPU's test accuracy (within 0.2%)",
+          "[ch07][gpu][large]") {
   DataOptions o;
   o.limit_train = 2000;
   o.limit_test = 1000;
