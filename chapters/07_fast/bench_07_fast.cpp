@@ -1,0 +1,100 @@
+// Chapter 07 benchmark: one SGD step (batch 32) and one epoch of the textbook network for every
+// step of the CPU ladder (FastCpuFeatures), next to chapter 05's Eigen path.
+//
+//   build/bench/bench_07_fast                               all
+//   build/bench/bench_07_fast --benchmark_filter=Step       one minibatch step per configuration
+//
+// Uses MNIST when found (MNIST_DIR, data/mnist), else Fashion-MNIST or the synthetic digits: the
+// sparse path's speed depends on the fraction of zero pixels (MNIST: 80.9%), so use real MNIST for
+// numbers you compare with the README.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <vector>
+
+#include "dnn/cli.hpp"
+#include "dnn/data.hpp"
+#include "dnn/fast_cpu.hpp"
+#include "dnn/mlp.hpp"
+#include "dnn/ops.hpp"
+#include "dnn/rng.hpp"
+#include "dnn/train.hpp"
+
+using namespace dnn;
+
+namespace {
+
+const Dataset& data() {
+  static const Dataset ds = [] {
+    DataOptions o;
+    return load_dataset(o);
+  }();
+  return ds;
+}
+
+Mlp textbook_net() {
+  Rng rng(42);
+  return make_mlp({data().input_size(), 50, 50, data().classes}, Activation::ReLU, rng);
+}
+
+// range(0): 0 = chapter 05's Eigen path; 1..5 = the ladder steps of 07_fast --ladder.
+std::unique_ptr<Trainer> make(int64_t config, int batch) {
+  const Dataset& ds = data();
+  OptimizerConfig opt;
+  opt.lr = 0.01f;
+  static const FastCpuFeatures steps[] = {
+      {false, false, false, false}, {true, false, false, false}, {true, true, false, false},
+      {true, true, true, false},    {true, true, true, true}};
+  if (config == 0) return std::make_unique<CpuTrainer>(eigen_ops(), textbook_net(), opt, ds.train_x, ds.train_y, batch);
+  return std::make_unique<FastCpuTrainer>(textbook_net(), opt, ds.train_x, ds.train_y, batch,
+                                          steps[static_cast<std::size_t>(config - 1)]);
+}
+
+const char* label(int64_t config) {
+  static const char* names[] = {"0 eigen (chapter 05)", "1 fused, Eigen GEMM", "2 + sparse layer 1",
+                                "3 + fused update", "4 + hand kernels (fastcpu)", "5 (tried) + by pixel"};
+  return names[config];
+}
+
+// One SGD step on minibatches taken in turn from a shuffled order (the steps of an epoch).
+void BM_Step(benchmark::State& state) {
+  std::unique_ptr<Trainer> t = make(state.range(0), 32);
+  std::vector<int> order;
+  epoch_order(42, 0, data().train_size(), order);
+  const int steps = data().train_size() / 32;
+  long s = 0;
+  for (auto _ : state) {
+    const std::vector<int> mb(order.begin() + (s % steps) * 32, order.begin() + (s % steps) * 32 + 32);
+    benchmark::DoNotOptimize(t->train_epoch(mb, 1, {}));
+    ++s;
+  }
+  state.SetLabel(label(state.range(0)));
+  state.SetItemsProcessed(state.iterations() * 32);
+}
+BENCHMARK(BM_Step)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
+
+// One epoch (1875 steps at batch 32).
+void BM_Epoch(benchmark::State& state) {
+  std::unique_ptr<Trainer> t = make(state.range(0), 32);
+  std::vector<int> order;
+  int e = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    epoch_order(42, e++, data().train_size(), order);
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(t->train_epoch(order, e, {}));
+  }
+  state.SetLabel(label(state.range(0)));
+}
+BENCHMARK(BM_Epoch)->DenseRange(0, 5)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  dnn::apply_threads(1);  // one core, as in the chapter (Eigen/OpenMP would otherwise use every core)
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
