@@ -69,6 +69,7 @@ __global__ void fused_forward_l1(StepArgs a, StepBuffers b) {
   const int r = a.order[a.start + i];
   const int beg = a.X.row_ptr[r], end = a.X.row_ptr[r + 1];
   float z = a.net.b1[j];
+  #pragma unroll 4  // several pixels in flight: the loads of col/val/W do not wait for each other
   for (int e = beg; e < end; ++e) z += a.X.val[e] * a.net.W1[a.X.col[e] * a.net.h1 + j];
   b.A1[i * a.net.h1 + j] = relu(z);
 }
@@ -132,6 +133,7 @@ __global__ void fused_update(StepArgs a, StepBuffers b) {
       const int r = a.order[a.start + i];
       const float g = -a.lr * b.dZ1[i * n.h1 + t];
       const int* seg = a.X.seg + static_cast<long>(r) * (kParts + 1);
+      #pragma unroll 4  // several pixels in flight: the loads of col/val/W do not wait for each other
       for (int e = seg[p]; e < seg[p + 1]; ++e) {
         float* w = n.W1 + a.X.col[e] * n.h1 + t;
         *w = fmaf(a.X.val[e], g, *w);
@@ -242,6 +244,7 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
       const int beg = a.X.row_ptr[r], end = a.X.row_ptr[r + 1];
       const int j0 = lane, j1 = lane + 32;
       float z0 = j0 < H1 ? b1[j0] : 0.0f, z1 = j1 < H1 ? b1[j1] : 0.0f;
+      #pragma unroll 4  // several pixels in flight: the loads of col/val/W do not wait for each other
       for (int e = beg; e < end; ++e) {
         const float x = a.X.val[e];
         const float* w = W1 + a.X.col[e] * H1;
@@ -342,6 +345,7 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
         const int* seg = a.X.seg + static_cast<long>(r) * (kParts + 1);
         const float g0 = j0 < H1 ? -a.lr * dZ1[i * H1 + j0] : 0.0f;
         const float g1 = j1 < H1 ? -a.lr * dZ1[i * H1 + j1] : 0.0f;
+        #pragma unroll 4  // several pixels in flight: the loads of col/val/W do not wait for each other
         for (int e = seg[p]; e < seg[p + 1]; ++e) {
           const float x = a.X.val[e];
           float* w = W1 + a.X.col[e] * H1;

@@ -117,7 +117,9 @@ TEST_CASE("GPU: the hand-written variants (kernels, graph, persistent) agree wit
     for (std::size_t s = 0; s < losses.size(); ++s) CHECK(losses[s] == Approx(ref_losses[s]).epsilon(1e-5));
     Mlp got;
     g.get_weights(got);
-    CHECK(relative_difference(got, want) < 1e-6);  // same arithmetic in the same order
+    // The same arithmetic in the same order: expected bit-identical; 1e-5 leaves room for the compiler
+    // contracting a multiply-add differently in the two kernels.
+    CHECK(relative_difference(got, want) < 1e-5);
   }
 }
 
