@@ -265,8 +265,12 @@ int run(CLI::App& app, ch05::Options o) {
   if (resuming) {
     ck = load_checkpoint(o.resume);
     adopt_checkpoint_settings(app, ck, o.resume, ds, o, c);
-    std::printf("Resuming %s: %d epoch(s) done, continuing to epoch %d\n", o.resume.c_str(), ck.epochs_done,
-                o.epochs);
+    if (ck.epochs_done >= o.epochs)
+      std::printf("Resuming %s: it already has %d epoch(s), --epochs is %d: nothing to train, evaluating it\n",
+                  o.resume.c_str(), ck.epochs_done, o.epochs);
+    else
+      std::printf("Resuming %s: %d epoch(s) done, continuing to epoch %d\n", o.resume.c_str(), ck.epochs_done,
+                  o.epochs);
   }
 
   std::vector<int> sizes{ds.input_size()};
