@@ -62,16 +62,35 @@ __device__ void softmax_ce_warp(const float* z, int c, int y, float inv_b, float
 
 // ---------------------------------------------------------------- the fused multi-kernel step
 
+/// The non-zeros of one CSR row, read by a whole warp 32 at a time (one coalesced load of the
+/// column indices and one of the values), then handed to every lane in order with __shfl_sync:
+/// ≈ 5 memory round trips per image instead of ≈ 150 dependent ones. Calls f(k, x) for each
+/// non-zero (pixel k, value x) in increasing pixel order. All 32 lanes must call it together.
+template <class F>
+__device__ __forceinline__ void for_each_nonzero_warp(const DeviceCsr& X, int beg, int end, F&& f) {
+  const int lane = threadIdx.x & 31;
+  for (int base = beg; base < end; base += 32) {
+    const int e = base + lane;
+    const int my_k = e < end ? X.col[e] : 0;
+    const float my_x = e < end ? X.val[e] : 0.0f;
+    const int m = min(32, end - base);  // the same for every lane
+    for (int q = 0; q < m; ++q) f(__shfl_sync(0xffffffffu, my_k, q), __shfl_sync(0xffffffffu, my_x, q));
+  }
+}
+
 __global__ void fused_forward_l1(StepArgs a, StepBuffers b) {
   const int i = blockIdx.x;
-  const int j = threadIdx.x;
-  if (i >= a.count || j >= a.net.h1) return;
+  const int j = threadIdx.x;  // blockDim = 64: two full warps, lanes ≥ h1 only help with the loads
+  if (i >= a.count) return;
   const int r = a.order[a.start + i];
   const int beg = a.X.row_ptr[r], end = a.X.row_ptr[r + 1];
-  float z = a.net.b1[j];
-  #pragma unroll 4  // several pixels in flight: the loads of col/val/W do not wait for each other
-  for (int e = beg; e < end; ++e) z += a.X.val[e] * a.net.W1[a.X.col[e] * a.net.h1 + j];
-  b.A1[i * a.net.h1 + j] = relu(z);
+  const int h1 = a.net.h1;
+  const float* W1 = a.net.W1;
+  float z = j < h1 ? a.net.b1[j] : 0.0f;
+  for_each_nonzero_warp(a.X, beg, end, [&](int k, float x) {
+    if (j < h1) z += x * W1[k * h1 + j];
+  });
+  if (j < h1) b.A1[i * h1 + j] = relu(z);
 }
 
 __global__ void fused_rows(StepArgs a, StepBuffers b) {
@@ -244,13 +263,11 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
       const int beg = a.X.row_ptr[r], end = a.X.row_ptr[r + 1];
       const int j0 = lane, j1 = lane + 32;
       float z0 = j0 < H1 ? b1[j0] : 0.0f, z1 = j1 < H1 ? b1[j1] : 0.0f;
-      #pragma unroll 4  // several pixels in flight: the loads of col/val/W do not wait for each other
-      for (int e = beg; e < end; ++e) {
-        const float x = a.X.val[e];
-        const float* w = W1 + a.X.col[e] * H1;
+      for_each_nonzero_warp(a.X, beg, end, [&](int k, float x) {
+        const float* w = W1 + k * H1;
         if (j0 < H1) z0 += x * w[j0];
         if (j1 < H1) z1 += x * w[j1];
-      }
+      });
       if (j0 < H1) A1[i * H1 + j0] = relu(z0);
       if (j1 < H1) A1[i * H1 + j1] = relu(z1);
     }
