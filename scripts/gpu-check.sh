@@ -13,7 +13,7 @@
 #
 # Dependencies: when the machine lacks the -dev packages, set DNN_DEPS_PREFIX to a folder of
 # extracted .debs, or leave it unset and run scripts/fetch-gpu-deps.sh beforehand on a machine with
-# apt: the .debs/ folder is then unpacked (dpkg -x) into .debs/prefix here automatically.
+# apt: the .debs/ folder is then unpacked (dpkg -x) into <build dir>/deps-prefix automatically.
 #
 # Environment: DNN_DEPS_PREFIX (see above), DNN_GPU_BUILD_DIR (default build-gpu),
 #              DNN_GPU_JOBS (build jobs, default: all cores), CUDA_HOME (default /usr/local/cuda).
@@ -51,10 +51,11 @@ if [ -n "$PREFIX" ] && [ ! -d "$PREFIX" ]; then
   exit 2
 fi
 if [ -z "$PREFIX" ] && ls "$ROOT"/.debs/*.deb >/dev/null 2>&1; then
-  PREFIX="$ROOT/.debs/prefix"
+  PREFIX="$BUILD/deps-prefix"  # inside the (git-ignored) build folder, so .debs/ stays small to carry
   if [ ! -f "$PREFIX/.complete" ] || [ -n "$(find "$ROOT/.debs" -maxdepth 1 -name '*.deb' -newer "$PREFIX/.complete")" ]; then
     command -v dpkg >/dev/null || { echo "gpu-check.sh: error: .debs/ exists but dpkg is missing; set DNN_DEPS_PREFIX" >&2; exit 2; }
     echo "gpu-check.sh: unpacking $(ls "$ROOT"/.debs/*.deb | wc -l) .debs into $PREFIX"
+    rm -rf "$PREFIX"
     mkdir -p "$PREFIX"
     for deb in "$ROOT"/.debs/*.deb; do
       dpkg -x "$deb" "$PREFIX" || { echo "gpu-check.sh: error: dpkg -x $deb failed" >&2; exit 2; }
