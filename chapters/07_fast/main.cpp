@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -246,6 +247,7 @@ struct RungResult {
   double total_seconds = 0;   // setup (upload, CSR) + all epochs
   double setup_seconds = 0;
   double train_loss = 0, test_accuracy = 0, test_loss = 0;
+  std::string error;  // non-empty: this step failed (the others still run and are reported)
 };
 
 /// One trainer per step, all built before any timing. The epochs are then run round-robin (epoch 1 of
@@ -269,7 +271,12 @@ std::vector<RungResult> run_rungs(const std::vector<Rung>& rungs, const Options&
     const Mlp net = make_mlp(sizes, Activation::ReLU, init_rng);  // every step starts from the same weights
     res[k].rung = rungs[k];
     const Timer setup;
-    trainers.push_back(make_trainer(rungs[k].backend, rungs[k].gpu_variant, net, opt, ds, o.batch, rungs[k].features));
+    try {
+      trainers.push_back(make_trainer(rungs[k].backend, rungs[k].gpu_variant, net, opt, ds, o.batch, rungs[k].features));
+    } catch (const std::exception& e) {  // e.g. a GPU variant that cannot run here: report it, go on
+      trainers.push_back(nullptr);
+      res[k].error = e.what();
+    }
     res[k].setup_seconds = setup.seconds();
     max_epochs = std::max(max_epochs, epochs_of(rungs[k]));
   }
@@ -277,17 +284,25 @@ std::vector<RungResult> run_rungs(const std::vector<Rung>& rungs, const Options&
   for (int e = 0; e < max_epochs; ++e) {
     epoch_order(o.common.seed, e, ds.train_size(), order);  // the same minibatches for every step
     for (std::size_t k = 0; k < rungs.size(); ++k) {
-      if (e >= epochs_of(rungs[k])) continue;
+      if (e >= epochs_of(rungs[k]) || !res[k].error.empty()) continue;
       const double cpu0 = thread_cpu_seconds();
       const Timer t;
-      const EpochMetrics m = trainers[k]->train_epoch(order, e + 1, {});
+      try {
+        const EpochMetrics m = trainers[k]->train_epoch(order, e + 1, {});
+        res[k].train_loss = m.loss;
+      } catch (const DivergenceError&) {
+        throw;  // the configuration diverges (exit code 3), not one step of the ladder
+      } catch (const std::exception& ex) {
+        res[k].error = ex.what();
+        continue;
+      }
       res[k].epoch_seconds.push_back(t.seconds());
       res[k].epoch_cpu_seconds.push_back(thread_cpu_seconds() - cpu0);
-      res[k].train_loss = m.loss;
     }
   }
   for (std::size_t k = 0; k < rungs.size(); ++k) {
     RungResult& r = res[k];
+    if (!r.error.empty()) continue;
     r.total_seconds = r.setup_seconds;
     for (double sec : r.epoch_seconds) r.total_seconds += sec;
     const EvalResult test = trainers[k]->evaluate(ds.test_x, ds.test_y);
@@ -344,7 +359,18 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
   auto key = [cpu](const RungResult& r) { return cpu ? r.cpu_median : r.median; };
   std::printf("%-38s %10s %10s %10s %9s %8s %9s %9s\n", "step", "wall med", "wall min", "cpu med", "speedup",
               "vs prev", "total s", "test_acc");
-  const std::vector<RungResult> results = run_rungs(rungs, o, ds, sizes, opt, epochs_of);
+  const std::vector<RungResult> all = run_rungs(rungs, o, ds, sizes, opt, epochs_of);
+  std::vector<RungResult> results;  // the steps that ran
+  int failed = 0;
+  for (const RungResult& r : all) {
+    if (r.error.empty()) {
+      results.push_back(r);
+    } else {
+      ++failed;
+      std::printf("%-38s FAILED: %s\n", r.rung.label.c_str(), r.error.c_str());
+    }
+  }
+  if (results.empty()) throw std::runtime_error("every step of the ladder failed");
   for (std::size_t k = 0; k < results.size(); ++k) {
     const RungResult& res = results[k];
     const double base = key(results.front());
@@ -352,7 +378,6 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
     std::printf("%-38s %10.4f %10.4f %10.4f %8.1fx %7.2fx %9.3f %9.4f\n", res.rung.label.c_str(), res.median,
                 res.min, res.cpu_median, base / key(res), prev / key(res), res.total_seconds, res.test_accuracy);
   }
-  if (results.empty()) return kExitOk;
 
   CsvTable t({"step", "backend", "features", "median_wall_s_per_epoch", "min_wall_s_per_epoch",
               "median_cpu_s_per_epoch", "speedup_vs_first", "total_seconds", "setup_seconds", "train_loss",
@@ -392,7 +417,13 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
                      {"seed", o.common.seed},
                      {"data", {{"name", ds.name}, {"train", ds.train_size()}, {"test", ds.test_size()}}},
                      {"pytorch_seconds_per_epoch", o.pytorch_seconds},
-                     {"results", rows}};
+                     {"results", rows},
+                     {"failed", [&all] {
+                        nlohmann::json f = nlohmann::json::array();
+                        for (const RungResult& r : all)
+                          if (!r.error.empty()) f.push_back({{"step", r.rung.label}, {"error", r.error}});
+                        return f;
+                      }()}};
   save_json(join_path(o.common.out_dir, stem + ".json"), doc);
   std::printf("wrote %s\n", join_path(o.common.out_dir, stem + ".json").c_str());
   if (!o.json.empty()) {
@@ -408,6 +439,10 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
                 "", "speedup (x, log scale)", true, false, 1100, 600};
   const std::string png = join_path(o.common.out_dir, stem + ".png");
   if (plot_bars(png, spec, labels, speedups)) std::printf("wrote %s\n", png.c_str());
+  if (failed > 0) {
+    std::fprintf(stderr, "07_fast: error: %d step(s) of the ladder failed (see above)\n", failed);
+    return kExitFailure;
+  }
   return kExitOk;
 }
 
