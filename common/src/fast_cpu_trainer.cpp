@@ -671,7 +671,7 @@ float FastCpuTrainer::train_step(const int* idx, int count, long* correct) {
   if (by_pixel()) build_minibatch_columns(idx, count);
   forward(idx, nullptr, nullptr, count);
   const float loss = loss_and_output_grad(yb_.data(), count, correct);
-  if (!std::isfinite(loss)) return loss;  // no update: the caller stops with DivergenceError
+  if (loss_diverged(loss)) return loss;  // NaN, Inf or > 1000: no update, the caller stops
   backward_and_update(idx, count);
   ++steps_done_;
   return loss;
@@ -686,7 +686,7 @@ EpochMetrics FastCpuTrainer::train_epoch(const std::vector<int>& order, int epoc
     const int start = static_cast<int>(s * batch_);
     const int count = static_cast<int>(std::min<long>(batch_, n - start));
     const float loss = train_step(order.data() + start, count, &correct);
-    if (!std::isfinite(loss)) throw_divergence("the loss", loss, epoch, s + 1, steps, opt_.lr);
+    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.lr);
     loss_sum += static_cast<double>(loss) * count;
     seen += count;
     if (on_step) on_step(s + 1, steps, loss_sum / seen, static_cast<double>(correct) / seen);

@@ -100,6 +100,7 @@ class FastCpuTrainer : public Trainer {
 
   /// One SGD step on the rows idx[0..count) of the training set; returns the minibatch's mean
   /// loss and adds the number of correct predictions (before the update) to `*correct`.
+  /// A diverged loss (loss_diverged(): NaN, Inf or > 1000) is returned without updating anything.
   float train_step(const int* idx, int count, long* correct = nullptr);
 
   const CsrMatrix& train_csr() const { return Xs_; }
