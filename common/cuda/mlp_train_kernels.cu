@@ -357,17 +357,26 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
     {
       const int p = warp;  // nwarps == kParts (static_assert above)
       const int j0 = lane, j1 = lane + 32;
-      for (int i = 0; i < cnt; ++i) {
-        const int r = a.order[start + i];
-        const int* seg = a.X.seg + static_cast<long>(r) * (kParts + 1);
-        const float g0 = j0 < H1 ? -a.lr * dZ1[i * H1 + j0] : 0.0f;
-        const float g1 = j1 < H1 ? -a.lr * dZ1[i * H1 + j1] : 0.0f;
-        #pragma unroll 4  // several pixels in flight: the loads of col/val/W do not wait for each other
-        for (int e = seg[p]; e < seg[p + 1]; ++e) {
-          const float x = a.X.val[e];
-          float* w = W1 + a.X.col[e] * H1;
-          if (j0 < H1) w[j0] = fmaf(x, g0, w[j0]);
-          if (j1 < H1) w[j1] = fmaf(x, g1, w[j1]);
+      for (int i0 = 0; i0 < cnt; i0 += 32) {
+        // Lane l looks up where image i0+l keeps the non-zeros of pixel range p — 32 images' lookups
+        // in one go instead of one dependent chain (order → offsets → pixels) per image.
+        int my_beg = 0, my_end = 0;
+        if (i0 + lane < cnt) {
+          const int* seg = a.X.seg + static_cast<long>(a.order[start + i0 + lane]) * (kParts + 1);
+          my_beg = seg[p];
+          my_end = seg[p + 1];
+        }
+        const int m = min(32, cnt - i0);
+        for (int q = 0; q < m; ++q) {  // images in increasing order: deterministic sums
+          const int i = i0 + q;
+          const int beg = __shfl_sync(0xffffffffu, my_beg, q), end = __shfl_sync(0xffffffffu, my_end, q);
+          const float g0 = j0 < H1 ? -a.lr * dZ1[i * H1 + j0] : 0.0f;
+          const float g1 = j1 < H1 ? -a.lr * dZ1[i * H1 + j1] : 0.0f;
+          for_each_nonzero_warp(a.X, beg, end, [&](int k, float x) {
+            float* w = W1 + k * H1;
+            if (j0 < H1) w[j0] = fmaf(x, g0, w[j0]);
+            if (j1 < H1) w[j1] = fmaf(x, g1, w[j1]);
+          });
         }
       }
     }
