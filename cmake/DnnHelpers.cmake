@@ -9,6 +9,7 @@ target_compile_options(dnn_options INTERFACE
   $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<CXX_COMPILER_ID:GNU>>:-Wno-maybe-uninitialized>
   $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<BOOL:${DNN_WARNINGS_AS_ERRORS}>>:-Werror>
   $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<BOOL:${DNN_NATIVE}>>:-march=native>)
+target_compile_definitions(dnn_options INTERFACE DNN_SANITIZED=$<BOOL:${DNN_SANITIZE}>)
 if(DNN_SANITIZE)
   target_compile_options(dnn_options INTERFACE
     $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined>)
