@@ -146,16 +146,29 @@ __global__ void fused_update(StepArgs a, StepBuffers b) {
   const DeviceNet& n = a.net;
   const int t = threadIdx.x;
   if (blockIdx.x < kParts) {
+    // Two full warps; thread t updates unit t (threads ≥ h1 only help with the loads). As in the
+    // persistent kernel: lane l looks up image i0+l's pixel range p, then each image's non-zeros
+    // are read 32 at a time and shuffled to the lanes.
     const int p = blockIdx.x;
-    if (t >= n.h1) return;
-    for (int i = 0; i < a.count; ++i) {  // minibatch rows in order: deterministic sums
-      const int r = a.order[a.start + i];
-      const float g = -a.lr * b.dZ1[i * n.h1 + t];
-      const int* seg = a.X.seg + static_cast<long>(r) * (kParts + 1);
-      #pragma unroll 4  // several pixels in flight: the loads of col/val/W do not wait for each other
-      for (int e = seg[p]; e < seg[p + 1]; ++e) {
-        float* w = n.W1 + a.X.col[e] * n.h1 + t;
-        *w = fmaf(a.X.val[e], g, *w);
+    const int lane = t & 31;
+    for (int i0 = 0; i0 < a.count; i0 += 32) {
+      int my_beg = 0, my_end = 0;
+      if (i0 + lane < a.count) {
+        const int* seg = a.X.seg + static_cast<long>(a.order[a.start + i0 + lane]) * (kParts + 1);
+        my_beg = seg[p];
+        my_end = seg[p + 1];
+      }
+      const int m = min(32, a.count - i0);
+      for (int q = 0; q < m; ++q) {  // minibatch rows in order: deterministic sums
+        const int i = i0 + q;
+        const int beg = __shfl_sync(0xffffffffu, my_beg, q), end = __shfl_sync(0xffffffffu, my_end, q);
+        const float g = t < n.h1 ? -a.lr * b.dZ1[i * n.h1 + t] : 0.0f;
+        for_each_nonzero_warp(a.X, beg, end, [&](int k, float x) {
+          if (t < n.h1) {
+            float* w = n.W1 + k * n.h1 + t;
+            *w = fmaf(x, g, *w);
+          }
+        });
       }
     }
     return;
