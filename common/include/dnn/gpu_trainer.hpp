@@ -4,10 +4,10 @@
 /// The math is the chapter's (§3.1 反向传播, §3.2.1 SGD), identical to the CPU backends: same
 /// initial weights, same epoch order (epoch_order), mean softmax cross-entropy, W ← W − η·∂E/∂W.
 /// The variants are the teaching steps of chapter 07, each one removing a cost that dominates
-/// a batch-32 step on a GPU (the step itself is only ≈2.6 MFLOP — microseconds of work):
+/// a batch-32 step on a GPU (one step is only ≈ 5.6 MFLOP — a fraction of a microsecond of arithmetic):
 ///
 ///  - `Cublas`     : the training set is uploaded once and stays on the GPU; every step runs
-///                   cuBLAS SGEMMs plus small element-wise kernels (≈20 launches per step).
+///                   cuBLAS SGEMMs plus small element-wise kernels (≈ 26 launches per step).
 ///  - `Kernels`    : hand-written fused kernels (bias+ReLU inside the layer kernel, softmax+CE+
 ///                   gradient in one kernel, gradient+SGD update in one kernel): fewer launches,
 ///                   no dW buffers, layer 1 reads only the non-zero pixels (CSR).
