@@ -25,25 +25,6 @@
 
 namespace {
 
-std::vector<int> parse_sizes(const std::string& text, const char* flag) {
-  std::vector<int> sizes;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      std::size_t used = 0;
-      const int v = std::stoi(item, &used);
-      if (used != item.size() || v < 1) throw std::invalid_argument(item);
-      sizes.push_back(v);
-    } catch (const std::exception&) {
-      throw dnn::InputError(std::string(flag) + ": expected comma-separated positive integers like 50,50, got '" +
-                            text + "'");
-    }
-  }
-  if (sizes.empty()) throw dnn::InputError(std::string(flag) + ": at least one hidden layer size is needed");
-  return sizes;
-}
-
 struct Stats {
   double mean = 0, std = 0, positive = 0;
 };
@@ -99,7 +80,7 @@ int main(int argc, char** argv) {
       throw dnn::InputError("--backend: chapter 01 runs on the CPU backends naive or eigen, got '" + backend_name + "'");
     const dnn::Backend other = backend == dnn::Backend::Naive ? dnn::Backend::Eigen : dnn::Backend::Naive;
     const dnn::Activation act = dnn::parse_activation(activation_name);
-    const std::vector<int> hidden = parse_sizes(hidden_text, "--hidden");
+    const std::vector<int> hidden = dnn::parse_sizes(hidden_text, "--hidden");
     dnn::prepare_output_dir(common.out_dir);
 
     const dnn::Dataset ds = dnn::load_dataset(data);

@@ -47,24 +47,6 @@ struct Options {
   dnn::DataOptions data;
 };
 
-std::vector<int> parse_ints(const std::string& text, const std::string& flag) {
-  std::vector<int> v;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      std::size_t used = 0;
-      const int x = std::stoi(item, &used);
-      if (used != item.size() || x < 1) throw std::invalid_argument(item);
-      v.push_back(x);
-    } catch (const std::exception&) {
-      throw dnn::InputError(flag + ": expected comma-separated integers >= 1 (e.g. 16,16), got '" + text + "'");
-    }
-  }
-  if (v.empty()) throw dnn::InputError(flag + ": expected at least one size, got '" + text + "'");
-  return v;
-}
-
 std::vector<double> parse_rates(const std::string& text, const std::string& flag) {
   std::vector<double> v;
   std::stringstream ss(text);
@@ -215,7 +197,7 @@ int main(int argc, char** argv) {
     if (o.lr < 0 || !std::isfinite(o.lr)) throw dnn::InputError("--lr: expected a value > 0");
     const bool mnist = o.problem == "mnist";
     if (mnist && o.mnist_examples == 0 && o.data.limit_train == 0) o.mnist_examples = 60000;
-    const std::vector<int> hidden = parse_ints(o.hidden.empty() ? (mnist ? "50,50" : "16,16") : o.hidden, "--hidden");
+    const std::vector<int> hidden = dnn::parse_sizes(o.hidden.empty() ? (mnist ? "50,50" : "16,16") : o.hidden, "--hidden");
     const dnn::Activation act = dnn::parse_activation(o.activation.empty() ? (mnist ? "relu" : "tanh") : o.activation);
     const int epochs = o.epochs > 0 ? o.epochs : (mnist ? 1 : 40);
     const double lr = o.lr > 0 ? o.lr : (mnist ? 0.01 : 0.1);

@@ -224,24 +224,6 @@ struct Options {
   dnn::DataOptions data;
 };
 
-std::vector<int> parse_ints(const std::string& text, const std::string& flag) {
-  std::vector<int> v;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      std::size_t used = 0;
-      const int x = std::stoi(item, &used);
-      if (used != item.size() || x < 1) throw std::invalid_argument(item);
-      v.push_back(x);
-    } catch (const std::exception&) {
-      throw dnn::InputError(flag + ": expected comma-separated integers >= 1 (e.g. 32,32), got '" + text + "'");
-    }
-  }
-  if (v.empty()) throw dnn::InputError(flag + ": expected at least one size");
-  return v;
-}
-
 std::vector<dnn::RunSpec> optimizer_runs(const Options& o, double lr_sgd, double lr_mom, double lr_adam, int epochs,
                                          int window_points) {
   std::vector<dnn::RunSpec> v;
@@ -323,7 +305,7 @@ int main(int argc, char** argv) {
     if (!(o.beta1 >= 0 && o.beta1 < 1)) throw dnn::InputError("--beta1: expected a value in [0, 1)");
     if (!(o.beta2 >= 0 && o.beta2 < 1)) throw dnn::InputError("--beta2: expected a value in [0, 1)");
     if (!(o.eps > 0)) throw dnn::InputError("--eps: expected a value > 0");
-    const std::vector<int> hidden = parse_ints(o.hidden, "--hidden");
+    const std::vector<int> hidden = dnn::parse_sizes(o.hidden, "--hidden");
     const dnn::Activation act = dnn::parse_activation(o.activation);
     dnn::prepare_output_dir(o.common.out_dir);
     const std::string& out = o.common.out_dir;

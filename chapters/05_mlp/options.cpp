@@ -36,27 +36,6 @@ void add_options(CLI::App& app, Options& o) {
   dnn::add_data_options(app, o.data);
 }
 
-std::vector<int> parse_sizes(const std::string& text, const std::string& flag) {
-  const std::string expected = ": expected comma-separated integers >= 1 like 50,50, got '" + text + "'";
-  std::vector<int> sizes;
-  std::stringstream ss(text);
-  std::string item;
-  if (text.empty() || text.back() == ',') throw dnn::InputError(flag + expected);
-  while (std::getline(ss, item, ',')) {
-    std::size_t used = 0;
-    long v = 0;
-    try {
-      v = std::stol(item, &used);
-    } catch (const std::exception&) {
-      throw dnn::InputError(flag + expected);
-    }
-    if (used != item.size() || v < 1 || v > 1000000) throw dnn::InputError(flag + expected);
-    sizes.push_back(static_cast<int>(v));
-  }
-  if (sizes.empty()) throw dnn::InputError(flag + expected);
-  return sizes;
-}
-
 namespace {
 void refuse_gpu(dnn::Backend b, const std::string& flag) {
   if (!dnn::is_cpu_backend(b))

@@ -47,8 +47,8 @@ struct Config {
 /// Declares every flag on `app`.
 void add_options(CLI::App& app, Options& o);
 
-/// "50,50" → {50, 50}. InputError naming `flag` for anything but comma-separated integers ≥ 1.
-std::vector<int> parse_sizes(const std::string& text, const std::string& flag);
+/// "50,50" → {50, 50}: dnn::parse_sizes (cli.hpp), shared by every chapter.
+using dnn::parse_sizes;
 
 /// Checks every value (batch, epochs ≥ 1; lr > 0 and finite; momentum in [0, 1); sizes ≥ 1;
 /// known names) and converts them; InputError naming the flag and what was expected.

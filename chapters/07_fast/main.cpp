@@ -55,26 +55,6 @@ struct Options {
   DataOptions data;
 };
 
-std::vector<int> parse_hidden(const std::string& text) {
-  const std::string expected = "--hidden: expected comma-separated integers >= 1 like 50,50, got '" + text + "'";
-  std::vector<int> sizes;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    std::size_t used = 0;
-    long v = 0;
-    try {
-      v = std::stol(item, &used);
-    } catch (const std::exception&) {
-      throw InputError(expected);
-    }
-    if (used != item.size() || v < 1 || v > 100000) throw InputError(expected);
-    sizes.push_back(static_cast<int>(v));
-  }
-  if (sizes.empty() || text.back() == ',') throw InputError(expected);
-  return sizes;
-}
-
 void validate(const Options& o) {
   static const std::vector<std::string> backends{"fastcpu", "eigen", "naive", "cuda", "cublas"};
   if (std::find(backends.begin(), backends.end(), o.backend) == backends.end())
@@ -457,7 +437,7 @@ int run(const Options& o) {
   Dataset ds = load_dataset(o.data);
   std::printf("%s\n", describe(ds).c_str());
   std::vector<int> sizes{ds.input_size()};
-  const std::vector<int> hidden = parse_hidden(o.hidden);
+  const std::vector<int> hidden = dnn::parse_sizes(o.hidden, "--hidden");
   sizes.insert(sizes.end(), hidden.begin(), hidden.end());
   sizes.push_back(ds.classes);
   OptimizerConfig opt;

@@ -4,6 +4,7 @@
 #include <Eigen/Core>
 #include <cstdio>
 #include <exception>
+#include <sstream>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -23,6 +24,27 @@ void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& d
   app.add_option("--out", opts.out_dir, "Folder for the CSV/JSON/PNG results (created if needed)")
       ->capture_default_str();
   app.add_flag("--quiet", opts.quiet, "No progress bars");
+}
+
+std::vector<int> parse_sizes(const std::string& text, const std::string& flag) {
+  const std::string expected = ": expected comma-separated integers >= 1 like 50,50, got '" + text + "'";
+  if (text.empty() || text.back() == ',') throw InputError(flag + expected);
+  std::vector<int> sizes;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    std::size_t used = 0;
+    long v = 0;
+    try {
+      v = std::stol(item, &used);
+    } catch (const std::exception&) {
+      throw InputError(flag + expected);
+    }
+    if (used != item.size() || v < 1 || v > 1000000) throw InputError(flag + expected);
+    sizes.push_back(static_cast<int>(v));
+  }
+  if (sizes.empty()) throw InputError(flag + expected);
+  return sizes;
 }
 
 void apply_threads(int threads) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace dnn {
 
@@ -20,6 +21,11 @@ struct CommonOptions {
 
 /// Adds --seed, --threads, --out (default `default_out`) and --quiet to `app`.
 void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& default_out);
+
+/// Parses a comma-separated list of positive integers such as "50,50" (layer sizes, batch
+/// sizes). Throws InputError naming `flag` and what was expected for anything else
+/// ("", "50,", "5 0", "0", "-50", "abc").
+std::vector<int> parse_sizes(const std::string& text, const std::string& flag);
 
 /// Applies --threads (Eigen and OpenMP). Throws InputError when threads < 1.
 void apply_threads(int threads);
