@@ -16,7 +16,7 @@ namespace dnn {
 
 void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& default_out) {
   opts.out_dir = default_out;
-  app.add_option("--seed", opts.seed, "Random seed: every random choice (init, shuffling, data) derives from it")
+  app.add_option("--seed", opts.seed, "Random seed: initial weights, shuffling and every other random choice (synthetic data has its own --data-seed)")
       ->capture_default_str();
   app.add_option("--threads", opts.threads, "CPU threads for Eigen/OpenMP (1 is usually fastest at small batches)")
       ->capture_default_str()
