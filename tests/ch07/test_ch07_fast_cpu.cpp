@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "ch07_fixtures.hpp"
 #include "dnn/data.hpp"
 #include "dnn/error.hpp"
 #include "dnn/fast_cpu.hpp"
@@ -16,41 +17,10 @@
 #include "dnn/train.hpp"
 
 using namespace dnn;
+using ch07_test::relative_difference;
+using ch07_test::sparse_images;
 
 namespace {
-
-/// n × d images that look like MNIST to the trainer: about 80% exact zeros, the rest in (0, 1].
-void sparse_images(int n, int d, int classes, std::uint64_t seed, Matrix& X, std::vector<int>& y) {
-  Rng rng(seed);
-  X = Matrix(n, d, 0.0f);
-  y.resize(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    y[static_cast<std::size_t>(i)] = static_cast<int>(rng.below(static_cast<std::uint64_t>(classes)));
-    for (int k = 0; k < d; ++k)
-      if (rng.uniform() < 0.2f) X(i, k) = 0.05f + 0.95f * rng.uniform();
-    // a class-dependent block of bright pixels, so there is something to learn
-    const int c = y[static_cast<std::size_t>(i)];
-    for (int k = c * (d / classes); k < c * (d / classes) + d / (2 * classes); ++k) X(i, k) = 1.0f;
-  }
-}
-
-/// ‖a − b‖ / ‖b‖ over all weights and biases of two networks of the same shape.
-double relative_difference(const Mlp& a, const Mlp& b) {
-  REQUIRE(a.layers.size() == b.layers.size());
-  double num = 0, den = 0;
-  for (std::size_t l = 0; l < a.layers.size(); ++l) {
-    for (const auto& [p, q] : {std::pair<const Matrix*, const Matrix*>{&a.layers[l].W, &b.layers[l].W},
-                               std::pair<const Matrix*, const Matrix*>{&a.layers[l].b, &b.layers[l].b}}) {
-      REQUIRE(p->same_shape(*q));
-      for (std::size_t k = 0; k < p->size(); ++k) {
-        const double d = static_cast<double>(p->data[k]) - static_cast<double>(q->data[k]);
-        num += d * d;
-        den += static_cast<double>(q->data[k]) * q->data[k];
-      }
-    }
-  }
-  return std::sqrt(num / den);
-}
 
 /// Largest |a − b| / (1e-3 + |b|) over every single weight: catches a wrong row that a norm would hide.
 double max_elementwise_difference(const Mlp& a, const Mlp& b) {
