@@ -73,15 +73,20 @@ function(dnn_add_cuda_test target)
   set_tests_properties(${target} PROPERTIES SKIP_RETURN_CODE 77 LABELS "cuda")
 endfunction()
 
-# dnn_add_benchmark(<target> SOURCES <files...> [LIBS <libs...>])
+# dnn_add_benchmark(<target> SOURCES <files...> [LIBS <libs...>] [OWN_MAIN])
 # A Google Benchmark program in build/bench/. Timing lives here, never in a test.
+# It gets the shared main() (chapters/bench_main.cpp: one thread, machine in the JSON context)
+# unless OWN_MAIN says the sources bring their own.
 function(dnn_add_benchmark target)
-  cmake_parse_arguments(A "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(A "OWN_MAIN" "" "SOURCES;LIBS" ${ARGN})
   if(NOT DNN_BUILD_BENCHMARKS)
     return()
   endif()
   add_executable(${target} ${A_SOURCES})
   target_link_libraries(${target} PRIVATE benchmark::benchmark dnn::common dnn::impl dnn_options ${A_LIBS})
+  if(NOT A_OWN_MAIN)
+    target_link_libraries(${target} PRIVATE dnn_bench_main)
+  endif()
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
 endfunction()
 

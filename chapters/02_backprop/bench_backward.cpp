@@ -51,14 +51,4 @@ void shapes(benchmark::internal::Benchmark* b) {
 BENCHMARK_CAPTURE(dense_relu_backward, naive, &dnn::naive_ops())->Apply(shapes);
 BENCHMARK_CAPTURE(dense_relu_backward, eigen, &dnn::eigen_ops())->Apply(shapes);
 
-// One thread (as the chapter programs' default --threads 1): Eigen would otherwise start an
-// OpenMP team per product, which costs more than it gains at these sizes and is erratic on a busy
-// 2-core machine.
-int main(int argc, char** argv) {
-  dnn::apply_threads(1);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+// main(): chapters/bench_main.cpp (one thread, machine recorded in the JSON).

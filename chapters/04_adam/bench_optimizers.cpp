@@ -119,4 +119,4 @@ BENCHMARK(BM_Adam)->Apply(shapes);
 BENCHMARK(BM_RmsProp)->Apply(shapes);
 BENCHMARK(BM_GatherMinibatch)->ArgsProduct({{0, 1}, {1, 32, 256}});
 
-BENCHMARK_MAIN();
+// main(): chapters/bench_main.cpp (one thread, machine recorded in the JSON).

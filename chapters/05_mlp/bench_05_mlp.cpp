@@ -152,13 +152,4 @@ BENCHMARK(BM_Op_Gather)->Arg(1)->Arg(0);
 
 }  // namespace
 
-// One thread, as the program's default (--threads 1): at batch 32, Eigen's multi-threaded GEMM
-// only waits on the second (often busy) core.
-int main(int argc, char** argv) {
-  dnn::apply_threads(1);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+// main(): chapters/bench_main.cpp (one thread, machine recorded in the JSON).

@@ -90,11 +90,4 @@ BENCHMARK(BM_Epoch)->DenseRange(0, 5)->Unit(benchmark::kMillisecond)->MinTime(1.
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  dnn::apply_threads(1);  // one core, as in the chapter (Eigen/OpenMP would otherwise use every core)
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+// main(): chapters/bench_main.cpp (one thread, machine recorded in the JSON).
