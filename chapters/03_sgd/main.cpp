@@ -294,17 +294,7 @@ int main(int argc, char** argv) {
       written.push_back(dnn::join_path(out, "loss_per_step.png"));
     }
     if (window_points > 0) {
-      std::vector<dnn::Series> win;
-      for (const auto& r : runs) {
-        dnn::Series s;
-        s.label = r.spec.label;
-        s.style = "linespoints";
-        for (const auto& w : r.window) {
-          s.x.push_back(static_cast<double>(w.examples));
-          s.y.push_back(w.loss);
-        }
-        win.push_back(s);
-      }
+      const std::vector<dnn::Series> win = dnn::window_loss_series(runs);
       spec.title = "Minibatch loss during training (" + tag + ", mean over windows of 1/50 epoch)";
       spec.xlabel = "training examples processed";
       spec.ylabel = "mean minibatch cross-entropy in the window";
@@ -384,16 +374,8 @@ int main(int argc, char** argv) {
       written.push_back(csv);
       written.push_back(dnn::join_path(out, "mnist_window_loss.csv"));
       dnn::save_window_csv(written.back(), mruns);
-      std::vector<dnn::Series> win;
+      const std::vector<dnn::Series> win = dnn::window_loss_series(mruns);
       for (const auto& r : mruns) {
-        dnn::Series s;
-        s.label = r.spec.label;
-        s.style = "linespoints";
-        for (const auto& w : r.window) {
-          s.x.push_back(static_cast<double>(w.examples));
-          s.y.push_back(w.loss);
-        }
-        win.push_back(s);
         mnist_json.push_back({{"run", r.spec.label},
                               {"examples_per_second", r.examples_per_second()},
                               {"train_loss", r.curve.back().loss},

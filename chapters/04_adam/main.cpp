@@ -459,16 +459,8 @@ int main(int argc, char** argv) {
       dnn::save_curves_csv(written.back(), mruns);
       written.push_back(dnn::join_path(out, "mnist_window_loss.csv"));
       dnn::save_window_csv(written.back(), mruns);
-      std::vector<dnn::Series> win;
+      const std::vector<dnn::Series> win = dnn::window_loss_series(mruns);
       for (const auto& r : mruns) {
-        dnn::Series s;
-        s.label = r.spec.label;
-        s.style = "linespoints";
-        for (const auto& w : r.window) {
-          s.x.push_back(static_cast<double>(w.examples));
-          s.y.push_back(w.loss);
-        }
-        win.push_back(s);
         summary["mnist_runs"].push_back({{"run", r.spec.label},
                                          {"train_loss", r.curve.back().loss},
                                          {"test_accuracy", r.curve.back().test_accuracy}});

@@ -134,4 +134,19 @@ void save_window_csv(const std::string& path, const std::vector<RunLog>& runs) {
   t.save(path);
 }
 
+std::vector<Series> window_loss_series(const std::vector<RunLog>& runs) {
+  std::vector<Series> out;
+  for (const auto& r : runs) {
+    Series s;
+    s.label = r.spec.label;
+    s.style = "linespoints";
+    for (const auto& w : r.window) {
+      s.x.push_back(static_cast<double>(w.examples));
+      s.y.push_back(w.loss);
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
 }  // namespace dnn

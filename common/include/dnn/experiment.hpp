@@ -17,6 +17,7 @@
 #include "dnn/matrix.hpp"
 #include "dnn/mlp.hpp"
 #include "dnn/ops.hpp"
+#include "dnn/plot.hpp"
 #include "dnn/optimizer.hpp"
 
 namespace dnn {
@@ -77,5 +78,8 @@ void save_curves_csv(const std::string& path, const std::vector<RunLog>& runs);
 
 /// One CSV of all runs' windowed losses: run,label,examples,steps,loss.
 void save_window_csv(const std::string& path, const std::vector<RunLog>& runs);
+
+/// One plot series per run: windowed training loss against examples processed ("linespoints").
+std::vector<Series> window_loss_series(const std::vector<RunLog>& runs);
 
 }  // namespace dnn
