@@ -14,12 +14,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <sstream>
 
 #include "dnn/checkpoint.hpp"
 #include "dnn/cli.hpp"
 #include "dnn/data.hpp"
 #include "dnn/error.hpp"
+#include "dnn/gpu_trainer.hpp"
 #include "dnn/log.hpp"
 #include "dnn/mlp.hpp"
 #include "dnn/ops.hpp"
@@ -152,6 +154,20 @@ void save_mistakes(const std::string& out, const Dataset& ds, const std::vector<
     std::printf("wrote %s (labels also in mistakes.csv)\n", png.c_str());
 }
 
+// naive/eigen: chapter 05's CpuTrainer over an Ops table; cuda/cublas: chapter 07's GPU trainer
+// (hand-written kernels or cuBLAS; the data stays on the device). All implement Trainer, so the
+// rest of this program does not care which one runs.
+std::unique_ptr<Trainer> make_trainer(Backend b, const Mlp& net, const OptimizerConfig& opt, const Dataset& ds,
+                                      int batch) {
+  if (is_cpu_backend(b)) return std::make_unique<CpuTrainer>(ops_for(b), net, opt, ds.train_x, ds.train_y, batch);
+#if DNN_HAVE_CUDA
+  const cuda::GpuVariant v = b == Backend::Cublas ? cuda::GpuVariant::Cublas : cuda::GpuVariant::Persistent;
+  return std::make_unique<cuda::GpuTrainer>(net, opt, ds.train_x, ds.train_y, batch, v);
+#else
+  throw InputError("--backend " + to_string(b) + ": this build has no CUDA (nvcc was not found at configure time)");
+#endif
+}
+
 // ---------------------------------------------------------------- --bench
 int run_bench(const ch05::Options& o, const ch05::Config& c, const Dataset& ds) {
   std::vector<int> sizes{ds.input_size()};
@@ -280,14 +296,14 @@ int run(CLI::App& app, ch05::Options o) {
   Mlp net = make_mlp(sizes, c.activation, init_rng);  // Glorot-uniform W, zero b (Keras)
   if (resuming) net = ck.net;
 
-  const Ops& ops = ops_for(c.backend);
-  CpuTrainer trainer(ops, net, c.optimizer, ds.train_x, ds.train_y, o.batch);
+  std::unique_ptr<Trainer> trainer_ptr = make_trainer(c.backend, net, c.optimizer, ds, o.batch);
+  Trainer& trainer = *trainer_ptr;
   if (resuming) {
     Optimizer opt(c.optimizer, net);
     restore_optimizer_state(ck, opt, o.resume);
     trainer.set_optimizer_state(opt);
   }
-  print_summary(net, ops.name, c.optimizer, o.batch, o.epochs);
+  print_summary(net, trainer.name(), c.optimizer, o.batch, o.epochs);
 
   std::vector<EpochStats> history = resuming ? ck.history : std::vector<EpochStats>{};
   const std::string csv = join_path(o.common.out_dir, "history.csv");
@@ -347,7 +363,7 @@ int run(CLI::App& app, ch05::Options o) {
   nlohmann::json summary{
       {"program", "05_mlp"},
       {"config",
-       {{"backend", ops.name}, {"layers", sizes}, {"activation", to_string(c.activation)},
+       {{"backend", trainer.name()}, {"layers", sizes}, {"activation", to_string(c.activation)},
         {"optimizer", to_string(c.optimizer.kind)}, {"lr", c.optimizer.lr}, {"momentum", c.optimizer.momentum},
         {"batch", o.batch}, {"epochs", o.epochs}, {"seed", o.common.seed}, {"threads", o.common.threads},
         {"resumed_from", o.resume}, {"parameters", net.parameter_count()}}},

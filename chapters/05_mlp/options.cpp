@@ -1,6 +1,8 @@
 // Chapter 05's flags: declared once, checked once, each error naming its flag.
 #include "options.hpp"
 
+#include "dnn/cuda_device.hpp"
+
 #include <cmath>
 #include <sstream>
 
@@ -40,8 +42,17 @@ namespace {
 void refuse_gpu(dnn::Backend b, const std::string& flag) {
   if (!dnn::is_cpu_backend(b))
     throw dnn::InputError(flag + ": backend '" + dnn::to_string(b) +
-                          "' runs on the GPU and lives in chapter 07 (build/bin/07_fast, needs an NVIDIA GPU); "
-                          "this chapter trains with naive or eigen");
+                          "' runs on the GPU; --bench times the CPU backends (the GPU timings are chapter 07's "
+                          "07_fast --gpu-ladder)");
+}
+
+// --backend cuda|cublas trains with chapter 07's GPU trainer; without a usable GPU say why, early.
+void require_gpu(dnn::Backend b) {
+  std::string why;
+  if (!dnn::is_cpu_backend(b) && !dnn::cuda::device_available(&why))
+    throw dnn::InputError("--backend " + dnn::to_string(b) + ": needs an NVIDIA GPU, and none is usable here (" +
+                          why + "). The GPU trainers are chapter 07's; this chapter's CPU backends are naive and "
+                          "eigen");
 }
 }  // namespace
 
@@ -49,7 +60,7 @@ Config validate(const Options& o) {
   using dnn::InputError;
   Config c;
   c.backend = dnn::parse_backend(o.backend, "--backend");
-  refuse_gpu(c.backend, "--backend");
+  require_gpu(c.backend);
   c.hidden = parse_sizes(o.hidden, "--hidden");
   c.activation = dnn::parse_activation(o.activation, "--activation");
   c.optimizer.kind = dnn::parse_optimizer(o.optimizer, "--optimizer");

@@ -80,7 +80,7 @@ TEST_CASE("05_mlp: bad flags exit 2 and name the flag", "[ch05][cli]") {
       {"--hidden 50,,50", "--hidden"},
       {"--hidden ''", "--hidden"},
       {"--backend gpu", "--backend"},
-      {"--backend cuda", "chapter 07"},
+      {"--backend cuda", "needs an NVIDIA GPU"},
       {"--optimizer sgd2", "--optimizer"},
       {"--activation swish", "--activation"},
       {"--momentum 1.5", "--momentum"},
