@@ -13,43 +13,25 @@
 
 #include "../../chapters/05_mlp/options.hpp"
 #include "catch.hpp"
+#include "run_program.hpp"
 #include "dnn/checkpoint.hpp"
 #include "dnn/error.hpp"
 
 namespace fs = std::filesystem;
+using dnn_test::contains;
+using dnn_test::RunResult;
 
 namespace {
-
-struct RunResult {
-  int code = -1;
-  std::string output;  // stdout + stderr
-};
 
 // Small, fast data for every run: 1,000 + 200 synthetic digits.
 const std::string kData = " --dataset synthetic --train-limit 1000 --test-limit 200 --quiet";
 
 fs::path work_dir() {
-  static const fs::path d = [] {
-    fs::path p = fs::temp_directory_path() / ("dnn_ch05_cli_" + std::to_string(::getpid()));
-    fs::create_directories(p);
-    return p;
-  }();
+  static const fs::path d = dnn_test::work_dir_for("dnn_ch05_cli");
   return d;
 }
 
-RunResult run05(const std::string& args) {
-  const std::string cmd = std::string("'") + DNN_05_MLP + "' " + args + " --out '" + (work_dir() / "out").string() +
-                          "' 2>&1";
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+RunResult run05(const std::string& args) { return dnn_test::run_program(DNN_05_MLP, args, work_dir()); }
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -60,8 +42,6 @@ void write_all(const fs::path& p, const std::string& s) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out << s;
 }
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace
 

@@ -15,43 +15,23 @@
 #include <nlohmann/json.hpp>
 
 #include "catch.hpp"
+#include "run_program.hpp"
 #include "dnn/cuda_device.hpp"
 
 namespace fs = std::filesystem;
+using dnn_test::contains;
+using dnn_test::RunResult;
 
 namespace {
-
-struct RunResult {
-  int code = -1;
-  std::string output;  // stdout + stderr
-};
 
 const std::string kData = " --dataset synthetic --train-limit 1000 --test-limit 300 --quiet";
 
 fs::path work_dir() {
-  static const fs::path d = [] {
-    fs::path p = fs::temp_directory_path() / ("dnn_ch07_cli_" + std::to_string(::getpid()));
-    fs::create_directories(p);
-    return p;
-  }();
+  static const fs::path d = dnn_test::work_dir_for("dnn_ch07_cli");
   return d;
 }
 
-RunResult run07(const std::string& args) {
-  const std::string cmd =
-      std::string("'") + DNN_07_FAST + "' " + args + " --out '" + (work_dir() / "out").string() + "' 2>&1";
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+RunResult run07(const std::string& args) { return dnn_test::run_program(DNN_07_FAST, args, work_dir()); }
 
 nlohmann::json read_json(const fs::path& p) {
   std::ifstream in(p);
