@@ -60,6 +60,17 @@ if [ -z "$PREFIX" ] && ls "$ROOT"/.debs/*.deb >/dev/null 2>&1; then
     for deb in "$ROOT"/.debs/*.deb; do
       dpkg -x "$deb" "$PREFIX" || { echo "gpu-check.sh: error: dpkg -x $deb failed" >&2; exit 2; }
     done
+    # A -dev package's lib*.so is a link to its runtime library; some point outside the prefix and
+    # name the exact version of the machine that fetched them (zlib1g-dev: libz.so ->
+    # /lib/<arch>/libz.so.1.2.13), and dangle on another distribution, so every link step fails.
+    # Re-point such a link at this machine's lib*.so.N, or remove it (the linker then takes the
+    # package's static lib*.a, e.g. libz.a).
+    ARCH_DIR="$PREFIX/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
+    for l in "$ARCH_DIR"/*.so; do
+      [ -L "$l" ] && [ ! -e "$l" ] || continue
+      sys="$(ls /lib/"${ARCH_DIR##*/}"/"${l##*/}".[0-9]* /usr/lib/"${ARCH_DIR##*/}"/"${l##*/}".[0-9]* 2>/dev/null | head -1)"
+      if [ -n "$sys" ]; then ln -sfn "$sys" "$l"; else rm -f "$l"; fi
+    done
     touch "$PREFIX/.complete"
   fi
 fi

@@ -164,7 +164,7 @@ std::unique_ptr<Trainer> make_trainer(Backend b, const Mlp& net, const Optimizer
   const cuda::GpuVariant v = b == Backend::Cublas ? cuda::GpuVariant::Cublas : cuda::GpuVariant::Persistent;
   return std::make_unique<cuda::GpuTrainer>(net, opt, ds.train_x, ds.train_y, batch, v);
 #else
-  throw InputError("--backend " + to_string(b) + ": this build has no CUDA (nvcc was not found at configure time)");
+  throw InputError("--backend " + to_string(b) + ": this build has no CUDA (CMake found no nvcc, or -DDNN_ENABLE_CUDA=OFF)");
 #endif
 }
 

@@ -47,6 +47,12 @@ struct GpuTimer {
     CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev));
     flush.resize(2 * static_cast<std::size_t>(l2 > 0 ? l2 : (64 << 20)));
   }
+  ~GpuTimer() {
+    cudaEventDestroy(start);  // errors ignored: nothing useful to do with them in a destructor
+    cudaEventDestroy(stop);
+  }
+  GpuTimer(const GpuTimer&) = delete;
+  GpuTimer& operator=(const GpuTimer&) = delete;
   // Evicts everything from L2 by writing a buffer twice its size (not timed).
   void flush_l2() { CUDA_CHECK(cudaMemsetAsync(flush.data(), 0, flush.bytes(), nullptr)); }
   // Seconds taken by `launch()` on the default stream, after an L2 flush.

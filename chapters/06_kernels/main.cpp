@@ -159,6 +159,9 @@ int run(const Options& o) {
     }
     cuda::DeviceBuffer<float> dA(A), dB(B), dC(C.size());
     for (const cuda::CudaGemm* g : steps) {
+      // C starts as all-NaN bytes, so an element this step forgets to write fails the check
+      // (instead of keeping the correct value the previous step left there).
+      CUDA_CHECK(cudaMemset(dC.data(), 0xFF, dC.bytes()));
       // Kernel time only (data already on the GPU), measured with a synchronize after each run.
       const double s = best_time(o.repeat, [&] {
         g->fn(o.M, o.N, o.K, dA.data(), dB.data(), dC.data(), nullptr);
@@ -170,7 +173,7 @@ int run(const Options& o) {
       rows.push_back({g->name, g->what, 1, s, flops / s / 1e9, 0.0, c.max_err, c.checked, c.ok});
     }
 #else
-    throw InputError("--device cuda: this build has no CUDA (nvcc was not found when CMake configured it)");
+    throw InputError("--device cuda: this build has no CUDA (CMake found no nvcc, or -DDNN_ENABLE_CUDA=OFF)");
 #endif
   }
 

@@ -432,12 +432,12 @@ int run(const Options& o) {
   // Asking for the GPU without one is answered before any data is loaded.
   if (o.gpu_ladder) require_gpu("--gpu-ladder");
   if (!o.ladder && (o.backend == "cuda" || o.backend == "cublas")) require_gpu("--backend " + o.backend);
+  const std::vector<int> hidden = dnn::parse_sizes(o.hidden, "--hidden");  // a typo fails before the data loads
   prepare_output_dir(o.common.out_dir, "--out");
 
   Dataset ds = load_dataset(o.data);
   std::printf("%s\n", describe(ds).c_str());
   std::vector<int> sizes{ds.input_size()};
-  const std::vector<int> hidden = dnn::parse_sizes(o.hidden, "--hidden");
   sizes.insert(sizes.end(), hidden.begin(), hidden.end());
   sizes.push_back(ds.classes);
   OptimizerConfig opt;

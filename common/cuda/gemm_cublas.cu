@@ -11,6 +11,7 @@
 #include <cublas_v2.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -40,9 +41,14 @@ cublasHandle_t handle() {
 void gemm_cublas_with(cublasComputeType_t compute, const char* who, int M, int N, int K, const float* A,
                       const float* B, float* C, cudaStream_t stream) {
   if (!detail::check_gemm_args(who, M, N, K)) return;
+  if (K == 0) {  // C = 0. Done here: some cuBLAS versions leave C untouched for k = 0 even with beta = 0.
+    check_cuda(cudaMemsetAsync(C, 0, static_cast<std::size_t>(M) * N * sizeof(float), stream), "cudaMemsetAsync",
+               __FILE__, __LINE__);
+    return;
+  }
   cublasHandle_t h = handle();
   check_cublas(cublasSetStream(h, stream), "cublasSetStream");
-  const float alpha = 1.0f, beta = 0.0f;  // beta = 0: C is overwritten (and K = 0 gives C = 0)
+  const float alpha = 1.0f, beta = 0.0f;  // beta = 0: C is overwritten, never read
   // Column-major view: Cᵀ (N×M, ld N) = Bᵀ (N×K, ld N) · Aᵀ (K×M, ld K).
   check_cublas(cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_N, N, M, K, &alpha, B, CUDA_R_32F, std::max(1, N), A,
                             CUDA_R_32F, std::max(1, K), &beta, C, CUDA_R_32F, std::max(1, N), compute,

@@ -70,7 +70,7 @@ __global__ void softmax_xent_kernel(int rows, int cols, const float* Z, const in
     if (P) P[static_cast<long>(row) * cols + c] = p;
     if (dZ) dZ[static_cast<long>(row) * cols + c] = (p - (c == y ? 1.0f : 0.0f)) * grad_scale;
   }
-  if (lane == 0) row_loss[row] = valid ? logf(s) + m - z[y] : NAN;  // −log softmax(z)_y
+  if (lane == 0) row_loss[row] = valid ? logf(s) + (m - z[y]) : NAN;  // −log softmax(z)_y; m − z[y] ≥ 0 first: no cancellation
 }
 
 __global__ void column_sums_kernel(int rows, int cols, const float* M, float* sums) {

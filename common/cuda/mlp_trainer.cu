@@ -286,7 +286,7 @@ GpuTrainer::GpuTrainer(const Mlp& net, const OptimizerConfig& opt, const Matrix&
     if (m.persistent_smem > static_cast<std::size_t>(limit))
       throw InputError("--gpu-variant persistent: the weights and a minibatch of " + std::to_string(batch) +
                        " need " + std::to_string(m.persistent_smem) + " bytes of shared memory, this GPU has " +
-                       std::to_string(limit) + " per block; use a smaller --batch or --gpu-variant graph");
+                       std::to_string(limit) + " per block; use a smaller --batch, or another variant (07_fast --backend cuda --gpu-variant graph)");
   }
   const Timer setup;
   // A *blocking* stream: it is ordered with the legacy default stream, on which DeviceBuffer's

@@ -6,7 +6,7 @@ namespace dnn::cuda {
 bool built_with_cuda() { return false; }
 
 bool device_available(std::string* why) {
-  if (why) *why = "this build has no CUDA: nvcc was not found when CMake configured it";
+  if (why) *why = "this build has no CUDA (CMake found no nvcc, or it was configured with -DDNN_ENABLE_CUDA=OFF)";
   return false;
 }
 
