@@ -464,7 +464,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--gpu-variant", o.gpu_variant,
                  "For --backend cuda: kernels (fused kernels), graph (+ CUDA Graph), persistent (one kernel per "
-                 "epoch, weights on chip)")
+                 "epoch, weights on chip), cooperative (one kernel per epoch on 16 SMs, one grid-wide barrier per step)")
       ->capture_default_str();
   app.add_option("--hidden", o.hidden, "Hidden layer sizes, comma-separated (the textbook: 50,50)")
       ->capture_default_str();

@@ -7,12 +7,21 @@
 
 #include <cuda_runtime.h>
 
+#include <cstddef>
+#include <vector>
+
 #include "dnn/device_buffer.hpp"
 
 namespace dnn::cuda::train {
 
 /// Number of pixel ranges the sparse layer-1 update is split into (one warp / block each).
 constexpr int kParts = 32;
+/// Thread blocks of the cooperative kernel; block p owns pixel ranges p·kPartsPerBlock … (p+1)·kPartsPerBlock − 1.
+constexpr int kCoopBlocks = 16;
+constexpr int kPartsPerBlock = kParts / kCoopBlocks;
+static_assert(kParts % kCoopBlocks == 0, "whole pixel ranges per block");
+/// Largest minibatch of the cooperative kernel (a pixel's images are the bits of one 64-bit mask).
+constexpr int kCoopMaxBatch = 64;
 
 struct DeviceNet {
   float* W1;
@@ -70,6 +79,23 @@ void enqueue_persistent_epoch(const DeviceNet& net, const DeviceCsr& X, const in
                               int batch, float lr, float* step_loss, int* step_correct, std::size_t smem,
                               cudaStream_t stream);
 
+/// Shared memory of the cooperative kernel for this model, batch and widest pixel range (bytes).
+std::size_t coop_smem_bytes(const DeviceNet& net, int batch, int max_width);
+/// How many blocks of the cooperative kernel with `smem` bytes can run at once on this GPU
+/// (0 when it does not support cooperative launches). It needs kCoopBlocks.
+int coop_resident_blocks(std::size_t smem);
+/// Lays out the epoch's non-zeros per block (see the kernel's comment): ep_len/ep_k/ep_x hold
+/// kCoopBlocks·n ints / nnz ints / nnz floats, ep_off kCoopBlocks·n + 1 ints.
+void enqueue_coop_prepare(const DeviceCsr& X, const int* order, int n, int* ep_len, int* ep_off, int* ep_k,
+                          float* ep_x, cudaStream_t stream);
+/// Enqueues the cooperative kernel for one epoch (kCoopBlocks blocks, one grid-wide barrier per
+/// step). `partial` holds 2·kCoopBlocks·batch·h1 floats; block_bound = the kCoopBlocks + 1 pixel
+/// bounds of the blocks; max_width = the widest block's pixel count; smem = coop_smem_bytes(...).
+void enqueue_coop_epoch(const DeviceNet& net, const int* labels, const int* order, int n, int batch, float lr,
+                        float* step_loss, int* step_correct, const int* ep_off, const int* ep_k, const float* ep_x,
+                        float* partial, const std::vector<int>& block_bound, int max_width, std::size_t smem,
+                        cudaStream_t stream);
+
 /// Evaluation: for each of `rows` dense input rows (rows × n_in), row_loss[i] = −log p_{y_i} and
 /// pred[i] = argmax of the logits. `labels` may be null (then row_loss is not written).
 void enqueue_eval(const DeviceNet& net, const float* X, int rows, const int* labels, float* row_loss, int* pred,
@@ -77,9 +103,11 @@ void enqueue_eval(const DeviceNet& net, const float* X, int rows, const int* lab
 
 /// Converts the dense training images X (rows × cols, device) to CSR on the GPU and computes the
 /// pixel-range offsets `seg` (see DeviceCsr): uploading the dense array and converting it there is
-/// much faster than converting 47 million pixels on the host. The outputs are resized here.
+/// much faster than converting 47 million pixels on the host. The outputs are resized here;
+/// part_bound receives the kParts + 1 pixel bounds of the ranges.
 void build_csr_on_device(const float* X, int rows, int cols, DeviceBuffer<int>& row_ptr, DeviceBuffer<int>& col,
-                         DeviceBuffer<float>& val, DeviceBuffer<int>& seg, cudaStream_t stream);
+                         DeviceBuffer<float>& val, DeviceBuffer<int>& seg, std::vector<int>& part_bound,
+                         cudaStream_t stream);
 
 /// cuBLAS-variant helpers (the rest comes from chapter 06's kernels):
 /// Xb[i,:] = X[order[start+i], :], yb[i] = labels[order[start+i]].

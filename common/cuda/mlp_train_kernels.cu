@@ -13,6 +13,7 @@
 // Arithmetic order: every sum runs in the same order in the fused and the persistent kernels
 // (pixels in increasing order, hidden units in increasing order, minibatch rows in increasing
 // order), so both variants produce bit-identical weights — a test checks it.
+#include <cooperative_groups.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -233,6 +234,110 @@ struct PersistentArgs {
   int* step_correct;
 };
 
+/// The parameters of layers 2 and 3, b1, and one minibatch's activations and gradients, all in
+/// shared memory (a thread block's working set in the persistent and cooperative kernels).
+struct BlockState {
+  float *W2, *W3, *b1, *b2, *b3;
+  float *A1, *A2, *Z3, *dZ3, *dZ2, *dZ1, *rl;
+  int* rc;
+};
+
+/// Everything of one SGD step after layer 1, by a whole thread block: on entry A1 (cnt × H1) holds
+/// layer 1's activations (and every thread has passed a __syncthreads since it was written); on exit
+/// dZ1 = ∂E/∂Z1 (computed with the OLD W2), and W3, b3, W2, b2, b1 have taken their SGD step.
+/// Does not wait at the end: the caller's W1 update may run beside the last updates (it reads only
+/// dZ1), then the caller synchronises. `record`: thread 0 writes the step's mean loss and correct count.
+__device__ void block_dense_step(const BlockState& S, int H1, int H2, int C, int cnt, const int* labels,
+                                 const int* order, int start, float lr, float* step_loss, int* step_correct, int s,
+                                 bool record) {
+  const int tid = threadIdx.x, nt = blockDim.x, warp = tid >> 5, lane = tid & 31, nwarps = nt >> 5;
+  float *W2 = S.W2, *W3 = S.W3, *b1 = S.b1, *b2 = S.b2, *b3 = S.b3;
+  float *A1 = S.A1, *A2 = S.A2, *Z3 = S.Z3, *dZ3 = S.dZ3, *dZ2 = S.dZ2, *dZ1 = S.dZ1, *rl = S.rl;
+  int* rc = S.rc;
+  // 2) layer 2
+  for (int q = tid; q < cnt * H2; q += nt) {
+    const int i = q / H2, j = q % H2;
+    float z = b2[j];
+    for (int k = 0; k < H1; ++k) z += A1[i * H1 + k] * W2[k * H2 + j];
+    A2[q] = relu(z);
+  }
+  __syncthreads();
+  // 3) layer 3: logits
+  for (int q = tid; q < cnt * C; q += nt) {
+    const int i = q / C, j = q % C;
+    float z = b3[j];
+    for (int k = 0; k < H2; ++k) z += A2[i * H2 + k] * W3[k * C + j];
+    Z3[q] = z;
+  }
+  __syncthreads();
+  // 4) softmax + cross-entropy + dZ3: one warp per image
+  for (int i = warp; i < cnt; i += nwarps) {
+    const int y = labels[order[start + i]];
+    float loss;
+    int correct;
+    softmax_ce_warp(Z3 + i * C, C, y, 1.0f / static_cast<float>(cnt), dZ3 + i * C, &loss, &correct);
+    if (lane == 0) {
+      rl[i] = loss;
+      rc[i] = correct;
+    }
+  }
+  __syncthreads();
+  // 5) dZ2 = (dZ3·W3ᵀ) ⊙ [A2 > 0]   (old W3)
+  for (int q = tid; q < cnt * H2; q += nt) {
+    const int i = q / H2, k = q % H2;
+    float g = 0.0f;
+    for (int j = 0; j < C; ++j) g += dZ3[i * C + j] * W3[k * C + j];
+    dZ2[q] = A2[q] > 0.0f ? g : 0.0f;
+  }
+  __syncthreads();
+  // 6) dZ1 = (dZ2·W2ᵀ) ⊙ [A1 > 0] (old W2); meanwhile W3, b3 are updated (nobody reads them now)
+  for (int q = tid; q < cnt * H1; q += nt) {
+    const int i = q / H1, k = q % H1;
+    float g = 0.0f;
+    for (int j = 0; j < H2; ++j) g += dZ2[i * H2 + j] * W2[k * H2 + j];
+    dZ1[q] = A1[q] > 0.0f ? g : 0.0f;
+  }
+  for (int q = tid; q < H2 * C; q += nt) {
+    const int k = q / C, j = q % C;
+    float g = 0.0f;
+    for (int i = 0; i < cnt; ++i) g += A2[i * H2 + k] * dZ3[i * C + j];
+    W3[q] -= lr * g;
+  }
+  for (int q = tid; q < C; q += nt) {
+    float g = 0.0f;
+    for (int i = 0; i < cnt; ++i) g += dZ3[i * C + q];
+    b3[q] -= lr * g;
+  }
+  if (record && tid == 0) {
+    float sl = 0.0f;
+    int sc = 0;
+    for (int i = 0; i < cnt; ++i) {
+      sl += rl[i];
+      sc += rc[i];
+    }
+    step_loss[s] = sl / static_cast<float>(cnt);
+    step_correct[s] = sc;
+  }
+  __syncthreads();
+  // 7) W2, b2, b1 (old A1, dZ2, dZ1: nobody writes them any more in this step)
+  for (int q = tid; q < H1 * H2; q += nt) {
+    const int k = q / H2, j = q % H2;
+    float g = 0.0f;
+    for (int i = 0; i < cnt; ++i) g += A1[i * H1 + k] * dZ2[i * H2 + j];
+    W2[q] -= lr * g;
+  }
+  for (int q = tid; q < H2; q += nt) {
+    float g = 0.0f;
+    for (int i = 0; i < cnt; ++i) g += dZ2[i * H2 + q];
+    b2[q] -= lr * g;
+  }
+  for (int q = tid; q < H1; q += nt) {
+    float g = 0.0f;
+    for (int i = 0; i < cnt; ++i) g += dZ1[i * H1 + q];
+    b1[q] -= lr * g;
+  }
+}
+
 constexpr int kPersistentThreads = 1024;  // 32 warps: warp p also owns pixel range p (kParts = 32)
 static_assert(kPersistentThreads / 32 == kParts, "one warp per pixel range");
 
@@ -257,6 +362,7 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
   float* dZ1 = dZ2 + B * H2;
   float* rl = dZ1 + B * H1;
   int* rc = reinterpret_cast<int*>(rl + B);
+  const BlockState S{W2, W3, b1, b2, b3, A1, A2, Z3, dZ3, dZ2, dZ1, rl, rc};
 
   for (int q = tid; q < n_in * H1; q += nt) W1[q] = n.W1[q];
   for (int q = tid; q < H1 * H2; q += nt) W2[q] = n.W2[q];
@@ -285,88 +391,9 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
       if (j1 < H1) A1[i * H1 + j1] = relu(z1);
     }
     __syncthreads();
-    // 2) layer 2
-    for (int q = tid; q < cnt * H2; q += nt) {
-      const int i = q / H2, j = q % H2;
-      float z = b2[j];
-      for (int k = 0; k < H1; ++k) z += A1[i * H1 + k] * W2[k * H2 + j];
-      A2[q] = relu(z);
-    }
-    __syncthreads();
-    // 3) layer 3: logits
-    for (int q = tid; q < cnt * C; q += nt) {
-      const int i = q / C, j = q % C;
-      float z = b3[j];
-      for (int k = 0; k < H2; ++k) z += A2[i * H2 + k] * W3[k * C + j];
-      Z3[q] = z;
-    }
-    __syncthreads();
-    // 4) softmax + cross-entropy + dZ3: one warp per image
-    for (int i = warp; i < cnt; i += nwarps) {
-      const int y = a.labels[a.order[start + i]];
-      float loss;
-      int correct;
-      softmax_ce_warp(Z3 + i * C, C, y, 1.0f / static_cast<float>(cnt), dZ3 + i * C, &loss, &correct);
-      if (lane == 0) {
-        rl[i] = loss;
-        rc[i] = correct;
-      }
-    }
-    __syncthreads();
-    // 5) dZ2 = (dZ3·W3ᵀ) ⊙ [A2 > 0]   (old W3)
-    for (int q = tid; q < cnt * H2; q += nt) {
-      const int i = q / H2, k = q % H2;
-      float g = 0.0f;
-      for (int j = 0; j < C; ++j) g += dZ3[i * C + j] * W3[k * C + j];
-      dZ2[q] = A2[q] > 0.0f ? g : 0.0f;
-    }
-    __syncthreads();
-    // 6) dZ1 = (dZ2·W2ᵀ) ⊙ [A1 > 0] (old W2); meanwhile W3, b3 are updated (nobody reads them now)
-    for (int q = tid; q < cnt * H1; q += nt) {
-      const int i = q / H1, k = q % H1;
-      float g = 0.0f;
-      for (int j = 0; j < H2; ++j) g += dZ2[i * H2 + j] * W2[k * H2 + j];
-      dZ1[q] = A1[q] > 0.0f ? g : 0.0f;
-    }
-    for (int q = tid; q < H2 * C; q += nt) {
-      const int k = q / C, j = q % C;
-      float g = 0.0f;
-      for (int i = 0; i < cnt; ++i) g += A2[i * H2 + k] * dZ3[i * C + j];
-      W3[q] -= a.lr * g;
-    }
-    for (int q = tid; q < C; q += nt) {
-      float g = 0.0f;
-      for (int i = 0; i < cnt; ++i) g += dZ3[i * C + q];
-      b3[q] -= a.lr * g;
-    }
-    if (tid == 0) {
-      float sl = 0.0f;
-      int sc = 0;
-      for (int i = 0; i < cnt; ++i) {
-        sl += rl[i];
-        sc += rc[i];
-      }
-      a.step_loss[s] = sl / static_cast<float>(cnt);
-      a.step_correct[s] = sc;
-    }
-    __syncthreads();
-    // 7) W2, b2, b1, and W1 (warp p updates the pixels of range p: no two warps write the same row)
-    for (int q = tid; q < H1 * H2; q += nt) {
-      const int k = q / H2, j = q % H2;
-      float g = 0.0f;
-      for (int i = 0; i < cnt; ++i) g += A1[i * H1 + k] * dZ2[i * H2 + j];
-      W2[q] -= a.lr * g;
-    }
-    for (int q = tid; q < H2; q += nt) {
-      float g = 0.0f;
-      for (int i = 0; i < cnt; ++i) g += dZ2[i * H2 + q];
-      b2[q] -= a.lr * g;
-    }
-    for (int q = tid; q < H1; q += nt) {
-      float g = 0.0f;
-      for (int i = 0; i < cnt; ++i) g += dZ1[i * H1 + q];
-      b1[q] -= a.lr * g;
-    }
+    // 2)–6) and the SGD steps of W3, b3, W2, b2, b1 (shared with the cooperative kernel)
+    block_dense_step(S, H1, H2, C, cnt, a.labels, a.order, start, a.lr, a.step_loss, a.step_correct, s, true);
+    // 7) W1 (warp p updates the pixels of range p: no two warps write the same row)
     {
       const int p = warp;  // nwarps == kParts (static_assert above)
       const int j0 = lane, j1 = lane + 32;
@@ -402,6 +429,189 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
   for (int q = tid; q < H1; q += nt) n.b1[q] = b1[q];
   for (int q = tid; q < H2; q += nt) n.b2[q] = b2[q];
   for (int q = tid; q < C; q += nt) n.b3[q] = b3[q];
+}
+
+// ---------------------------------------------------------------- the cooperative kernel
+//
+// The persistent kernel above runs on ONE of the H200's 132 multiprocessors: every step moves the
+// touched rows of W1 through that one SM's shared memory (≈ 3 MB per step at batch 32), which bounds
+// it at ≈ 10 µs per step however well it is written. The cooperative kernel spreads the work:
+//
+//   block p (of kCoopBlocks, one per SM) keeps the W1 rows of ITS pixels (a range of ≈ 1/16 of an
+//   image's non-zeros) in shared memory, plus its own copy of W2, W3 and the biases. Per step:
+//     1. z1 partial: for each image i, z_p[i,:] = Σ over i's non-zero pixels k in block p's range of
+//        x_ik · W1[k,:]  → global memory;
+//     2. grid.sync() — the one grid-wide barrier of the step: every block waits for every partial;
+//     3. every block sums the partials in the same order, z1 = b1 + Σ_p z_p, and runs the rest of the
+//        step (layers 2–3, softmax, backward, SGD on W3, b3, W2, b2, b1) on its own copy: the same
+//        arithmetic on the same numbers, so every copy stays identical without any communication;
+//     4. W1[k,:] −= η · Σ_i x_ik · dZ1[i,:] for the pixels k of block p's range only.
+//   The partials are double-buffered (step s writes buffer s mod 2): a block can only start writing
+//   step s+2's partials after the barrier of step s+1, which every block reaches after it has read
+//   step s's partials.
+//
+// The non-zeros each block needs are laid out per epoch by coop_lengths/scan/coop_gather: block p's
+// non-zeros of the whole epoch, in the epoch's order, one after the other (ep_k/ep_x, offsets ep_off),
+// so a step reads one contiguous chunk instead of chasing order → row → offsets → pixels.
+
+namespace cg = cooperative_groups;
+
+struct CoopArgs {
+  DeviceNet net;
+  const int* labels;
+  const int* order;
+  int n;
+  int batch;
+  float lr;
+  float* step_loss;
+  int* step_correct;
+  const int* ep_off;  // [kCoopBlocks·n + 1]: block p's non-zeros of image order[t] are ep_off[p·n+t] … ep_off[p·n+t+1]−1
+  const int* ep_k;    // their pixels
+  const float* ep_x;  // their values
+  float* partial;     // [2][kCoopBlocks][batch][h1]
+  int bound[kCoopBlocks + 1];  // block p owns the pixels bound[p] … bound[p+1]−1
+  int max_width;               // max over p of bound[p+1] − bound[p]
+};
+
+constexpr int kCoopThreads = 1024;
+
+__global__ void __launch_bounds__(kCoopThreads, 1) coop_epoch(CoopArgs a) {
+  cg::grid_group grid = cg::this_grid();
+  extern __shared__ float smem[];
+  const DeviceNet& n = a.net;
+  const int H1 = n.h1, H2 = n.h2, C = n.c, B = a.batch, MW = a.max_width;
+  const int tid = threadIdx.x, nt = blockDim.x, warp = tid >> 5, lane = tid & 31, nwarps = nt >> 5;
+  const int p = blockIdx.x;
+  const int lo = a.bound[p], width = a.bound[p + 1] - lo;
+  // Shared memory: the 64-bit masks first (8-byte alignment), then the floats.
+  unsigned long long* mask = reinterpret_cast<unsigned long long*>(smem);  // [MW]: bit i = image i has pixel lo+k
+  float* W1p = smem + 2 * MW;     // [MW × H1]: the W1 rows of this block's pixels
+  float* Xd = W1p + MW * H1;      // [B × MW]: this step's images, this block's pixels only (dense)
+  float* W2 = Xd + B * MW;
+  float* W3 = W2 + H1 * H2;
+  float* b1 = W3 + H2 * C;
+  float* b2 = b1 + H1;
+  float* b3 = b2 + H2;
+  float* A1 = b3 + C;
+  float* A2 = A1 + B * H1;
+  float* Z3 = A2 + B * H2;
+  float* dZ3 = Z3 + B * C;
+  float* dZ2 = dZ3 + B * C;
+  float* dZ1 = dZ2 + B * H2;
+  float* rl = dZ1 + B * H1;
+  int* rc = reinterpret_cast<int*>(rl + B);
+  const BlockState S{W2, W3, b1, b2, b3, A1, A2, Z3, dZ3, dZ2, dZ1, rl, rc};
+
+  for (int q = tid; q < width * H1; q += nt) W1p[q] = n.W1[static_cast<long>(lo) * H1 + q];
+  for (int q = tid; q < MW; q += nt) mask[q] = 0ull;
+  for (int q = tid; q < B * MW; q += nt) Xd[q] = 0.0f;
+  for (int q = tid; q < H1 * H2; q += nt) W2[q] = n.W2[q];
+  for (int q = tid; q < H2 * C; q += nt) W3[q] = n.W3[q];
+  for (int q = tid; q < H1; q += nt) b1[q] = n.b1[q];
+  for (int q = tid; q < H2; q += nt) b2[q] = n.b2[q];
+  for (int q = tid; q < C; q += nt) b3[q] = n.b3[q];
+  __syncthreads();
+
+  const int j0 = lane, j1 = lane + 32;  // lane j owns hidden units j and j+32 (H1 ≤ 64)
+  const int steps = (a.n + B - 1) / B;
+  for (int s = 0; s < steps; ++s) {
+    const int start = s * B;
+    const int cnt = min(B, a.n - start);
+    float* part = a.partial + static_cast<long>(s & 1) * kCoopBlocks * B * H1;
+    // 1) partial layer 1 over this block's pixels: one warp per image. Each lane reads one non-zero
+    //    (a coalesced load of 32), records it in Xd and the pixel's mask, then the warp walks them.
+    for (int i = warp; i < cnt; i += nwarps) {
+      const long t = static_cast<long>(p) * a.n + start + i;
+      const int beg = a.ep_off[t], end = a.ep_off[t + 1];
+      float z0 = 0.0f, z1 = 0.0f;
+      for (int base = beg; base < end; base += 32) {
+        const int e = base + lane;
+        int my_k = 0;
+        float my_x = 0.0f;
+        if (e < end) {
+          my_k = a.ep_k[e] - lo;
+          my_x = a.ep_x[e];
+          Xd[i * MW + my_k] = my_x;
+          atomicOr(&mask[my_k], 1ull << i);
+        }
+        const int m = min(32, end - base);  // the same for every lane
+        for (int q = 0; q < m; ++q) {
+          const int k = __shfl_sync(0xffffffffu, my_k, q);
+          const float x = __shfl_sync(0xffffffffu, my_x, q);
+          const float* w = W1p + k * H1;
+          if (j0 < H1) z0 += x * w[j0];
+          if (j1 < H1) z1 += x * w[j1];
+        }
+      }
+      float* out = part + (static_cast<long>(p) * B + i) * H1;
+      if (j0 < H1) out[j0] = z0;
+      if (j1 < H1) out[j1] = z1;
+    }
+    // 2) every block waits until every block has written its partials (a grid-wide barrier, which
+    //    also makes those global writes visible to the other blocks)
+    grid.sync();
+    // 3) z1 = b1 + Σ_p z_p in the same order in every block (__ldcg: read from L2, never a stale L1 line)
+    for (int q = tid; q < cnt * H1; q += nt) {
+      const int i = q / H1, j = q % H1;
+      float z = b1[j];
+      for (int r = 0; r < kCoopBlocks; ++r) z += __ldcg(part + (static_cast<long>(r) * B + i) * H1 + j);
+      A1[q] = relu(z);
+    }
+    __syncthreads();
+    block_dense_step(S, H1, H2, C, cnt, a.labels, a.order, start, a.lr, a.step_loss, a.step_correct, s, p == 0);
+    // 4) W1[k,:] −= η · Σ_i x_ik · dZ1[i,:] for this block's pixels that some image of the step has:
+    //    one warp per pixel, the images in increasing order (the bits of the mask); then the pixel's
+    //    Xd entries and mask are cleared for the next step.
+    for (int k = warp; k < width; k += nwarps) {
+      const unsigned long long bits = mask[k];
+      if (bits == 0ull) continue;  // the same for the whole warp
+      float g0 = 0.0f, g1 = 0.0f;
+      for (unsigned long long b = bits; b != 0ull; b &= b - 1) {
+        const int i = __ffsll(static_cast<long long>(b)) - 1;
+        const float x = Xd[i * MW + k];
+        if (j0 < H1) g0 += x * dZ1[i * H1 + j0];
+        if (j1 < H1) g1 += x * dZ1[i * H1 + j1];
+      }
+      if (j0 < H1) W1p[k * H1 + j0] -= a.lr * g0;
+      if (j1 < H1) W1p[k * H1 + j1] -= a.lr * g1;
+      __syncwarp();  // every lane has read mask[k] and Xd[·, k] before they are cleared
+      if ((bits >> lane) & 1ull) Xd[lane * MW + k] = 0.0f;
+      if ((bits >> (lane + 32)) & 1ull) Xd[(lane + 32) * MW + k] = 0.0f;
+      if (lane == 0) mask[k] = 0ull;
+    }
+    __syncthreads();
+  }
+  // The epoch is over: this block's W1 rows go back; block 0 writes the (identical) rest.
+  for (int q = tid; q < width * H1; q += nt) n.W1[static_cast<long>(lo) * H1 + q] = W1p[q];
+  if (p == 0) {
+    for (int q = tid; q < H1 * H2; q += nt) n.W2[q] = W2[q];
+    for (int q = tid; q < H2 * C; q += nt) n.W3[q] = W3[q];
+    for (int q = tid; q < H1; q += nt) n.b1[q] = b1[q];
+    for (int q = tid; q < H2; q += nt) n.b2[q] = b2[q];
+    for (int q = tid; q < C; q += nt) n.b3[q] = b3[q];
+  }
+}
+
+/// ep_len[p·n + t] = how many non-zeros of image order[t] lie in block p's pixels.
+__global__ void coop_lengths(DeviceCsr X, const int* order, int n, int* ep_len) {
+  const long q = blockIdx.x * static_cast<long>(blockDim.x) + threadIdx.x;
+  if (q >= static_cast<long>(kCoopBlocks) * n) return;
+  const int p = static_cast<int>(q / n), t = static_cast<int>(q % n);
+  const int* seg = X.seg + static_cast<long>(order[t]) * (kParts + 1);
+  ep_len[q] = seg[(p + 1) * kPartsPerBlock] - seg[p * kPartsPerBlock];
+}
+
+/// Copies those non-zeros to ep_k/ep_x at ep_off[p·n + t] (block p's stream, in the epoch's order).
+__global__ void coop_gather(DeviceCsr X, const int* order, int n, const int* ep_off, int* ep_k, float* ep_x) {
+  const long q = blockIdx.x * static_cast<long>(blockDim.x) + threadIdx.x;
+  if (q >= static_cast<long>(kCoopBlocks) * n) return;
+  const int p = static_cast<int>(q / n), t = static_cast<int>(q % n);
+  const int* seg = X.seg + static_cast<long>(order[t]) * (kParts + 1);
+  const int src = seg[p * kPartsPerBlock], dst = ep_off[q], len = ep_off[q + 1] - dst;
+  for (int e = 0; e < len; ++e) {
+    ep_k[dst + e] = X.col[src + e];
+    ep_x[dst + e] = X.val[src + e];
+  }
 }
 
 // ---------------------------------------------------------------- evaluation
@@ -605,6 +815,55 @@ void enqueue_persistent_epoch(const DeviceNet& net, const DeviceCsr& X, const in
   check_launch("persistent_epoch");
 }
 
+std::size_t coop_smem_bytes(const DeviceNet& n, int batch, int max_width) {
+  const std::size_t B = static_cast<std::size_t>(batch), MW = static_cast<std::size_t>(max_width);
+  const std::size_t floats = 2 * MW /* masks */ + MW * n.h1 + B * MW + static_cast<std::size_t>(n.h1) * n.h2 +
+                             static_cast<std::size_t>(n.h2) * n.c + n.h1 + n.h2 + n.c +
+                             B * (2 * static_cast<std::size_t>(n.h1) + 2 * static_cast<std::size_t>(n.h2) + 2 * n.c + 2);
+  return floats * sizeof(float);
+}
+
+int coop_resident_blocks(std::size_t smem) {
+  int dev = 0, sms = 0, per_sm = 0, coop = 0;
+  CUDA_CHECK(cudaGetDevice(&dev));
+  CUDA_CHECK(cudaDeviceGetAttribute(&coop, cudaDevAttrCooperativeLaunch, dev));
+  if (!coop) return 0;
+  CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  CUDA_CHECK(cudaFuncSetAttribute(coop_epoch, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, coop_epoch, kCoopThreads, smem));
+  return sms * per_sm;
+}
+
+void enqueue_coop_prepare(const DeviceCsr& X, const int* order, int n, int* ep_len, int* ep_off, int* ep_k,
+                          float* ep_x, cudaStream_t stream) {
+  const long total = static_cast<long>(kCoopBlocks) * n;
+  if (total == 0) return;
+  const int blocks = static_cast<int>((total + 255) / 256);
+  coop_lengths<<<blocks, 256, 0, stream>>>(X, order, n, ep_len);
+  check_launch("coop_lengths");
+  scan_row_ptr<<<1, kScanThreads, 0, stream>>>(ep_len, static_cast<int>(total), ep_off);
+  check_launch("scan_row_ptr (cooperative offsets)");
+  coop_gather<<<blocks, 256, 0, stream>>>(X, order, n, ep_off, ep_k, ep_x);
+  check_launch("coop_gather");
+}
+
+void enqueue_coop_epoch(const DeviceNet& net, const int* labels, const int* order, int n, int batch, float lr,
+                        float* step_loss, int* step_correct, const int* ep_off, const int* ep_k, const float* ep_x,
+                        float* partial, const std::vector<int>& block_bound, int max_width, std::size_t smem,
+                        cudaStream_t stream) {
+  if (block_bound.size() != static_cast<std::size_t>(kCoopBlocks) + 1)
+    throw std::invalid_argument("enqueue_coop_epoch: expected kCoopBlocks + 1 bounds");
+  CoopArgs a{net, labels, order, n, batch, lr, step_loss, step_correct, ep_off, ep_k, ep_x, partial, {}, max_width};
+  for (int p = 0; p <= kCoopBlocks; ++p) a.bound[p] = block_bound[static_cast<std::size_t>(p)];
+  CUDA_CHECK(cudaFuncSetAttribute(coop_epoch, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+  void* args[] = {&a};
+  // A cooperative launch: the driver guarantees all kCoopBlocks blocks run at the same time (or
+  // refuses the launch), which grid.sync() needs — an ordinary launch could deadlock.
+  CUDA_CHECK(cudaLaunchCooperativeKernel(reinterpret_cast<void*>(coop_epoch), dim3(kCoopBlocks), dim3(kCoopThreads),
+                                         args, smem, stream));
+  check_launch("coop_epoch");
+}
+
 void enqueue_eval(const DeviceNet& net, const float* X, int rows, const int* labels, float* row_loss, int* pred,
                   cudaStream_t stream) {
   if (rows <= 0) return;
@@ -613,7 +872,8 @@ void enqueue_eval(const DeviceNet& net, const float* X, int rows, const int* lab
 }
 
 void build_csr_on_device(const float* X, int rows, int cols, DeviceBuffer<int>& row_ptr, DeviceBuffer<int>& col,
-                         DeviceBuffer<float>& val, DeviceBuffer<int>& seg, cudaStream_t stream) {
+                         DeviceBuffer<float>& val, DeviceBuffer<int>& seg, std::vector<int>& part_bound,
+                         cudaStream_t stream) {
   DeviceBuffer<int> row_nnz(static_cast<std::size_t>(std::max(rows, 1)));
   row_ptr.resize(static_cast<std::size_t>(rows) + 1);
   const int warps_per_block = 8, blocks = (rows + warps_per_block - 1) / warps_per_block;
@@ -651,6 +911,7 @@ void build_csr_on_device(const float* X, int rows, int cols, DeviceBuffer<int>& 
     acc += per_pixel[static_cast<std::size_t>(k)];
     while (p < kParts && acc >= static_cast<double>(nnz) * p / kParts) bound[static_cast<std::size_t>(p++)] = k + 1;
   }
+  part_bound = bound;
   DeviceBuffer<int> d_bound(bound.size());
   CUDA_CHECK(cudaMemcpyAsync(d_bound.data(), bound.data(), d_bound.bytes(), cudaMemcpyHostToDevice, stream));
   const long total = static_cast<long>(rows) * (kParts + 1);

@@ -33,6 +33,7 @@ std::string to_string(GpuVariant v) {
     case GpuVariant::Kernels: return "kernels";
     case GpuVariant::Graph: return "graph";
     case GpuVariant::Persistent: return "persistent";
+    case GpuVariant::Cooperative: return "cooperative";
   }
   return "?";
 }
@@ -40,11 +41,12 @@ std::string to_string(GpuVariant v) {
 GpuVariant parse_gpu_variant(const std::string& name, const std::string& flag) {
   for (GpuVariant v : all_gpu_variants())
     if (to_string(v) == name) return v;
-  throw InputError(flag + ": expected cublas, kernels, graph or persistent, got '" + name + "'");
+  throw InputError(flag + ": expected cublas, kernels, graph, persistent or cooperative, got '" + name + "'");
 }
 
 std::vector<GpuVariant> all_gpu_variants() {
-  return {GpuVariant::Cublas, GpuVariant::Kernels, GpuVariant::Graph, GpuVariant::Persistent};
+  return {GpuVariant::Cublas, GpuVariant::Kernels, GpuVariant::Graph, GpuVariant::Persistent,
+          GpuVariant::Cooperative};
 }
 
 void warm_up_device() { CUDA_CHECK(cudaFree(nullptr)); }
@@ -135,6 +137,12 @@ struct GpuTrainer::Impl {
   DeviceBuffer<float> A1, A2, Z1, Z2, Z3, dZ3, dZ2, dZ1, dA, row_loss, Xb, gW1, gb1, gW2, gb2, gW3, gb3;
   DeviceBuffer<int> row_correct, yb;
   std::size_t persistent_smem = 0;
+  // cooperative variant: the epoch's non-zeros per block, the partial layer-1 sums, the blocks' pixels
+  DeviceBuffer<int> ep_len, ep_off, ep_k;
+  DeviceBuffer<float> ep_x, partial;
+  std::vector<int> part_bound, coop_bound;
+  int coop_width = 0;
+  std::size_t coop_smem = 0;
 
   Impl(GpuVariant v, const OptimizerConfig& o, const Matrix& x, const std::vector<int>& labels_, int b)
       : variant(v), opt(o), X(x), y(labels_), batch(b) {}
@@ -146,6 +154,36 @@ struct GpuTrainer::Impl {
   }
 
   int steps() const { return (X.rows + batch - 1) / batch; }
+
+  /// The cooperative variant's pixel ranges (whole ranges of the CSR build), buffers, and the check
+  /// that its blocks fit on this GPU at the same time.
+  void setup_cooperative() {
+    coop_bound.assign(static_cast<std::size_t>(kCoopBlocks) + 1, 0);
+    coop_width = 0;
+    for (int p = 0; p <= kCoopBlocks; ++p) coop_bound[static_cast<std::size_t>(p)] = part_bound[static_cast<std::size_t>(p * kPartsPerBlock)];
+    for (int p = 0; p < kCoopBlocks; ++p)
+      coop_width = std::max(coop_width, coop_bound[static_cast<std::size_t>(p) + 1] - coop_bound[static_cast<std::size_t>(p)]);
+    coop_smem = coop_smem_bytes(net(), batch, coop_width);
+    int dev = 0, limit = 0;
+    CUDA_CHECK(cudaGetDevice(&dev));
+    CUDA_CHECK(cudaDeviceGetAttribute(&limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
+    if (coop_smem > static_cast<std::size_t>(limit))
+      throw InputError("--gpu-variant cooperative: a block needs " + std::to_string(coop_smem) +
+                       " bytes of shared memory (its " + std::to_string(coop_width) +
+                       " pixels' weights and a minibatch of " + std::to_string(batch) + "), this GPU has " +
+                       std::to_string(limit) + " per block; use a smaller --batch or --gpu-variant graph");
+    const int resident = coop_resident_blocks(coop_smem);
+    if (resident < kCoopBlocks)
+      throw InputError("--gpu-variant cooperative: needs " + std::to_string(kCoopBlocks) +
+                       " thread blocks running at the same time (a cooperative launch); this GPU runs " +
+                       std::to_string(resident) + "; use --gpu-variant persistent or graph");
+    const std::size_t n = static_cast<std::size_t>(X.rows), blocks = static_cast<std::size_t>(kCoopBlocks);
+    ep_len.resize(std::max<std::size_t>(1, blocks * n));
+    ep_off.resize(blocks * n + 1);
+    ep_k.resize(std::max<std::size_t>(1, val.size()));
+    ep_x.resize(std::max<std::size_t>(1, val.size()));
+    partial.resize(2 * blocks * static_cast<std::size_t>(batch) * static_cast<std::size_t>(h1));
+  }
 
   DeviceNet net() {
     return DeviceNet{W1.data(), b1.data(), W2.data(), b2.data(), W3.data(), b3.data(), n_in, h1, h2, c};
@@ -244,6 +282,14 @@ struct GpuTrainer::Impl {
         enqueue_persistent_epoch(net(), csr(), labels.data(), order.data(), X.rows, batch, opt.lr, step_loss.data(),
                                  step_correct.data(), persistent_smem, stream);
         break;
+      case GpuVariant::Cooperative:
+        CUDA_CHECK(cudaMemcpyAsync(order.data(), order_host.data(), order.bytes(), cudaMemcpyHostToDevice, stream));
+        enqueue_coop_prepare(csr(), order.data(), X.rows, ep_len.data(), ep_off.data(), ep_k.data(), ep_x.data(),
+                             stream);
+        enqueue_coop_epoch(net(), labels.data(), order.data(), X.rows, batch, opt.lr, step_loss.data(),
+                           step_correct.data(), ep_off.data(), ep_k.data(), ep_x.data(), partial.data(), coop_bound,
+                           coop_width, coop_smem, stream);
+        break;
     }
     CUDA_CHECK(cudaStreamSynchronize(stream));
     CUDA_CHECK(cudaGetLastError());
@@ -288,6 +334,9 @@ GpuTrainer::GpuTrainer(const Mlp& net, const OptimizerConfig& opt, const Matrix&
                        " need " + std::to_string(m.persistent_smem) + " bytes of shared memory, this GPU has " +
                        std::to_string(limit) + " per block; use a smaller --batch, or another variant (07_fast --backend cuda --gpu-variant graph)");
   }
+  if (variant == GpuVariant::Cooperative && batch > kCoopMaxBatch)
+    throw InputError("--gpu-variant cooperative: takes minibatches of at most " + std::to_string(kCoopMaxBatch) +
+                     " images, got --batch " + std::to_string(batch) + "; use --gpu-variant graph");
   const Timer setup;
   // A *blocking* stream: it is ordered with the legacy default stream, on which DeviceBuffer's
   // cudaMemcpy/cudaMemset run, so an upload always completes before a kernel of ours reads it.
@@ -304,9 +353,11 @@ GpuTrainer::GpuTrainer(const Mlp& net, const OptimizerConfig& opt, const Matrix&
   m.X_dense.upload(train_x.data);  // one dense copy (188 MB for MNIST) …
   CUDA_CHECK(cudaDeviceSynchronize());
   if (variant != GpuVariant::Cublas) {  // … which the hand-written kernels turn into CSR on the GPU
-    build_csr_on_device(m.X_dense.data(), train_x.rows, train_x.cols, m.row_ptr, m.col, m.val, m.seg, m.stream);
+    build_csr_on_device(m.X_dense.data(), train_x.rows, train_x.cols, m.row_ptr, m.col, m.val, m.seg, m.part_bound,
+                        m.stream);
     m.X_dense = DeviceBuffer<float>();  // not needed any more
   }
+  if (variant == GpuVariant::Cooperative) m.setup_cooperative();
   m.labels.upload(train_y);
   m.order.resize(static_cast<std::size_t>(train_x.rows));
   m.order_host.allocate(static_cast<std::size_t>(train_x.rows));

@@ -122,7 +122,7 @@ TEST_CASE("GPU: one epoch on 2000 training images reaches the CPU's test accurac
   }
 }
 
-TEST_CASE("GPU: batch 256 trains; the persistent kernel refuses a batch that does not fit on chip",
+TEST_CASE("GPU: batch 256 trains; the persistent and cooperative kernels refuse what they cannot hold",
           "[ch07][gpu]") {
   Matrix X;
   std::vector<int> y;
@@ -147,6 +147,39 @@ TEST_CASE("GPU: batch 256 trains; the persistent kernel refuses a batch that doe
     FAIL("batch 256 accepted by the persistent kernel");
   } catch (const InputError& e) {
     CHECK(std::string(e.what()).find("shared memory") != std::string::npos);
+  }
+  try {
+    GpuTrainer p(net0, sgd(0.05f), X, y, 256, GpuVariant::Cooperative);
+    FAIL("batch 256 accepted by the cooperative kernel");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("at most 64") != std::string::npos);
+  }
+}
+
+// The cooperative kernel's limits: a pixel's images are the bits of a 64-bit mask (batch ≤ 64), and
+// batch 1 makes every step a single image (and 600 % 64 = 24 leaves a short last minibatch).
+TEST_CASE("GPU: the cooperative kernel follows the CPU at batch 1 and batch 64", "[ch07][gpu]") {
+  Rng rng(8);
+  const Mlp net0 = make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
+  for (int batch : {1, 64}) {
+    INFO("batch " << batch);
+    const int n = batch == 1 ? 40 : 600;  // 40 steps of one image; 9 steps of 64 and one of 24
+    Matrix X;
+    std::vector<int> y;
+    sparse_images(n, 784, 10, 37, X, y);
+    std::vector<int> order;
+    epoch_order(11, 0, n, order);
+    FastCpuTrainer cpu(net0, sgd(0.02f), X, y, batch);
+    const EpochMetrics cm = cpu.train_epoch(order, 1, {});
+    Mlp want;
+    cpu.get_weights(want);
+    GpuTrainer gpu(net0, sgd(0.02f), X, y, batch, GpuVariant::Cooperative);
+    const EpochMetrics gm = gpu.train_epoch(order, 1, {});
+    CHECK(gm.steps == cm.steps);
+    CHECK(gm.loss == Approx(cm.loss).epsilon(1e-4));
+    Mlp got;
+    gpu.get_weights(got);
+    CHECK(relative_difference(got, want) < 1e-4);
   }
 }
 

@@ -16,7 +16,12 @@
 ///  - `Persistent` : one kernel per epoch. A single thread block keeps all ≈42k parameters in
 ///                   shared memory (on chip) across all 1875 steps, reads the shuffled minibatches
 ///                   from global memory and synchronises with __syncthreads() instead of kernel
-///                   launches.
+///                   launches. Bounded by that one SM's shared-memory bandwidth (≈ 10 µs per step).
+///  - `Cooperative`: one kernel per epoch on 16 SMs (a cooperative launch): block p keeps the W1 rows
+///                   of its share of the pixels and its own copy of the small layers; per step the
+///                   blocks exchange their partial layer-1 sums through global memory with ONE
+///                   grid-wide barrier (grid.sync()), then all compute the rest identically.
+///                   Batches up to 64.
 ///
 /// Only compiled when CUDA is available (DNN_HAVE_CUDA); without a device the constructor throws
 /// InputError saying why (dnn::cuda::device_available).
@@ -33,9 +38,9 @@
 
 namespace dnn::cuda {
 
-enum class GpuVariant { Cublas, Kernels, Graph, Persistent };
+enum class GpuVariant { Cublas, Kernels, Graph, Persistent, Cooperative };
 
-/// "cublas", "kernels", "graph", "persistent".
+/// "cublas", "kernels", "graph", "persistent", "cooperative".
 std::string to_string(GpuVariant v);
 /// Parses the names above; InputError naming `flag` otherwise.
 GpuVariant parse_gpu_variant(const std::string& name, const std::string& flag = "--gpu-variant");
