@@ -242,6 +242,49 @@ struct BlockState {
   int* rc;
 };
 
+/// Lays out a BlockState in shared memory from `base` (W2, W3, b1, b2, b3, then the minibatch's
+/// A1, A2, Z3, dZ3, dZ2, dZ1 and two per-row values): block_state_floats(net, B) floats.
+__host__ __device__ inline std::size_t block_state_floats(const DeviceNet& n, int B) {
+  const std::size_t params = static_cast<std::size_t>(n.h1) * n.h2 + static_cast<std::size_t>(n.h2) * n.c + n.h1 +
+                             n.h2 + n.c;
+  const std::size_t per_row = 2 * static_cast<std::size_t>(n.h1) + 2 * static_cast<std::size_t>(n.h2) + 2 * n.c + 2;
+  return params + per_row * static_cast<std::size_t>(B);
+}
+__device__ BlockState carve_block_state(float* base, const DeviceNet& n, int B) {
+  BlockState S;
+  S.W2 = base;
+  S.W3 = S.W2 + n.h1 * n.h2;
+  S.b1 = S.W3 + n.h2 * n.c;
+  S.b2 = S.b1 + n.h1;
+  S.b3 = S.b2 + n.h2;
+  S.A1 = S.b3 + n.c;
+  S.A2 = S.A1 + B * n.h1;
+  S.Z3 = S.A2 + B * n.h2;
+  S.dZ3 = S.Z3 + B * n.c;
+  S.dZ2 = S.dZ3 + B * n.c;
+  S.dZ1 = S.dZ2 + B * n.h2;
+  S.rl = S.dZ1 + B * n.h1;
+  S.rc = reinterpret_cast<int*>(S.rl + B);
+  return S;
+}
+/// The small parameters (W2, W3, b1, b2, b3) between global memory and a BlockState (whole block).
+__device__ void load_small_params(const BlockState& S, const DeviceNet& n) {
+  const int tid = threadIdx.x, nt = blockDim.x;
+  for (int q = tid; q < n.h1 * n.h2; q += nt) S.W2[q] = n.W2[q];
+  for (int q = tid; q < n.h2 * n.c; q += nt) S.W3[q] = n.W3[q];
+  for (int q = tid; q < n.h1; q += nt) S.b1[q] = n.b1[q];
+  for (int q = tid; q < n.h2; q += nt) S.b2[q] = n.b2[q];
+  for (int q = tid; q < n.c; q += nt) S.b3[q] = n.b3[q];
+}
+__device__ void store_small_params(const BlockState& S, const DeviceNet& n) {
+  const int tid = threadIdx.x, nt = blockDim.x;
+  for (int q = tid; q < n.h1 * n.h2; q += nt) n.W2[q] = S.W2[q];
+  for (int q = tid; q < n.h2 * n.c; q += nt) n.W3[q] = S.W3[q];
+  for (int q = tid; q < n.h1; q += nt) n.b1[q] = S.b1[q];
+  for (int q = tid; q < n.h2; q += nt) n.b2[q] = S.b2[q];
+  for (int q = tid; q < n.c; q += nt) n.b3[q] = S.b3[q];
+}
+
 /// Everything of one SGD step after layer 1, by a whole thread block: on entry A1 (cnt × H1) holds
 /// layer 1's activations (and every thread has passed a __syncthreads since it was written); on exit
 /// dZ1 = ∂E/∂Z1 (computed with the OLD W2), and W3, b3, W2, b2, b1 have taken their SGD step.
@@ -346,30 +389,15 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
   const DeviceNet& n = a.net;
   const int n_in = n.n_in, H1 = n.h1, H2 = n.h2, C = n.c, B = a.batch;
   const int tid = threadIdx.x, nt = blockDim.x, warp = tid >> 5, lane = tid & 31, nwarps = nt >> 5;
-  // The parameters, on chip for the whole epoch …
+  // The parameters, on chip for the whole epoch: W1, then the small layers and the activations and
+  // gradients of the current minibatch.
   float* W1 = smem;
-  float* W2 = W1 + n_in * H1;
-  float* W3 = W2 + H1 * H2;
-  float* b1 = W3 + H2 * C;
-  float* b2 = b1 + H1;
-  float* b3 = b2 + H2;
-  // … and the activations and gradients of the current minibatch.
-  float* A1 = b3 + C;
-  float* A2 = A1 + B * H1;
-  float* Z3 = A2 + B * H2;
-  float* dZ3 = Z3 + B * C;
-  float* dZ2 = dZ3 + B * C;
-  float* dZ1 = dZ2 + B * H2;
-  float* rl = dZ1 + B * H1;
-  int* rc = reinterpret_cast<int*>(rl + B);
-  const BlockState S{W2, W3, b1, b2, b3, A1, A2, Z3, dZ3, dZ2, dZ1, rl, rc};
-
+  const BlockState S = carve_block_state(W1 + n_in * H1, n, B);
+  const float* b1 = S.b1;
+  const float* dZ1 = S.dZ1;
+  float* A1 = S.A1;
   for (int q = tid; q < n_in * H1; q += nt) W1[q] = n.W1[q];
-  for (int q = tid; q < H1 * H2; q += nt) W2[q] = n.W2[q];
-  for (int q = tid; q < H2 * C; q += nt) W3[q] = n.W3[q];
-  for (int q = tid; q < H1; q += nt) b1[q] = n.b1[q];
-  for (int q = tid; q < H2; q += nt) b2[q] = n.b2[q];
-  for (int q = tid; q < C; q += nt) b3[q] = n.b3[q];
+  load_small_params(S, n);
   __syncthreads();
 
   const int steps = (a.n + B - 1) / B;
@@ -424,11 +452,7 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
   }
   // The epoch is over: the parameters go back to global memory (evaluation, checkpoints, next epoch).
   for (int q = tid; q < n_in * H1; q += nt) n.W1[q] = W1[q];
-  for (int q = tid; q < H1 * H2; q += nt) n.W2[q] = W2[q];
-  for (int q = tid; q < H2 * C; q += nt) n.W3[q] = W3[q];
-  for (int q = tid; q < H1; q += nt) n.b1[q] = b1[q];
-  for (int q = tid; q < H2; q += nt) n.b2[q] = b2[q];
-  for (int q = tid; q < C; q += nt) n.b3[q] = b3[q];
+  store_small_params(S, n);
 }
 
 // ---------------------------------------------------------------- the cooperative kernel
@@ -487,29 +511,14 @@ __global__ void __launch_bounds__(kCoopThreads, 1) coop_epoch(CoopArgs a) {
   unsigned long long* mask = reinterpret_cast<unsigned long long*>(smem);  // [MW]: bit i = image i has pixel lo+k
   float* W1p = smem + 2 * MW;     // [MW × H1]: the W1 rows of this block's pixels
   float* Xd = W1p + MW * H1;      // [B × MW]: this step's images, this block's pixels only (dense)
-  float* W2 = Xd + B * MW;
-  float* W3 = W2 + H1 * H2;
-  float* b1 = W3 + H2 * C;
-  float* b2 = b1 + H1;
-  float* b3 = b2 + H2;
-  float* A1 = b3 + C;
-  float* A2 = A1 + B * H1;
-  float* Z3 = A2 + B * H2;
-  float* dZ3 = Z3 + B * C;
-  float* dZ2 = dZ3 + B * C;
-  float* dZ1 = dZ2 + B * H2;
-  float* rl = dZ1 + B * H1;
-  int* rc = reinterpret_cast<int*>(rl + B);
-  const BlockState S{W2, W3, b1, b2, b3, A1, A2, Z3, dZ3, dZ2, dZ1, rl, rc};
-
+  const BlockState S = carve_block_state(Xd + B * MW, n, B);  // this block's copy of the small layers
+  const float* b1 = S.b1;
+  const float* dZ1 = S.dZ1;
+  float* A1 = S.A1;
   for (int q = tid; q < width * H1; q += nt) W1p[q] = n.W1[static_cast<long>(lo) * H1 + q];
   for (int q = tid; q < MW; q += nt) mask[q] = 0ull;
   for (int q = tid; q < B * MW; q += nt) Xd[q] = 0.0f;
-  for (int q = tid; q < H1 * H2; q += nt) W2[q] = n.W2[q];
-  for (int q = tid; q < H2 * C; q += nt) W3[q] = n.W3[q];
-  for (int q = tid; q < H1; q += nt) b1[q] = n.b1[q];
-  for (int q = tid; q < H2; q += nt) b2[q] = n.b2[q];
-  for (int q = tid; q < C; q += nt) b3[q] = n.b3[q];
+  load_small_params(S, n);
   __syncthreads();
 
   const int j0 = lane, j1 = lane + 32;  // lane j owns hidden units j and j+32 (H1 ≤ 64)
@@ -583,13 +592,7 @@ __global__ void __launch_bounds__(kCoopThreads, 1) coop_epoch(CoopArgs a) {
   }
   // The epoch is over: this block's W1 rows go back; block 0 writes the (identical) rest.
   for (int q = tid; q < width * H1; q += nt) n.W1[static_cast<long>(lo) * H1 + q] = W1p[q];
-  if (p == 0) {
-    for (int q = tid; q < H1 * H2; q += nt) n.W2[q] = W2[q];
-    for (int q = tid; q < H2 * C; q += nt) n.W3[q] = W3[q];
-    for (int q = tid; q < H1; q += nt) n.b1[q] = b1[q];
-    for (int q = tid; q < H2; q += nt) n.b2[q] = b2[q];
-    for (int q = tid; q < C; q += nt) n.b3[q] = b3[q];
-  }
+  if (p == 0) store_small_params(S, n);
 }
 
 /// ep_len[p·n + t] = how many non-zeros of image order[t] lie in block p's pixels.
@@ -799,10 +802,7 @@ void enqueue_fused_step(const StepArgs& a, const StepBuffers& b, cudaStream_t st
 }
 
 std::size_t persistent_smem_bytes(const DeviceNet& n, int batch) {
-  const std::size_t params = static_cast<std::size_t>(n.n_in) * n.h1 + static_cast<std::size_t>(n.h1) * n.h2 +
-                             static_cast<std::size_t>(n.h2) * n.c + n.h1 + n.h2 + n.c;
-  const std::size_t per_row = 2 * static_cast<std::size_t>(n.h1) + 2 * static_cast<std::size_t>(n.h2) + 2 * n.c + 2;
-  return (params + per_row * static_cast<std::size_t>(batch)) * sizeof(float);
+  return (static_cast<std::size_t>(n.n_in) * n.h1 + block_state_floats(n, batch)) * sizeof(float);
 }
 
 void enqueue_persistent_epoch(const DeviceNet& net, const DeviceCsr& X, const int* labels, const int* order, int n,
@@ -817,10 +817,8 @@ void enqueue_persistent_epoch(const DeviceNet& net, const DeviceCsr& X, const in
 
 std::size_t coop_smem_bytes(const DeviceNet& n, int batch, int max_width) {
   const std::size_t B = static_cast<std::size_t>(batch), MW = static_cast<std::size_t>(max_width);
-  const std::size_t floats = 2 * MW /* masks */ + MW * n.h1 + B * MW + static_cast<std::size_t>(n.h1) * n.h2 +
-                             static_cast<std::size_t>(n.h2) * n.c + n.h1 + n.h2 + n.c +
-                             B * (2 * static_cast<std::size_t>(n.h1) + 2 * static_cast<std::size_t>(n.h2) + 2 * n.c + 2);
-  return floats * sizeof(float);
+  // masks (2 floats' room each), this block's W1 rows, its dense minibatch slice, the rest
+  return (2 * MW + MW * n.h1 + B * MW + block_state_floats(n, batch)) * sizeof(float);
 }
 
 int coop_resident_blocks(std::size_t smem) {
