@@ -4,10 +4,11 @@
 # Builds a Release tree for sm_90 (H100/H200), then runs, writing every log and JSON to OUTDIR:
 #   1. every CUDA test (ctest -L cuda)                            -> ctest_cuda.log
 #   2. the chapter-06 CUDA benchmarks (JSON) and their table/chart -> bench_ch06_cuda.{json,log}, report/
-#   3. compute-sanitizer memcheck and racecheck over the CUDA tests
+#   3. chapter 07's GPU timing, if 07_fast exists and has --gpu-ladder -> ch07_gpu.{json,log}
+#   4. 06_kernels --device cuda at 4096³ (all steps, verified against the naive formula)
+#   5. compute-sanitizer memcheck and racecheck over the CUDA tests
 #      (the large-shape test cases are left out: the sanitizers are ~100x slower) -> sanitizer_*.log
-#   4. chapter 07's GPU timing, if 07_fast exists and has --gpu-ladder -> ch07_gpu.{json,log}
-#   5. 06_kernels --device cuda at 4096³ (all steps, verified against the naive formula)
+#      Last, because it is the slowest: the measurements above are in OUTDIR even if a limit cuts it.
 # and a summary (summary.txt: PASS/FAIL/SKIP per step, the GPU, the date). Exit code 0 only when
 # nothing FAILED. Target: under 5 minutes on an H200.
 #
@@ -165,23 +166,7 @@ if [ -s "$OUT/bench_ch06_cuda.json" ]; then
     "$OUT/bench_ch06_cuda.json" --out "$OUT/report"
 fi
 
-# ---------------------------------------------------------------- 3. compute-sanitizer
-SAN="$(command -v compute-sanitizer || true)"
-[ -z "$SAN" ] && [ -x "$CUDA_HOME/compute-sanitizer/compute-sanitizer" ] && SAN="$CUDA_HOME/compute-sanitizer/compute-sanitizer"
-if [ -z "$SAN" ]; then
-  note "SKIP  compute-sanitizer: not found (PATH, $CUDA_HOME/bin, $CUDA_HOME/compute-sanitizer)"
-else
-  for t in $CUDA_TESTS; do
-    exe="$BUILD/tests/$t"
-    [ -x "$exe" ] || { note "SKIP  sanitizer on $t: $exe not built"; continue; }
-    for tool in memcheck racecheck; do
-      step "compute-sanitizer $tool $t" "sanitizer_${tool}_$t.log" 120 \
-        "$SAN" --tool "$tool" --error-exitcode 1 "$exe" "~[large]"
-    done
-  done
-fi
-
-# ---------------------------------------------------------------- 4. chapter 07
+# ---------------------------------------------------------------- 3. chapter 07
 if [ "$HAVE_GPU" = 0 ]; then
   note "SKIP  chapter 07 GPU timing: no usable GPU"
 elif [ "$HAVE_07" = 1 ] && [ -x "$BUILD/bin/07_fast" ]; then
@@ -196,12 +181,28 @@ else
   note "SKIP  chapter 07 GPU timing: the 07_fast program does not exist yet"
 fi
 
-# ---------------------------------------------------------------- 5. the chapter-06 program at 4096³
+# ---------------------------------------------------------------- 4. the chapter-06 program at 4096³
 if [ "$HAVE_GPU" = 0 ]; then
   note "SKIP  06_kernels --device cuda: no usable GPU"
 else
   step "06_kernels --device cuda at 4096^3" ch06_program_4096.log 120 "$BUILD/bin/06_kernels" --device cuda \
     --m 4096 --n 4096 --k 4096 --repeat 3 --out "$OUT/ch06_program"
+fi
+
+# ---------------------------------------------------------------- 5. compute-sanitizer (last: the slowest step, and the one a time limit may cut)
+SAN="$(command -v compute-sanitizer || true)"
+[ -z "$SAN" ] && [ -x "$CUDA_HOME/compute-sanitizer/compute-sanitizer" ] && SAN="$CUDA_HOME/compute-sanitizer/compute-sanitizer"
+if [ -z "$SAN" ]; then
+  note "SKIP  compute-sanitizer: not found (PATH, $CUDA_HOME/bin, $CUDA_HOME/compute-sanitizer)"
+else
+  for t in $CUDA_TESTS; do
+    exe="$BUILD/tests/$t"
+    [ -x "$exe" ] || { note "SKIP  sanitizer on $t: $exe not built"; continue; }
+    for tool in memcheck racecheck; do
+      step "compute-sanitizer $tool $t" "sanitizer_${tool}_$t.log" 120 \
+        "$SAN" --tool "$tool" --error-exitcode 1 "$exe" "~[large]"
+    done
+  done
 fi
 
 note "done in $(( $(date +%s) - start ))s; $( [ $status -eq 0 ] && echo 'nothing failed' || echo 'SOME STEPS FAILED' )"
