@@ -305,20 +305,10 @@ int main(int argc, char** argv) {
 
     // ---- 4. the decision boundaries (2-D only): what did each run learn?
     if (p.two_d) {
-      const dnn::Box2 box = dnn::bounding_box(p.X, 0.3f);
-      const dnn::Matrix G = dnn::grid_points(box, o.grid);
-      std::vector<dnn::BoundaryPanel> panels;
-      dnn::MlpWorkspace ws;
-      for (const auto& r : runs) {
-        char title[160];
-        std::snprintf(title, sizeof title, "%s: test acc %.1f%%", r.spec.label.c_str(),
-                      100.0 * r.curve.back().test_accuracy);
-        panels.push_back({title, dnn::mlp_predict(ops, r.net, G, ws)});
-      }
       const std::string png = dnn::join_path(out, "decision_boundary.png");
-      if (dnn::plot_decision_boundaries(png, "What each run learned after " + std::to_string(epochs) +
-                                                 " epochs (background: predicted class; dots: training points)",
-                                        p.toy, box, o.grid, panels))
+      if (dnn::plot_run_boundaries(png, "What each run learned after " + std::to_string(epochs) +
+                                            " epochs (background: predicted class; dots: training points)",
+                                   ops, runs, p.toy, 0.3f, o.grid))
         written.push_back(png);
     }
 

@@ -419,19 +419,9 @@ int main(int argc, char** argv) {
     if (dnn::plot_lines(dnn::join_path(out, "optimizer_accuracy.png"), spec, series(runs, true)))
       written.push_back(dnn::join_path(out, "optimizer_accuracy.png"));
     {
-      const dnn::Box2 box = dnn::bounding_box(toy.X, 0.25f);
-      const dnn::Matrix G = dnn::grid_points(box, o.grid);
-      dnn::MlpWorkspace ws;
-      std::vector<dnn::BoundaryPanel> panels;
-      for (const auto& r : runs) {
-        char title[128];
-        std::snprintf(title, sizeof title, "%s: test acc %.1f%%", r.spec.label.c_str(),
-                      100.0 * r.curve.back().test_accuracy);
-        panels.push_back({title, dnn::mlp_predict(ops, r.net, G, ws)});
-      }
       const std::string png = dnn::join_path(out, "decision_boundary.png");
-      if (dnn::plot_decision_boundaries(png, "What each optimizer learned in " + std::to_string(o.epochs) + " epochs",
-                                        toy, box, o.grid, panels))
+      if (dnn::plot_run_boundaries(png, "What each optimizer learned in " + std::to_string(o.epochs) + " epochs", ops,
+                                   runs, toy, 0.25f, o.grid))
         written.push_back(png);
     }
     for (const auto& r : runs)

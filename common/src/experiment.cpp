@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"
@@ -147,6 +148,21 @@ std::vector<Series> window_loss_series(const std::vector<RunLog>& runs) {
     out.push_back(s);
   }
   return out;
+}
+
+bool plot_run_boundaries(const std::string& png_path, const std::string& title, const Ops& ops,
+                         const std::vector<RunLog>& runs, const ToyProblem& toy, float margin, int res) {
+  const Box2 box = bounding_box(toy.X, margin);
+  const Matrix G = grid_points(box, res);
+  std::vector<BoundaryPanel> panels;
+  MlpWorkspace ws;
+  for (const auto& r : runs) {
+    char panel_title[160];
+    std::snprintf(panel_title, sizeof panel_title, "%s: test acc %.1f%%", r.spec.label.c_str(),
+                  r.curve.empty() ? 0.0 : 100.0 * r.curve.back().test_accuracy);
+    panels.push_back({panel_title, mlp_predict(ops, r.net, G, ws)});
+  }
+  return plot_decision_boundaries(png_path, title, toy, box, res, panels);
 }
 
 }  // namespace dnn

@@ -19,6 +19,7 @@
 #include "dnn/ops.hpp"
 #include "dnn/plot.hpp"
 #include "dnn/optimizer.hpp"
+#include "dnn/toy_data.hpp"
 
 namespace dnn {
 
@@ -81,5 +82,11 @@ void save_window_csv(const std::string& path, const std::vector<RunLog>& runs);
 
 /// One plot series per run: windowed training loss against examples processed ("linespoints").
 std::vector<Series> window_loss_series(const std::vector<RunLog>& runs);
+
+/// What each run learned on a 2-D problem, as one PNG: a panel per run (background: the class its
+/// network predicts on a res × res grid over the points' bounding box grown by `margin`; title: the
+/// run's label and final test accuracy), the training points on top. False when gnuplot is missing.
+bool plot_run_boundaries(const std::string& png_path, const std::string& title, const Ops& ops,
+                         const std::vector<RunLog>& runs, const ToyProblem& toy, float margin, int res);
 
 }  // namespace dnn
