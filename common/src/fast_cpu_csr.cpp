@@ -1,36 +1,11 @@
 // Chapter 07: compressed sparse row (CSR) storage of the MNIST images (about 80% of the pixels
 // are exactly 0, so layer 1 only needs the other 20%).
 #include <cstddef>
-#include <cstdint>
 #include <stdexcept>
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 #include "dnn/fast_cpu.hpp"
 
 namespace dnn {
-
-namespace {
-
-/// Asks Linux to back [p, p + bytes) with 2 MB pages ("transparent huge pages") before it is first
-/// written. The minibatches read the CSR arrays at random rows of 72 MB: with 4 KB pages nearly every
-/// image starts with a TLB miss (a page-table walk), with 2 MB pages the whole array needs 36 TLB
-/// entries. Only a hint: where huge pages are off or unavailable nothing changes.
-void advise_huge_pages(const void* p, std::size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  const std::uintptr_t begin = (reinterpret_cast<std::uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
-
-}  // namespace
 
 CsrMatrix to_csr(const Matrix& X) {
   CsrMatrix S;
@@ -42,8 +17,6 @@ CsrMatrix to_csr(const Matrix& X) {
   for (float v : X.data) nnz += (v != 0.0f);
   S.col_idx.reserve(nnz);
   S.values.reserve(nnz);
-  advise_huge_pages(S.col_idx.data(), nnz * sizeof(int));
-  advise_huge_pages(S.values.data(), nnz * sizeof(float));
   S.row_ptr[0] = 0;
   for (int i = 0; i < X.rows; ++i) {
     const float* x = X.row(i);

@@ -87,20 +87,6 @@ inline void prefetch_line(const char* p) {
 #endif
 }
 
-/// How many non-zeros ahead the rows of W1 are prefetched. W1 (784 × 64 floats = 200 KB) lives in
-/// the L2 cache, not in L1; asking for the row of the non-zero 4 places ahead lets those L2 reads
-/// overlap with the arithmetic (measured: 2, 4, 8 and 16 all gain about the same; 4 is enough).
-constexpr int kAhead = 4;
-/// prefetchw: fetch the line ready to be written (the update loop reads AND writes each row; without
-/// it every row's stores wait for their line and the store buffer fills — measured 9% per epoch).
-inline void prefetch_line_for_write(const char* p) {
-#if defined(__x86_64__) || defined(__i386__)
-  asm volatile("prefetchw %0" : : "m"(*p));
-#else
-  __builtin_prefetch(p, 1);
-#endif
-}
-
 inline void prefetch_csr_row(const CsrMatrix& S, int r) {
   const int beg = S.row_ptr[static_cast<std::size_t>(r)];
   const int end = S.row_ptr[static_cast<std::size_t>(r) + 1];
@@ -123,10 +109,6 @@ void row_forward(const int* idx, const float* val, int nnz, const float* W, cons
     f32x16 acc[NB];
     for (int q = 0; q < NB; ++q) acc[q] = load16(b + q * L16);
     for (int e = 0; e < nnz; ++e) {
-      if (e + kAhead < nnz) {  // W1's row for a later non-zero: from L2 into L1 while we compute
-        const char* ahead = reinterpret_cast<const char*>(W + static_cast<std::size_t>(idx[e + kAhead]) * N);
-        for (int q = 0; q < NB; ++q) prefetch_line(ahead + q * 64);
-      }
       const float x = val[e];
       const float* w = W + static_cast<std::size_t>(idx[e]) * N;
       for (int q = 0; q < NB; ++q) acc[q] += x * load16(w + q * L16);  // one AXPY of 64 floats = 4 FMAs
@@ -183,10 +165,6 @@ void row_update(const int* idx, const float* val, int nnz, float neg_lr, const f
     f32x16 g[NB];
     for (int q = 0; q < NB; ++q) g[q] = load16(dz + q * L16);
     for (int e = 0; e < nnz; ++e) {
-      if (e + kAhead < nnz) {
-        const char* ahead = reinterpret_cast<const char*>(W + static_cast<std::size_t>(idx[e + kAhead]) * N);
-        for (int q = 0; q < NB; ++q) prefetch_line_for_write(ahead + q * 64);
-      }
       const float s = neg_lr * val[e];
       float* w = W + static_cast<std::size_t>(idx[e]) * N;
       for (int q = 0; q < NB; ++q) store16(w + q * L16, load16(w + q * L16) + s * g[q]);

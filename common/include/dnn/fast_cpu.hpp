@@ -27,6 +27,8 @@
 #pragma once
 
 #include <string>
+#include <cstddef>
+#include <new>
 #include <vector>
 
 #include "dnn/matrix.hpp"
@@ -35,6 +37,28 @@
 #include "dnn/train.hpp"
 
 namespace dnn {
+
+/// An allocator that starts every array on a 64-byte cache line. The fast trainer's rows are 64 floats
+/// (256 bytes): aligned, a row is exactly 4 cache lines; at malloc's usual 16-byte alignment it
+/// straddles 5, and every row read or written costs 25% more traffic. (Measured: without it the
+/// epoch time moved by up to 25% between two programs running the same code, depending only on where
+/// malloc happened to place W1.)
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  static constexpr std::size_t kAlign = 64;
+  CacheLineAllocator() = default;
+  template <typename U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(kAlign))); }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t(kAlign)); }
+  template <typename U>
+  bool operator==(const CacheLineAllocator<U>&) const { return true; }
+  template <typename U>
+  bool operator!=(const CacheLineAllocator<U>&) const { return false; }
+};
+/// A float array whose first element starts a cache line.
+using AlignedFloats = std::vector<float, CacheLineAllocator<float>>;
 
 /// Compressed sparse row (CSR) storage of a matrix that is mostly zeros.
 /// The non-zeros of row i are at positions row_ptr[i] … row_ptr[i+1]−1 of col_idx/values,
@@ -112,9 +136,9 @@ class FastCpuTrainer : public Trainer {
   struct Layer {
     int n_in = 0, n_out = 0;  // real sizes
     int rows = 0, ld = 0;     // padded sizes: W is rows × ld, rows = pad(n_in), ld = pad(n_out)
-    std::vector<float> W, b;  // padding is zero and stays zero
-    std::vector<float> dW, db;  // only without fused_update
-    std::vector<float> Wt;      // Wᵀ (ld × rows), refreshed every step, for the hand-written backward pass
+    AlignedFloats W, b;    // padding is zero and stays zero
+    AlignedFloats dW, db;  // only without fused_update
+    AlignedFloats Wt;      // Wᵀ (ld × rows), refreshed every step, for the hand-written backward pass
   };
   // Forward of rows [0, count) of the current minibatch, input either CSR rows (idx) or dense rows.
   void forward(const int* idx, const Matrix* dense_x, const int* dense_rows, int count);
@@ -137,8 +161,8 @@ class FastCpuTrainer : public Trainer {
   double csr_seconds_ = 0;
 
   int capacity_ = 0;
-  std::vector<std::vector<float>> A_;   // A_[0]: gathered dense input (dense modes); A_[l+1]: output of layer l
-  std::vector<std::vector<float>> dZ_;  // dZ_[l]: ∂E/∂Z of layer l (capacity × ld)
+  std::vector<AlignedFloats> A_;   // A_[0]: gathered dense input (dense modes); A_[l+1]: output of layer l
+  std::vector<AlignedFloats> dZ_;  // dZ_[l]: ∂E/∂Z of layer l (capacity × ld)
   std::vector<int> yb_;                 // labels of the current minibatch
   // The minibatch's non-zero pixels sorted by pixel (column): for the touched pixels k (in
   // increasing order), entries col_start_[k] … col_start_[k+1]−1 of csc_row_/csc_val_ hold the
