@@ -140,7 +140,9 @@ fi
 CUDA_TESTS=$(ctest --test-dir "$BUILD" -L cuda -N 2>/dev/null | awk '/Test +#/ {print $3}' | tr '\n' ' ')
 TARGETS="$CUDA_TESTS bench_ch06_cuda 06_kernels"
 HAVE_07=0
-if ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^07_fast:'; then HAVE_07=1; TARGETS="$TARGETS 07_fast"; fi
+# (ninja -t query: does the build know a target of that name? `-t targets all` lists files, not
+# CMake's phony target names, so grepping it for '07_fast:' silently found nothing.)
+if ninja -C "$BUILD" -t query 07_fast >/dev/null 2>&1; then HAVE_07=1; TARGETS="$TARGETS 07_fast"; fi
 # shellcheck disable=SC2086
 step "build: $TARGETS" build.log 420 cmake --build "$BUILD" -j "$JOBS" --target $TARGETS || { note "build failed: see build.log"; exit 1; }
 
@@ -170,7 +172,9 @@ fi
 if [ "$HAVE_GPU" = 0 ]; then
   note "SKIP  chapter 07 GPU timing: no usable GPU"
 elif [ "$HAVE_07" = 1 ] && [ -x "$BUILD/bin/07_fast" ]; then
-  if "$BUILD/bin/07_fast" --help 2>/dev/null | grep -q -- "--gpu-ladder"; then
+  # grep -c, not grep -q: under `set -o pipefail` an early-exiting grep -q can make the pipeline fail
+  # (the writer gets SIGPIPE) although the text was found.
+  if "$BUILD/bin/07_fast" --help 2>/dev/null | grep -c -- "--gpu-ladder" >/dev/null; then
     step "07_fast --gpu-ladder (chapter 07 GPU timing)" ch07_gpu.log 180 "$BUILD/bin/07_fast" --gpu-ladder \
       --json "$OUT/ch07_gpu.json" --out "$OUT/ch07"
   else
