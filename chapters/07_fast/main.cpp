@@ -69,6 +69,11 @@ void validate(const Options& o) {
   if (!(o.pytorch_seconds >= 0) || !std::isfinite(o.pytorch_seconds))
     throw InputError("--pytorch-seconds: expected seconds per epoch >= 0, got " + format_number(o.pytorch_seconds));
   if (o.ladder && o.gpu_ladder) throw InputError("--ladder and --gpu-ladder: give one of them");
+  // Checked here too (not only where the GPU trainer is made), so a typo is reported even without a GPU.
+  if (o.gpu_variant == "cublas") throw InputError("--gpu-variant cublas: use --backend cublas for the cuBLAS trainer");
+  static const std::vector<std::string> variants{"kernels", "graph", "persistent", "cooperative"};
+  if (std::find(variants.begin(), variants.end(), o.gpu_variant) == variants.end())
+    throw InputError("--gpu-variant: expected kernels, graph, persistent or cooperative, got '" + o.gpu_variant + "'");
 }
 
 /// Exit code 2 with the reason when a GPU backend is asked for and there is no usable GPU.

@@ -54,7 +54,7 @@ TEST_CASE("07_fast: bad flags exit 2 and name the flag", "[ch07][cli]") {
       {"--backend tpu", "--backend"},   {"--batch 0", "--batch"},     {"--epochs 0", "--epochs"},
       {"--lr -1", "--lr"},              {"--lr nan", "--lr"},         {"--hidden 50,,50", "--hidden"},
       {"--ladder-epochs 0", "--ladder-epochs"}, {"--no-such-flag", "--no-such-flag"},
-      {"--gpu-variant warp --backend cuda", "--"}};
+      {"--gpu-variant warp --backend cuda", "--gpu-variant"}, {"--gpu-variant warp", "--gpu-variant"}};
   for (const auto& [args, flag] : cases) {
     INFO(args);
     const RunResult r = run07(args + kData);
