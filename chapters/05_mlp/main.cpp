@@ -56,13 +56,6 @@ void print_summary(const Mlp& net, const std::string& backend, const OptimizerCo
 }
 
 // ---------------------------------------------------------------- outputs
-void save_history_csv(const std::string& path, const std::vector<EpochStats>& h) {
-  CsvTable t({"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "eval_seconds"});
-  for (const auto& e : h)
-    t.add_row(std::vector<double>{double(e.epoch), e.train_loss, e.train_accuracy, e.test_loss, e.test_accuracy,
-                                  e.seconds, e.eval_seconds});
-  t.save(path);
-}
 
 void plot_curves(const std::string& out, const std::vector<EpochStats>& h) {
   if (h.size() < 2) {

@@ -26,22 +26,15 @@ using namespace dnn;
 
 namespace {
 
-std::vector<float> random_values(std::size_t n, std::uint64_t seed) {
-  Rng rng(seed);
-  std::vector<float> v(n);
-  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
-  return v;
-}
-
 Matrix random_matrix(int rows, int cols, std::uint64_t seed) {
   Matrix m(rows, cols);
-  m.data = random_values(m.size(), seed);
+  m.data = uniform_values(m.size(), seed);
   return m;
 }
 
 void bm_gemm(benchmark::State& state, gemm::GemmFn fn, int M, int N, int K) {
-  const auto A = random_values(static_cast<std::size_t>(M) * K, 1);
-  const auto B = random_values(static_cast<std::size_t>(K) * N, 2);
+  const auto A = uniform_values(static_cast<std::size_t>(M) * K, 1);
+  const auto B = uniform_values(static_cast<std::size_t>(K) * N, 2);
   std::vector<float> C(static_cast<std::size_t>(M) * N);
   for (auto _ : state) {
     fn(M, N, K, A.data(), B.data(), C.data());

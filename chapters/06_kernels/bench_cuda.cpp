@@ -28,13 +28,6 @@ using cuda::DeviceBuffer;
 
 namespace {
 
-std::vector<float> random_values(std::size_t n, std::uint64_t seed) {
-  Rng rng(seed);
-  std::vector<float> v(n);
-  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
-  return v;
-}
-
 // Events + the L2 flush buffer, shared by all benchmarks.
 struct GpuTimer {
   cudaEvent_t start = nullptr, stop = nullptr;
@@ -83,8 +76,8 @@ void run_timed(benchmark::State& state, F&& launch) {
 }
 
 void bm_gemm(benchmark::State& state, cuda::GemmLauncher fn, int M, int N, int K) {
-  DeviceBuffer<float> dA(random_values(static_cast<std::size_t>(M) * K, 1));
-  DeviceBuffer<float> dB(random_values(static_cast<std::size_t>(K) * N, 2));
+  DeviceBuffer<float> dA(uniform_values(static_cast<std::size_t>(M) * K, 1));
+  DeviceBuffer<float> dB(uniform_values(static_cast<std::size_t>(K) * N, 2));
   DeviceBuffer<float> dC(static_cast<std::size_t>(M) * N);
   run_timed(state, [&] { fn(M, N, K, dA.data(), dB.data(), dC.data(), nullptr); });
   state.counters["GFLOP"] =
@@ -118,13 +111,13 @@ void register_mlp_kernels() {
     const int H = 50, C = 10;
     const std::string sfx = "/" + std::to_string(rows);
     benchmark::RegisterBenchmark(("mlp_cuda/bias_relu" + sfx + "x50").c_str(), [rows, H](benchmark::State& st) {
-      DeviceBuffer<float> XW(random_values(static_cast<std::size_t>(rows) * H, 3)), b(random_values(H, 4));
+      DeviceBuffer<float> XW(uniform_values(static_cast<std::size_t>(rows) * H, 3)), b(uniform_values(H, 4));
       DeviceBuffer<float> Z(XW.size()), Y(XW.size());
       run_timed(st, [&] { cuda::bias_relu_forward(rows, H, XW.data(), b.data(), Z.data(), Y.data()); });
       st.SetBytesProcessed(st.iterations() * 3L * rows * H * 4);
     })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
     benchmark::RegisterBenchmark(("mlp_cuda/softmax_xent" + sfx + "x10").c_str(), [rows, C](benchmark::State& st) {
-      DeviceBuffer<float> Z(random_values(static_cast<std::size_t>(rows) * C, 5)), P(Z.size()), dZ(Z.size()),
+      DeviceBuffer<float> Z(uniform_values(static_cast<std::size_t>(rows) * C, 5)), P(Z.size()), dZ(Z.size()),
           loss(rows);
       std::vector<int> y(rows);
       for (int i = 0; i < rows; ++i) y[i] = i % C;
@@ -135,19 +128,19 @@ void register_mlp_kernels() {
       st.SetBytesProcessed(st.iterations() * 3L * rows * C * 4);
     })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
     benchmark::RegisterBenchmark(("mlp_cuda/column_sums" + sfx + "x50").c_str(), [rows, H](benchmark::State& st) {
-      DeviceBuffer<float> M(random_values(static_cast<std::size_t>(rows) * H, 6)), s(H);
+      DeviceBuffer<float> M(uniform_values(static_cast<std::size_t>(rows) * H, 6)), s(H);
       run_timed(st, [&] { cuda::column_sums(rows, H, M.data(), s.data()); });
       st.SetBytesProcessed(st.iterations() * static_cast<long>(rows) * H * 4);
     })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
   }
   const long n = 784L * 50;  // the largest weight matrix of the model
   benchmark::RegisterBenchmark("mlp_cuda/sgd/784x50", [n](benchmark::State& st) {
-    DeviceBuffer<float> W(random_values(n, 7)), g(random_values(n, 8));
+    DeviceBuffer<float> W(uniform_values(n, 7)), g(uniform_values(n, 8));
     run_timed(st, [&] { cuda::sgd_step(n, W.data(), g.data(), 1e-7f); });
     st.SetBytesProcessed(st.iterations() * 3L * n * 4);
   })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
   benchmark::RegisterBenchmark("mlp_cuda/adam/784x50", [n](benchmark::State& st) {
-    DeviceBuffer<float> W(random_values(n, 7)), g(random_values(n, 8)), m(n), v(n);
+    DeviceBuffer<float> W(uniform_values(n, 7)), g(uniform_values(n, 8)), m(n), v(n);
     m.zero();
     v.zero();
     long t = 0;

@@ -110,14 +110,6 @@ std::string model_text(const std::vector<int>& sizes) {
   return r;
 }
 
-void save_history_csv(const std::string& path, const std::vector<EpochStats>& h) {
-  CsvTable t({"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "eval_seconds"});
-  for (const auto& e : h)
-    t.add_row(std::vector<double>{double(e.epoch), e.train_loss, e.train_accuracy, e.test_loss, e.test_accuracy,
-                                  e.seconds, e.eval_seconds});
-  t.save(path);
-}
-
 /// The textbook run with one backend: fit() for --epochs, then the "Test loss / Test accuracy" lines.
 int run_train(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt) {
   Rng init_rng(o.common.seed);

@@ -267,22 +267,23 @@ __device__ BlockState carve_block_state(float* base, const DeviceNet& n, int B) 
   S.rc = reinterpret_cast<int*>(S.rl + B);
   return S;
 }
-/// The small parameters (W2, W3, b1, b2, b3) between global memory and a BlockState (whole block).
-__device__ void load_small_params(const BlockState& S, const DeviceNet& n) {
+/// Copies the small parameters (W2, W3, b1, b2, b3) from one place to another with the whole block:
+/// global memory → a BlockState at the start of an epoch, and back at its end.
+__device__ void copy_small_params(float* W2, float* W3, float* b1, float* b2, float* b3, const float* W2s,
+                                  const float* W3s, const float* b1s, const float* b2s, const float* b3s,
+                                  const DeviceNet& n) {
   const int tid = threadIdx.x, nt = blockDim.x;
-  for (int q = tid; q < n.h1 * n.h2; q += nt) S.W2[q] = n.W2[q];
-  for (int q = tid; q < n.h2 * n.c; q += nt) S.W3[q] = n.W3[q];
-  for (int q = tid; q < n.h1; q += nt) S.b1[q] = n.b1[q];
-  for (int q = tid; q < n.h2; q += nt) S.b2[q] = n.b2[q];
-  for (int q = tid; q < n.c; q += nt) S.b3[q] = n.b3[q];
+  for (int q = tid; q < n.h1 * n.h2; q += nt) W2[q] = W2s[q];
+  for (int q = tid; q < n.h2 * n.c; q += nt) W3[q] = W3s[q];
+  for (int q = tid; q < n.h1; q += nt) b1[q] = b1s[q];
+  for (int q = tid; q < n.h2; q += nt) b2[q] = b2s[q];
+  for (int q = tid; q < n.c; q += nt) b3[q] = b3s[q];
+}
+__device__ void load_small_params(const BlockState& S, const DeviceNet& n) {
+  copy_small_params(S.W2, S.W3, S.b1, S.b2, S.b3, n.W2, n.W3, n.b1, n.b2, n.b3, n);
 }
 __device__ void store_small_params(const BlockState& S, const DeviceNet& n) {
-  const int tid = threadIdx.x, nt = blockDim.x;
-  for (int q = tid; q < n.h1 * n.h2; q += nt) n.W2[q] = S.W2[q];
-  for (int q = tid; q < n.h2 * n.c; q += nt) n.W3[q] = S.W3[q];
-  for (int q = tid; q < n.h1; q += nt) n.b1[q] = S.b1[q];
-  for (int q = tid; q < n.h2; q += nt) n.b2[q] = S.b2[q];
-  for (int q = tid; q < n.c; q += nt) n.b3[q] = S.b3[q];
+  copy_small_params(n.W2, n.W3, n.b1, n.b2, n.b3, S.W2, S.W3, S.b1, S.b2, S.b3, n);
 }
 
 /// Everything of one SGD step after layer 1, by a whole thread block: on entry A1 (cnt × H1) holds

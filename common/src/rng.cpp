@@ -66,4 +66,11 @@ std::vector<int> iota_indices(int n) {
   return v;
 }
 
+std::vector<float> uniform_values(std::size_t n, std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
+  return v;
+}
+
 }  // namespace dnn

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "dnn/error.hpp"
+#include "dnn/log.hpp"
 #include "dnn/progress.hpp"
 #include "dnn/rng.hpp"
 #include "dnn/timer.hpp"
@@ -179,6 +180,14 @@ std::vector<EpochStats> fit(Trainer& trainer, const FitOptions& o) {
     if (o.on_epoch_end) o.on_epoch_end(st);
   }
   return history;
+}
+
+void save_history_csv(const std::string& path, const std::vector<EpochStats>& history) {
+  CsvTable t({"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "eval_seconds"});
+  for (const auto& e : history)
+    t.add_row(std::vector<double>{double(e.epoch), e.train_loss, e.train_accuracy, e.test_loss, e.test_accuracy,
+                                  e.seconds, e.eval_seconds});
+  t.save(path);
 }
 
 }  // namespace dnn

@@ -29,12 +29,7 @@ inline std::vector<Shape> default_shapes() {
 }
 
 /// Uniform values in [−1, 1).
-inline std::vector<float> random_vector(std::size_t n, std::uint64_t seed) {
-  dnn::Rng rng(seed);
-  std::vector<float> v(n);
-  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
-  return v;
-}
+inline std::vector<float> random_vector(std::size_t n, std::uint64_t seed) { return dnn::uniform_values(n, seed); }
 
 /// C = A·B accumulated in double: an independent reference for every kernel.
 inline std::vector<double> gemm_reference(const Shape& s, const std::vector<float>& A, const std::vector<float>& B) {

@@ -9,6 +9,7 @@
 #include "catch.hpp"
 #include "dnn/matrix.hpp"
 #include "dnn/mlp.hpp"
+#include "dnn/optimizer.hpp"
 #include "dnn/rng.hpp"
 
 namespace ch07_test {
@@ -16,6 +17,14 @@ namespace ch07_test {
 using dnn::Matrix;
 using dnn::Mlp;
 using dnn::Rng;
+
+/// Plain SGD with learning rate lr (the textbook's optimizer).
+inline dnn::OptimizerConfig sgd(float lr) {
+  dnn::OptimizerConfig c;
+  c.kind = dnn::OptimizerKind::SGD;
+  c.lr = lr;
+  return c;
+}
 
 /// n × d images that look like MNIST to the trainer: about 80% exact zeros, the rest in (0, 1].
 inline void sparse_images(int n, int d, int classes, std::uint64_t seed, Matrix& X, std::vector<int>& y) {

@@ -18,6 +18,7 @@
 
 using namespace dnn;
 using ch07_test::relative_difference;
+using ch07_test::sgd;
 using ch07_test::sparse_images;
 
 namespace {
@@ -33,12 +34,6 @@ double max_elementwise_difference(const Mlp& a, const Mlp& b) {
   return worst;
 }
 
-OptimizerConfig sgd(float lr) {
-  OptimizerConfig c;
-  c.kind = OptimizerKind::SGD;
-  c.lr = lr;
-  return c;
-}
 
 /// The ladder's configurations (fast_cpu.hpp): each must give the reference's steps.
 std::vector<FastCpuFeatures> all_feature_sets() {

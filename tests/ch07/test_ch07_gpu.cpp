@@ -17,20 +17,10 @@
 
 using namespace dnn;
 using ch07_test::relative_difference;
+using ch07_test::sgd;
 using ch07_test::sparse_images;
 using dnn::cuda::GpuTrainer;
 using dnn::cuda::GpuVariant;
-
-namespace {
-
-OptimizerConfig sgd(float lr) {
-  OptimizerConfig c;
-  c.kind = OptimizerKind::SGD;
-  c.lr = lr;
-  return c;
-}
-
-}  // namespace
 
 TEST_CASE("GPU: every variant follows the CPU step for step (same weights, same order)", "[ch07][gpu]") {
   Matrix X;

@@ -7,6 +7,7 @@
 /// specified here, so the same seed gives bit-identical runs on every machine.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -34,5 +35,8 @@ class Rng {
 
 /// 0, 1, ..., n-1.
 std::vector<int> iota_indices(int n);
+
+/// n values uniform in [−1, 1) from a generator seeded with `seed` (test and benchmark inputs).
+std::vector<float> uniform_values(std::size_t n, std::uint64_t seed);
 
 }  // namespace dnn

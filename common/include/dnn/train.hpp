@@ -48,6 +48,9 @@ struct EpochStats {
   double eval_seconds = 0;      ///< time of the test evaluation
 };
 
+/// Writes the history as CSV: epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,eval_seconds.
+void save_history_csv(const std::string& path, const std::vector<EpochStats>& history);
+
 /// Called by a trainer during an epoch: `done` of `total` steps, running mean loss/accuracy.
 /// Trainers may call it every step or less often (a GPU trainer only when it synchronises).
 using StepCallback = std::function<void(long done, long total, double loss, double accuracy)>;
