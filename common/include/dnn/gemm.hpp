@@ -8,14 +8,16 @@
 /// A is M×K, B is K×N, C is M×N; C is overwritten (not accumulated into). The steps, slowest
 /// to fastest (each file's header comment says what it changes and why that is faster):
 ///
-/// | step         | file                    | idea                                              |
-/// |--------------|-------------------------|---------------------------------------------------|
-/// | naive        | gemm_naive.cpp          | i-j-k, the formula as written                     |
-/// | ikj          | gemm_ikj.cpp            | loop order i-k-j: unit stride, vectorizable       |
-/// | blocked      | gemm_blocked.cpp        | cache blocking: reuse a block of B from L1/L2     |
-/// | packed       | gemm_packed.cpp         | packing + a register micro-kernel (AVX-512 FMAs)  |
-/// | eigen        | gemm_eigen.cpp          | Eigen's GEMM (the library reference)              |
-/// | packed_omp   | gemm_packed_omp.cpp     | `packed` split over 2 OpenMP threads              |
+/// | step       | file                                    | idea                                             |
+/// |------------|-----------------------------------------|--------------------------------------------------|
+/// | naive      | common/src/gemm_naive.cpp               | i-j-k, the formula as written                    |
+/// | ikj        | solutions/ch06_gemm_step2_ikj.cpp ¹     | loop order i-k-j: unit stride, vectorizable      |
+/// | blocked    | solutions/ch06_gemm_step3_blocked.cpp ¹ | cache blocking: reuse a block of B from L1/L2    |
+/// | packed     | common/src/gemm_packed.cpp              | packing + a register micro-kernel (AVX-512 FMAs) |
+/// | eigen      | common/src/gemm_eigen.cpp               | Eigen's GEMM (the library reference)             |
+/// | packed_omp | common/src/gemm_packed_omp.cpp          | `packed` split over 2 OpenMP threads             |
+///
+/// ¹ Exercises: the learner writes them in exercises/ (DNN_IMPL=exercises builds link those).
 ///
 /// The naive step is the reference the tests compare every other step against (with a
 /// tolerance), besides an independent double-precision loop in the tests themselves.
@@ -55,12 +57,34 @@ struct CpuGemm {
   int threads;        ///< threads it uses (1, or kOmpThreads)
 };
 
-/// All steps, in ladder order.
-const std::vector<CpuGemm>& cpu_gemm_ladder();
+/// All steps, in ladder order. (Defined inline here, like naive_ops() in ops.hpp, so that the
+/// exercise steps `ikj` and `blocked` point to the bodies chosen at link time: solutions/ or
+/// your exercises/. Code in common/ never calls an exercise function directly.)
+inline const std::vector<CpuGemm>& cpu_gemm_ladder() {
+  static const std::vector<CpuGemm> ladder{
+      {"naive", "i-j-k loops: one dot product per C(i,j), B read down its columns", &gemm_naive, 1},
+      {"ikj", "loop order i-k-j: unit-stride rows of B and C, vectorized", &gemm_ikj, 1},
+      {"blocked", "i-k-j inside 64x1024 cache blocks of B", &gemm_blocked, 1},
+      {"packed", "blocks + packed panels + 8x32 AVX-512 register micro-kernel", &gemm_packed, 1},
+      {"eigen", "Eigen's GEMM (library reference)", &gemm_eigen, 1},
+      {"packed_omp", "the packed kernel on 2 OpenMP threads", &gemm_packed_omp, kOmpThreads},
+  };
+  return ladder;
+}
+
 /// The step called `name`, or nullptr.
-const CpuGemm* find_cpu_gemm(const std::string& name);
+inline const CpuGemm* find_cpu_gemm(const std::string& name) {
+  for (const CpuGemm& g : cpu_gemm_ladder())
+    if (name == g.name) return &g;
+  return nullptr;
+}
+
 /// "naive, ikj, blocked, ..." (for --help and error messages).
-std::string cpu_gemm_names();
+inline std::string cpu_gemm_names() {
+  std::string s;
+  for (const CpuGemm& g : cpu_gemm_ladder()) s += (s.empty() ? "" : ", ") + std::string(g.name);
+  return s;
+}
 
 /// C = A·B on Matrix objects with any step: checks A.cols == B.rows (std::invalid_argument
 /// naming both shapes otherwise) and resizes C to A.rows × B.cols.

@@ -1,0 +1,84 @@
+// Chapter 06 exercises: gemm_ikj (loop order) and gemm_blocked (cache blocking).
+// The reference is independent of the code under test: a double-precision i-j-k loop written in
+// kernel_check.hpp. Shapes are not multiples of anything, and some cross the block edges of
+// gemm_blocked (KC = 64 rows, NC = 1024 columns of B), where a wrong loop bound hides.
+#include <limits>
+#include <vector>
+
+#include "catch.hpp"
+#include "dnn/gemm.hpp"
+#include "kernel_check.hpp"
+
+using namespace ch06test;
+namespace g = dnn::gemm;
+
+namespace {
+
+// Shapes for the exercises: the shared odd shapes, plus ones that end one past a block edge.
+std::vector<Shape> exercise_shapes() {
+  auto shapes = default_shapes();
+  shapes.push_back({3, 1025, 65});   // one column past NC, one row of B past KC
+  shapes.push_back({2, 2049, 129});  // two full blocks + 1, both ways
+  shapes.push_back({17, 1024, 64});  // exactly one block
+  return shapes;
+}
+
+// C = A·B with `fn` into a C pre-filled with NaN, compared with the double reference.
+// NaN catches both a forgotten element and "C += A·B" (adding to what was there).
+void check_against_reference(g::GemmFn fn) {
+  for (const Shape& s : exercise_shapes()) {
+    INFO("shape " << to_string(s));
+    const auto A = random_vector(static_cast<std::size_t>(s.M) * s.K, 7000 + s.M);
+    const auto B = random_vector(static_cast<std::size_t>(s.K) * s.N, 8000 + s.N);
+    std::vector<float> C(static_cast<std::size_t>(s.M) * s.N, std::numeric_limits<float>::quiet_NaN());
+    fn(s.M, s.N, s.K, A.data(), B.data(), C.data());
+    CHECK(compare(C, gemm_reference(s, A, B), s.N, fp32_tolerance(s.K)) == "");
+  }
+}
+
+// A 2×3 times 3×2 product worked out by hand.
+void check_by_hand(g::GemmFn fn) {
+  const std::vector<float> A = {1, 2, 3,    //
+                                4, 5, 6};   // 2×3
+  const std::vector<float> B = {7, 8,       //
+                                9, 10,      //
+                                11, 12};    // 3×2
+  std::vector<float> C(4, -1.0f);           // overwritten, not added to
+  fn(2, 2, 3, A.data(), B.data(), C.data());
+  CHECK(C[0] == 58.0f);   // 1·7 + 2·9 + 3·11
+  CHECK(C[1] == 64.0f);   // 1·8 + 2·10 + 3·12
+  CHECK(C[2] == 139.0f);  // 4·7 + 5·9 + 6·11
+  CHECK(C[3] == 154.0f);  // 4·8 + 5·10 + 6·12
+}
+
+// Calling it twice on the same C gives the same C (it does not accumulate across calls).
+void check_overwrites(g::GemmFn fn) {
+  const Shape s{5, 70, 66};
+  const auto A = random_vector(static_cast<std::size_t>(s.M) * s.K, 11);
+  const auto B = random_vector(static_cast<std::size_t>(s.K) * s.N, 12);
+  std::vector<float> C(static_cast<std::size_t>(s.M) * s.N, 0.0f);
+  fn(s.M, s.N, s.K, A.data(), B.data(), C.data());
+  const auto first = C;
+  fn(s.M, s.N, s.K, A.data(), B.data(), C.data());
+  CHECK(C == first);
+}
+
+}  // namespace
+
+TEST_CASE("gemm_ikj: a 2x3 by 3x2 product by hand", "[gemm_ikj]") { check_by_hand(&g::gemm_ikj); }
+
+TEST_CASE("gemm_ikj: odd shapes against a double-precision i-j-k loop", "[gemm_ikj]") {
+  check_against_reference(&g::gemm_ikj);
+}
+
+TEST_CASE("gemm_ikj: overwrites C instead of adding to it", "[gemm_ikj]") { check_overwrites(&g::gemm_ikj); }
+
+TEST_CASE("gemm_blocked: a 2x3 by 3x2 product by hand", "[gemm_blocked]") { check_by_hand(&g::gemm_blocked); }
+
+TEST_CASE("gemm_blocked: odd shapes and block edges against a double-precision loop", "[gemm_blocked]") {
+  check_against_reference(&g::gemm_blocked);
+}
+
+TEST_CASE("gemm_blocked: overwrites C instead of adding to it", "[gemm_blocked]") {
+  check_overwrites(&g::gemm_blocked);
+}
