@@ -2,7 +2,7 @@
 // Replace each DNN_TODO(...) line with your code, then run: scripts/check 01
 // (Stuck? The chapter README has a hint for every exercise; solutions/ch01_forward.cpp has the answer.)
 // Chapter 01, the forward pass (textbook §2.2, 前向传播): exercises dense_forward, relu_forward,
-// softmax_rows. Edit this file, then run scripts/gen-exercises.py to regenerate exercises/.
+// softmax_rows.
 #include <algorithm>
 #include <cmath>
 

@@ -1,9 +1,8 @@
 // EXERCISE FILE — yours to edit. Generated from solutions/ch02_backprop.cpp by scripts/gen-exercises.py.
 // Replace each DNN_TODO(...) line with your code, then run: scripts/check 02
 // (Stuck? The chapter README has a hint for every exercise; solutions/ch02_backprop.cpp has the answer.)
-// Chapter 02, backpropagation (textbook §3.1, 反向传播): exercises relu_backward,
-// softmax_ce_backward, dense_backward, numerical_gradient. Edit this file, then run
-// scripts/gen-exercises.py to regenerate exercises/.
+// Chapter 02, backpropagation (textbook §3.1, 反向传播): exercises relu_backward, softmax_ce_backward,
+// dense_backward, numerical_gradient.
 #include <cmath>
 #include <functional>
 #include <stdexcept>

@@ -2,8 +2,7 @@
 // Replace each DNN_TODO(...) line with your code, then run: scripts/check 03
 // (Stuck? The chapter README has a hint for every exercise; solutions/ch03_sgd.cpp has the answer.)
 // Chapter 03, stochastic gradient descent (textbook §3.2.1, 随机梯度下降): exercises sgd_step,
-// gather_minibatch, learning_rate_at. Edit this file, then run scripts/gen-exercises.py to
-// regenerate exercises/.
+// gather_minibatch, learning_rate_at.
 #include <cmath>
 #include <stdexcept>
 #include <string>

@@ -2,7 +2,7 @@
 // Replace each DNN_TODO(...) line with your code, then run: scripts/check 04
 // (Stuck? The chapter README has a hint for every exercise; solutions/ch04_adam.cpp has the answer.)
 // Chapter 04, momentum and Adam (textbook §3.2.2): exercises momentum_step, adam_step,
-// rmsprop_step. Edit this file, then run scripts/gen-exercises.py to regenerate exercises/.
+// rmsprop_step.
 #include <cmath>
 #include <stdexcept>
 #include <string>

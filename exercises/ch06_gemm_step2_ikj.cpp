@@ -1,8 +1,7 @@
 // EXERCISE FILE — yours to edit. Generated from solutions/ch06_gemm_step2_ikj.cpp by scripts/gen-exercises.py.
 // Replace each DNN_TODO(...) line with your code, then run: scripts/check 06
 // (Stuck? The chapter README has a hint for every exercise; solutions/ch06_gemm_step2_ikj.cpp has the answer.)
-// Chapter 06, CPU GEMM step 2 — loop order i-k-j: exercise gemm_ikj. Edit this file, then run
-// scripts/gen-exercises.py to regenerate exercises/.
+// Chapter 06, CPU GEMM step 2 — loop order i-k-j: exercise gemm_ikj.
 //
 // What changes: the same three loops as step 1 (gemm_naive.cpp), with j innermost: for each
 // A(i,k), add A(i,k)·B(k,:) to C(i,:). Why it is faster: the inner loop now reads a row of B and

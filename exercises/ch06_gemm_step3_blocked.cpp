@@ -1,8 +1,7 @@
 // EXERCISE FILE — yours to edit. Generated from solutions/ch06_gemm_step3_blocked.cpp by scripts/gen-exercises.py.
 // Replace each DNN_TODO(...) line with your code, then run: scripts/check 06
 // (Stuck? The chapter README has a hint for every exercise; solutions/ch06_gemm_step3_blocked.cpp has the answer.)
-// Chapter 06, CPU GEMM step 3 — cache blocking (tiling): exercise gemm_blocked. Edit this file,
-// then run scripts/gen-exercises.py to regenerate exercises/.
+// Chapter 06, CPU GEMM step 3 — cache blocking (tiling): exercise gemm_blocked.
 //
 // What changes: the i-k-j loops of step 2 (ch06_gemm_step2_ikj.cpp) run inside blocks: a KC×NC block
 // of B (here 64×1024 floats = 256 KiB, fits in the 1 MiB L2) is used by *every* row of A before

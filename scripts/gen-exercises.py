@@ -20,10 +20,15 @@ Usage:
     scripts/gen-exercises.py --check    # exit 1 if exercises/ is out of sync, or an exercise
                                         # has no test tagged [its_name] under tests/
     scripts/gen-exercises.py --list     # print "chapter exercise" pairs
+    scripts/gen-exercises.py --force    # also overwrite exercise files you have edited
+
+Your own work is safe: an exercises/ file that differs from its last committed version (you have
+written code in it) is never overwritten without --force.
 """
 import argparse
 import pathlib
 import re
+import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -89,10 +94,29 @@ def stub_of(path):
     return "\n".join(out) + "\n"
 
 
+def committed_text(path):
+    """The file's text in git's HEAD, or None (no git, not a repository, or not committed)."""
+    try:
+        r = subprocess.run(["git", "show", f"HEAD:{path.relative_to(ROOT).as_posix()}"], cwd=ROOT,
+                           capture_output=True, text=True)
+    except OSError:
+        return None
+    return r.stdout if r.returncode == 0 else None
+
+
+def edited_by_learner(target, want):
+    """True when target holds text that neither the generator nor git put there: someone's code."""
+    if not target.exists():
+        return False
+    text = target.read_text()
+    return text != want and text != committed_text(target)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="verify instead of writing")
     ap.add_argument("--list", action="store_true", help="list chapter/exercise pairs")
+    ap.add_argument("--force", action="store_true", help="overwrite exercise files even when they were edited")
     args = ap.parse_args()
 
     sources = sorted(SOLUTIONS.glob("ch*.cpp"))
@@ -121,10 +145,12 @@ def main():
             elif target.read_text() != want:
                 problems.append(f"exercises/{s.name} is out of sync with solutions/{s.name} "
                                 "(run scripts/gen-exercises.py)")
-        else:
-            if not target.exists() or target.read_text() != want:
-                target.write_text(want)
-                print(f"wrote exercises/{s.name}")
+        elif edited_by_learner(target, want) and not args.force:
+            problems.append(f"exercises/{s.name} has your edits (it differs from its committed version): "
+                            "not overwritten. Keep your code, or run with --force to replace it by the stubs")
+        elif not target.exists() or target.read_text() != want:
+            target.write_text(want)
+            print(f"wrote exercises/{s.name}")
     for e in sorted(EXERCISES.glob("ch*.cpp")):
         if not (SOLUTIONS / e.name).exists():
             problems.append(f"exercises/{e.name} has no solutions/{e.name}")

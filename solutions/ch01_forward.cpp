@@ -1,6 +1,6 @@
-// SOLUTION FILE — the reference bodies.
+// SOLUTION FILE — the reference bodies. (Contributors: edit here, then run scripts/gen-exercises.py.)
 // Chapter 01, the forward pass (textbook §2.2, 前向传播): exercises dense_forward, relu_forward,
-// softmax_rows. Edit this file, then run scripts/gen-exercises.py to regenerate exercises/.
+// softmax_rows.
 #include <algorithm>
 #include <cmath>
 

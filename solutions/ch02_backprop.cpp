@@ -1,7 +1,6 @@
-// SOLUTION FILE — the reference bodies.
-// Chapter 02, backpropagation (textbook §3.1, 反向传播): exercises relu_backward,
-// softmax_ce_backward, dense_backward, numerical_gradient. Edit this file, then run
-// scripts/gen-exercises.py to regenerate exercises/.
+// SOLUTION FILE — the reference bodies. (Contributors: edit here, then run scripts/gen-exercises.py.)
+// Chapter 02, backpropagation (textbook §3.1, 反向传播): exercises relu_backward, softmax_ce_backward,
+// dense_backward, numerical_gradient.
 #include <cmath>
 #include <functional>
 #include <stdexcept>

@@ -1,7 +1,6 @@
-// SOLUTION FILE — the reference bodies.
+// SOLUTION FILE — the reference bodies. (Contributors: edit here, then run scripts/gen-exercises.py.)
 // Chapter 03, stochastic gradient descent (textbook §3.2.1, 随机梯度下降): exercises sgd_step,
-// gather_minibatch, learning_rate_at. Edit this file, then run scripts/gen-exercises.py to
-// regenerate exercises/.
+// gather_minibatch, learning_rate_at.
 #include <cmath>
 #include <stdexcept>
 #include <string>

@@ -1,6 +1,6 @@
-// SOLUTION FILE — the reference bodies.
+// SOLUTION FILE — the reference bodies. (Contributors: edit here, then run scripts/gen-exercises.py.)
 // Chapter 04, momentum and Adam (textbook §3.2.2): exercises momentum_step, adam_step,
-// rmsprop_step. Edit this file, then run scripts/gen-exercises.py to regenerate exercises/.
+// rmsprop_step.
 #include <cmath>
 #include <stdexcept>
 #include <string>

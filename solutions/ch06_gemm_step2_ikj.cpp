@@ -1,6 +1,5 @@
-// SOLUTION FILE — the reference bodies.
-// Chapter 06, CPU GEMM step 2 — loop order i-k-j: exercise gemm_ikj. Edit this file, then run
-// scripts/gen-exercises.py to regenerate exercises/.
+// SOLUTION FILE — the reference bodies. (Contributors: edit here, then run scripts/gen-exercises.py.)
+// Chapter 06, CPU GEMM step 2 — loop order i-k-j: exercise gemm_ikj.
 //
 // What changes: the same three loops as step 1 (gemm_naive.cpp), with j innermost: for each
 // A(i,k), add A(i,k)·B(k,:) to C(i,:). Why it is faster: the inner loop now reads a row of B and

@@ -1,6 +1,5 @@
-// SOLUTION FILE — the reference bodies.
-// Chapter 06, CPU GEMM step 3 — cache blocking (tiling): exercise gemm_blocked. Edit this file,
-// then run scripts/gen-exercises.py to regenerate exercises/.
+// SOLUTION FILE — the reference bodies. (Contributors: edit here, then run scripts/gen-exercises.py.)
+// Chapter 06, CPU GEMM step 3 — cache blocking (tiling): exercise gemm_blocked.
 //
 // What changes: the i-k-j loops of step 2 (ch06_gemm_step2_ikj.cpp) run inside blocks: a KC×NC block
 // of B (here 64×1024 floats = 256 KiB, fits in the 1 MiB L2) is used by *every* row of A before
