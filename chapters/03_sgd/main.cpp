@@ -284,14 +284,14 @@ int main(int argc, char** argv) {
     }
     spec = dnn::PlotSpec{};
     if (epochs > 1) {  // with one epoch every run has a single point: nothing to draw
-    spec.title = "Training loss per optimizer step (" + tag + ")";
-    spec.xlabel = "optimizer steps (log scale)";
-    spec.ylabel = "mean cross-entropy on the training set";
-    spec.logx = spec.logy = true;
-    std::vector<dnn::Series> per_step = curve_series(runs, true, false);
-    for (auto& s : per_step) s.style = "linespoints";
-    if (dnn::plot_lines(dnn::join_path(out, "loss_per_step.png"), spec, per_step))
-      written.push_back(dnn::join_path(out, "loss_per_step.png"));
+      spec.title = "Training loss per optimizer step (" + tag + ")";
+      spec.xlabel = "optimizer steps (log scale)";
+      spec.ylabel = "mean cross-entropy on the training set";
+      spec.logx = spec.logy = true;
+      std::vector<dnn::Series> per_step = curve_series(runs, true, false);
+      for (auto& s : per_step) s.style = "linespoints";
+      if (dnn::plot_lines(dnn::join_path(out, "loss_per_step.png"), spec, per_step))
+        written.push_back(dnn::join_path(out, "loss_per_step.png"));
     }
     if (window_points > 0) {
       const std::vector<dnn::Series> win = dnn::window_loss_series(runs);

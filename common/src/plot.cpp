@@ -4,6 +4,7 @@
 #include <stb/stb_image_write.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <gnuplot-iostream.h>
@@ -78,18 +79,39 @@ std::string axes(const PlotSpec& s) {
 }  // namespace
 
 bool plot_lines(const std::string& png_path, const PlotSpec& spec, const std::vector<Series>& series) {
+  // Only series with at least one point are drawn (gnuplot warns about an empty data block), and
+  // when every point has the same x (one epoch, one step) the x range is widened by hand so that
+  // gnuplot does not warn about an empty range.
+  std::vector<const Series*> drawn;
+  double xmin = 0.0, xmax = 0.0;
+  for (const Series& s : series) {
+    const std::size_t n = std::min(s.x.size(), s.y.size());
+    if (n == 0) continue;
+    for (std::size_t i = 0; i < n; ++i) {
+      xmin = drawn.empty() && i == 0 ? s.x[i] : std::min(xmin, s.x[i]);
+      xmax = drawn.empty() && i == 0 ? s.x[i] : std::max(xmax, s.x[i]);
+    }
+    drawn.push_back(&s);
+  }
+  if (drawn.empty()) return false;  // nothing to draw
   std::ostringstream os;
   os << header(png_path, spec.width, spec.height) << axes(spec) << "set key outside right\n";
-  for (std::size_t k = 0; k < series.size(); ++k) {
+  if (xmin == xmax) {
+    const double pad = spec.logx ? 0.5 * std::fabs(xmin) : std::max(1.0, 0.5 * std::fabs(xmin));
+    os << "set xrange [" << xmin - pad << ":" << xmax + pad << "]\n";
+  }
+  for (std::size_t k = 0; k < drawn.size(); ++k) {
     os << "$d" << k << " << EOD\n";
-    const auto& s = series[k];
+    const Series& s = *drawn[k];
     for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) os << s.x[i] << " " << s.y[i] << "\n";
     os << "EOD\n";
   }
   os << "plot ";
-  for (std::size_t k = 0; k < series.size(); ++k)
-    os << (k ? ", " : "") << "$d" << k << " using 1:2 with " << series[k].style << " lw 2 title "
-       << quote(series[k].label);
+  for (std::size_t k = 0; k < drawn.size(); ++k) {
+    // A series of one point is invisible as a line: draw it as a point.
+    const std::string style = std::min(drawn[k]->x.size(), drawn[k]->y.size()) == 1 ? "points" : drawn[k]->style;
+    os << (k ? ", " : "") << "$d" << k << " using 1:2 with " << style << " lw 2 title " << quote(drawn[k]->label);
+  }
   os << "\n";
   return run_gnuplot(png_path, os.str());
 }

@@ -34,7 +34,8 @@ struct PlotSpec {
 /// True when a `gnuplot` program is available (checked once).
 bool gnuplot_available();
 
-/// Line plot of several series into `png_path`.
+/// Line plot of several series into `png_path`. Series without points are left out; returns false
+/// (and writes nothing) when no series has a point.
 bool plot_lines(const std::string& png_path, const PlotSpec& spec, const std::vector<Series>& series);
 
 /// Bar chart: one bar per label (e.g. speedups). `logy` for wide ranges.
