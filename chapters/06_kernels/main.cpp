@@ -102,12 +102,23 @@ int run(const Options& o) {
   if (o.M < 1 || o.N < 1 || o.K < 1)
     throw InputError("--m/--n/--k: expected sizes >= 1, got M=" + std::to_string(o.M) + " N=" + std::to_string(o.N) +
                      " K=" + std::to_string(o.K));
+  if (o.M > gemm::kMaxGemmDim || o.N > gemm::kMaxGemmDim || o.K > gemm::kMaxGemmDim)
+    throw InputError("--m/--n/--k: expected sizes <= 2^30 = " + std::to_string(gemm::kMaxGemmDim) +
+                     ", got M=" + std::to_string(o.M) + " N=" + std::to_string(o.N) + " K=" + std::to_string(o.K));
   if (static_cast<long long>(o.M) * o.K > std::numeric_limits<int>::max() ||
       static_cast<long long>(o.K) * o.N > std::numeric_limits<int>::max() ||
       static_cast<long long>(o.M) * o.N > std::numeric_limits<int>::max())
     throw InputError("--m/--n/--k: each matrix must have fewer than 2^31 elements");
   if (o.repeat < 1) throw InputError("--repeat: expected an integer >= 1, got " + std::to_string(o.repeat));
   apply_threads(o.common.threads);
+  // Every check before the (possibly large) matrices are allocated and filled.
+  if (o.device == "cpu" && o.kernel != "all" && !gemm::find_cpu_gemm(o.kernel))
+    throw InputError("--kernel: unknown CPU kernel '" + o.kernel + "'; expected all or one of: " +
+                     gemm::cpu_gemm_names());
+  std::string why;
+  if (o.device == "cuda" && !cuda::device_available(&why))
+    throw InputError("--device cuda: no usable GPU (" + why + "); run with --device cpu");
+  prepare_output_dir(o.common.out_dir);
 
   Rng rng(o.common.seed);
   std::vector<float> A(static_cast<std::size_t>(o.M) * o.K), B(static_cast<std::size_t>(o.K) * o.N),
@@ -116,14 +127,6 @@ int run(const Options& o) {
   for (float& x : B) x = rng.uniform(-1.0f, 1.0f);
   const double flops = gemm::gemm_flops(o.M, o.N, o.K);
   const double atol = 1e-6 * (o.K + 1), rtol = 1e-5;
-
-  if (o.device == "cpu" && o.kernel != "all" && !gemm::find_cpu_gemm(o.kernel))
-    throw InputError("--kernel: unknown CPU kernel '" + o.kernel + "'; expected all or one of: " +
-                     gemm::cpu_gemm_names());
-  std::string why;
-  if (o.device == "cuda" && !cuda::device_available(&why))
-    throw InputError("--device cuda: no usable GPU (" + why + "); run with --device cpu");
-  prepare_output_dir(o.common.out_dir);
   std::printf("06_kernels: C = A·B with M=%d N=%d K=%d (%.3g GFLOP per product) on %s\n", o.M, o.N, o.K, flops / 1e9,
               o.device == "cpu" ? "the CPU" : cuda::device_description().c_str());
   std::vector<Row> rows;
@@ -143,6 +146,9 @@ int run(const Options& o) {
     for (const gemm::CpuGemm* g : steps) {
       // The naive step is slow: one timed run only for big problems.
       const int rep = (std::string(g->name) == "naive" && flops > 2e8) ? 1 : o.repeat;
+      // C starts as NaN, so an element this step forgets to write fails the check (instead of
+      // keeping the correct value the previous step left there).
+      std::fill(C.begin(), C.end(), std::numeric_limits<float>::quiet_NaN());
       double s = 0.0;
       try {
         s = best_time(rep, [&] { g->fn(o.M, o.N, o.K, A.data(), B.data(), C.data()); });
@@ -154,7 +160,9 @@ int run(const Options& o) {
       }
       if (std::string(g->name) == "naive") naive_seconds = s;
       const Check c = verify(o, A, B, C, atol, rtol);
-      rows.push_back({g->name, g->what, g->threads, s, flops / s / 1e9, 0.0, c.max_err, c.checked, c.ok});
+      // Threads it really used: packed_omp stays on one thread for small products.
+      const int threads = g->fn == &gemm::gemm_packed_omp ? gemm::packed_omp_threads(o.M, o.N, o.K) : g->threads;
+      rows.push_back({g->name, g->what, threads, s, flops / s / 1e9, 0.0, c.max_err, c.checked, c.ok});
     }
   } else {  // cuda
 #if DNN_HAVE_CUDA

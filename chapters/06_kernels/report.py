@@ -59,11 +59,17 @@ def load(paths):
             if len(parts) < 3:
                 continue
             group, kernel, shape = parts[0], parts[1], parts[2]
-            seconds = b["real_time"] * UNIT_SECONDS[b.get("time_unit", "ns")]
+            unit = UNIT_SECONDS[b.get("time_unit", "ns")]
+            seconds = b["real_time"] * unit
+            # Google Benchmark derives bytes_per_second from CPU time; the tables use wall time
+            # everywhere, so turn it back into bytes per iteration and divide by the wall time.
+            bps = b.get("bytes_per_second")
+            if bps and b.get("cpu_time") and seconds > 0:
+                bps = bps * b["cpu_time"] * unit / seconds
             key = (group, kernel, shape)
             if key not in results:
                 order.append(key)
-            results[key] = (seconds, b.get("bytes_per_second"))
+            results[key] = (seconds, bps)
     return results, order, contexts
 
 

@@ -365,13 +365,15 @@ FastCpuTrainer::FastCpuTrainer(const Mlp& net, const OptimizerConfig& opt, const
   Timer t;
   if (features_.sparse_input) Xs_ = to_csr(train_x);
   csr_seconds_ = t.seconds();
-  ensure_capacity(std::max(batch_, 256));
-  yb_.resize(static_cast<std::size_t>(batch_));
+  // A minibatch never has more rows than the training set (a --batch larger than the data is
+  // one full-batch step); 256 rows are the evaluation chunk.
+  ensure_capacity(std::max(std::min(batch_, train_x.rows), 256));
 }
 
 void FastCpuTrainer::ensure_capacity(int rows) {
   if (rows <= capacity_) return;
   capacity_ = rows;
+  yb_.resize(static_cast<std::size_t>(rows));
   const std::size_t L = layers_.size();
   A_.resize(L + 1);
   dZ_.resize(L);

@@ -9,6 +9,9 @@ namespace dnn::gemm {
 void gemm(GemmFn fn, const Matrix& A, const Matrix& B, Matrix& C) {
   if (A.cols != B.rows)
     throw std::invalid_argument("gemm: inner dimensions differ: A is " + A.shape() + ", B is " + B.shape());
+  if (&C == &A || &C == &B)
+    throw std::invalid_argument("gemm: C must be a different matrix from A and B (C = A·B is written while A and B "
+                                "are still read)");
   C.resize(A.rows, B.cols);
   fn(A.rows, B.cols, A.cols, A.data.data(), B.data.data(), C.data.data());
 }

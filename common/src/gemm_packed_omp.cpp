@@ -18,9 +18,18 @@
 
 namespace dnn::gemm {
 
+int packed_omp_threads(int M, int N, int K) {
+#ifdef _OPENMP
+  return (static_cast<double>(M) * N * K < 4194304.0 || M < 16) ? 1 : kOmpThreads;
+#else
+  (void)M, (void)N, (void)K;
+  return 1;  // built without OpenMP
+#endif
+}
+
 void gemm_packed_omp(int M, int N, int K, const float* A, const float* B, float* C) {
 #ifdef _OPENMP
-  if (static_cast<double>(M) * N * K < 4194304.0 || M < 16) {
+  if (packed_omp_threads(M, N, K) == 1) {
     gemm_packed(M, N, K, A, B, C);
     return;
   }

@@ -75,6 +75,10 @@ TEST_CASE("the ladder lists every step once, in order", "[ch06][gemm]") {
 TEST_CASE("gemm() on matrices checks shapes and resizes C", "[ch06][gemm]") {
   dnn::Matrix A(3, 4, 1.0f), B(4, 5, 2.0f), C;
   g::gemm(&g::gemm_packed, A, B, C);
+  // C may not be A or B: resizing it would change an input while the kernel still reads it.
+  dnn::Matrix S(4, 4, 1.0f), T(4, 4, 1.0f);
+  CHECK_THROWS_AS(g::gemm(&g::gemm_naive, S, T, S), std::invalid_argument);
+  CHECK_THROWS_AS(g::gemm(&g::gemm_naive, S, T, T), std::invalid_argument);
   REQUIRE(C.rows == 3);
   REQUIRE(C.cols == 5);
   for (float x : C.data) CHECK(x == 8.0f);

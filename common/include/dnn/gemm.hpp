@@ -1,7 +1,7 @@
 /// @file gemm.hpp
 /// @brief The CPU GEMM ladder of chapter 06: C = A·B, one small file per step.
 ///
-/// Every step has the same signature (row-major float32, any M, N, K ≥ 0):
+/// Every step has the same signature (row-major float32, any 0 ≤ M, N, K ≤ kMaxGemmDim):
 ///
 ///     void gemm_xxx(int M, int N, int K, const float* A, const float* B, float* C);
 ///
@@ -48,6 +48,12 @@ void gemm_eigen(int M, int N, int K, const float* A, const float* B, float* C);
 void gemm_packed_omp(int M, int N, int K, const float* A, const float* B, float* C);
 /// Threads used by gemm_packed_omp (the machine of this chapter has 2 cores).
 constexpr int kOmpThreads = 2;
+/// Threads gemm_packed_omp really uses for this shape: 1 below 2^22 multiply-adds (waking a
+/// second thread would cost more than it saves), or without OpenMP; kOmpThreads otherwise.
+int packed_omp_threads(int M, int N, int K);
+/// The largest M, N or K the ladder accepts (2^30): loop counters like `i += block` stay far from
+/// INT_MAX. Each matrix must also have fewer than 2^31 elements.
+constexpr int kMaxGemmDim = 1 << 30;
 
 /// One step of the ladder, for programs, tests and benchmarks that loop over all of them.
 struct CpuGemm {
@@ -87,7 +93,8 @@ inline std::string cpu_gemm_names() {
 }
 
 /// C = A·B on Matrix objects with any step: checks A.cols == B.rows (std::invalid_argument
-/// naming both shapes otherwise) and resizes C to A.rows × B.cols.
+/// naming both shapes otherwise) and that C is a different object from A and B (resizing C
+/// would change A or B under the kernel), then resizes C to A.rows × B.cols.
 void gemm(GemmFn fn, const Matrix& A, const Matrix& B, Matrix& C);
 
 /// Floating-point operations of one GEMM: 2·M·N·K (one multiply and one add per term).
