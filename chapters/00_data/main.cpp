@@ -85,10 +85,10 @@ int main(int argc, char** argv) {
   dnn::add_data_options(app, data);
   app.add_option("--show", show, "How many training images to print as terminal art")
       ->capture_default_str()
-      ->check(CLI::Range(0, 100));
+      ->check(dnn::whole_number(0, 100));
   app.add_option("--per-class", per_class, "Examples of each class in the PNG grid")
       ->capture_default_str()
-      ->check(CLI::Range(1, 50));
+      ->check(dnn::whole_number(1, 50));
 
   return dnn::run_program(app, argc, argv, [&]() -> int {
     dnn::apply_threads(common.threads);

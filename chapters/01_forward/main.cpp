@@ -71,16 +71,14 @@ int main(int argc, char** argv) {
   app.add_option("--hidden", hidden_text, "Hidden layer sizes, comma-separated")->capture_default_str();
   app.add_option("--activation", activation_name, "Hidden activation: relu, sigmoid, tanh or linear")
       ->capture_default_str();
-  app.add_option("--digits", digits, "How many test digits to show")->capture_default_str()->check(CLI::Range(1, 20));
+  app.add_option("--digits", digits, "How many test digits to show")->capture_default_str()->check(dnn::whole_number(1, 20));
 
   return dnn::run_program(app, argc, argv, [&]() -> int {
     dnn::apply_threads(common.threads);
-    const dnn::Backend backend = dnn::parse_backend(backend_name);
-    if (!dnn::is_cpu_backend(backend))
-      throw dnn::InputError("--backend: chapter 01 runs on the CPU backends naive or eigen, got '" + backend_name + "'");
+    const dnn::Backend backend = dnn::parse_cpu_backend(backend_name);
     const dnn::Backend other = backend == dnn::Backend::Naive ? dnn::Backend::Eigen : dnn::Backend::Naive;
     const dnn::Activation act = dnn::parse_activation(activation_name);
-    const std::vector<int> hidden = dnn::parse_sizes(hidden_text, "--hidden");
+    const std::vector<int> hidden = dnn::parse_layer_sizes(hidden_text, "--hidden");
     dnn::prepare_output_dir(common.out_dir);
 
     const dnn::Dataset ds = dnn::load_dataset(data);

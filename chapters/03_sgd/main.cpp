@@ -27,15 +27,18 @@
 
 namespace {
 
+// --noise, --hidden, --activation, --epochs and --lr have defaults that depend on --problem: when
+// a flag is not given (app.count(flag) == 0) the program picks the problem's value; a value that
+// is given is always used (or refused by the flag's check), never replaced by a default.
 struct Options {
   std::string problem = "moons";
   int points = 1000;
-  float noise = -1.0f;
-  std::string hidden;      // "" = per problem: 16,16 (2-D) or 50,50 (mnist)
-  std::string activation;  // "" = per problem: tanh (2-D) or relu (mnist)
+  float noise = 0;         // not given: 0.15 (moons) or 0.2 (spirals)
+  std::string hidden;      // not given: 16,16 (2-D) or 50,50 (mnist)
+  std::string activation;  // not given: tanh (2-D) or relu (mnist)
   std::string backend = "naive";
-  int epochs = 0;          // 0 = per problem: 40 (2-D) or 1 (mnist)
-  double lr = 0;           // 0 = per problem: 0.1 (2-D) or 0.01 (mnist, the book's)
+  int epochs = 0;          // not given: 40 (2-D) or 1 (mnist)
+  double lr = 0;           // not given: 0.1 (2-D) or 0.01 (mnist, the book's)
   int batch = 32;
   double momentum = 0.9;
   std::string sweep = "0.001,0.01,0.1,1,10";
@@ -91,14 +94,16 @@ Problem load_mnist(dnn::DataOptions data, int examples) {
 }
 
 /// The four ways of §3.2.1: they differ only in the minibatch size (and momentum for the last).
-std::vector<dnn::RunSpec> sgd_modes(int n, int batch, double lr, double momentum, int epochs, std::uint64_t seed,
-                                    int window_points) {
+/// `lr_flag`: the flag that set lr, for the divergence message ("" when the program fixed it).
+std::vector<dnn::RunSpec> sgd_modes(int n, int batch, double lr, const std::string& lr_flag, double momentum,
+                                    int epochs, std::uint64_t seed, int window_points) {
   auto spec = [&](const std::string& label, int b, bool with_momentum) {
     dnn::RunSpec s;
     s.label = label;
     s.batch = b;
     s.opt.kind = with_momentum ? dnn::OptimizerKind::Momentum : dnn::OptimizerKind::SGD;
     s.opt.lr = static_cast<float>(lr);
+    s.opt.lr_flag = lr_flag;
     s.opt.momentum = static_cast<float>(momentum);
     s.epochs = epochs;
     s.seed = seed;
@@ -154,53 +159,55 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--points", o.points, "Training points of the 2-D problem (the test set has as many)")
       ->capture_default_str()
-      ->check(CLI::Range(8, 1000000));
-  app.add_option("--noise", o.noise, "Noise of the 2-D problem (default: 0.15 moons, 0.2 spirals)");
+      ->check(dnn::whole_number(8, 1000000));
+  app.add_option("--noise", o.noise, "Noise of the 2-D problem (default: 0.15 moons, 0.2 spirals)")
+      ->check(dnn::between(0, 10));
   app.add_option("--hidden", o.hidden, "Hidden layer sizes (default: 16,16 for 2-D, 50,50 for mnist)");
   app.add_option("--activation", o.activation, "Hidden activation relu|tanh|sigmoid (default: tanh 2-D, relu mnist)");
   app.add_option("--backend", o.backend, "naive (your exercise code) | eigen")->capture_default_str();
   app.add_option("--epochs", o.epochs, "Epochs of every run (default: 40 for 2-D, 1 for mnist)")
-      ->check(CLI::Range(1, 100000));
-  app.add_option("--lr", o.lr, "Learning rate η of the four runs (default: 0.1 for 2-D, 0.01 for mnist)");
+      ->check(dnn::whole_number(1, 100000));
+  app.add_option("--lr", o.lr, "Learning rate η of the four runs (default: 0.1 for 2-D, 0.01 for mnist)")
+      ->check(dnn::above_at_most(0, 1e6));
   app.add_option("--batch", o.batch, "Minibatch size of the minibatch runs (Keras default 32)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
-  app.add_option("--momentum", o.momentum, "μ of the momentum run, in [0, 1)")->capture_default_str();
+      ->check(dnn::whole_number(1, 1000000));
+  app.add_option("--momentum", o.momentum, "μ of the momentum run, in [0, 1)")
+      ->capture_default_str()
+      ->check(dnn::at_least_below(0, 1));
   app.add_option("--sweep", o.sweep, "Learning rates of the sweep (minibatch runs); '' skips it")
       ->capture_default_str();
   app.add_option("--lr-drop", o.lr_drop, "Step decay: multiply η by this every --lr-every epochs (1 = constant)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(dnn::above_at_most(0, 1));
   app.add_option("--lr-every", o.lr_every, "Epochs between two learning-rate drops")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
+      ->check(dnn::whole_number(1, 100000));
   app.add_option("--mnist-examples", o.mnist_examples,
                  "Training examples of the MNIST comparison (0 skips it; with --problem mnist: the training set "
                  "size unless --train-limit is given)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 60000));
+      ->check(dnn::whole_number(0, 60000));
   app.add_option("--grid", o.grid, "Resolution of the decision-boundary picture")
       ->capture_default_str()
-      ->check(CLI::Range(10, 1000));
+      ->check(dnn::whole_number(10, 1000));
 
   return dnn::run_program(app, argc, argv, [&]() -> int {
     dnn::apply_threads(o.common.threads);
-    const dnn::Backend backend = dnn::parse_backend(o.backend);
-    if (!dnn::is_cpu_backend(backend))
-      throw dnn::InputError("--backend: chapter 03 runs on the CPU (naive or eigen); GPUs are chapter 07");
+    const dnn::Backend backend = dnn::parse_cpu_backend(o.backend);
     const dnn::Ops& ops = dnn::ops_for(backend);
     if (o.problem != "moons" && o.problem != "spirals" && o.problem != "mnist")
       throw dnn::InputError("--problem: expected moons, spirals or mnist, got '" + o.problem + "'");
-    if (!(o.momentum >= 0 && o.momentum < 1))
-      throw dnn::InputError("--momentum: expected a value in [0, 1), got " + dnn::format_number(o.momentum));
-    if (!(o.lr_drop > 0 && o.lr_drop <= 1))
-      throw dnn::InputError("--lr-drop: expected a factor in (0, 1], got " + dnn::format_number(o.lr_drop));
-    if (o.lr < 0 || !std::isfinite(o.lr)) throw dnn::InputError("--lr: expected a value > 0");
+    // (--momentum, --lr-drop, --lr and the other numbers were checked by their ->check() above.)
     const bool mnist = o.problem == "mnist";
+    const auto given = [&](const char* flag) { return app.count(flag) > 0; };
     if (mnist && o.mnist_examples == 0 && o.data.limit_train == 0) o.mnist_examples = 60000;
-    const std::vector<int> hidden = dnn::parse_sizes(o.hidden.empty() ? (mnist ? "50,50" : "16,16") : o.hidden, "--hidden");
-    const dnn::Activation act = dnn::parse_activation(o.activation.empty() ? (mnist ? "relu" : "tanh") : o.activation);
-    const int epochs = o.epochs > 0 ? o.epochs : (mnist ? 1 : 40);
-    const double lr = o.lr > 0 ? o.lr : (mnist ? 0.01 : 0.1);
+    const std::vector<int> hidden =
+        dnn::parse_layer_sizes(given("--hidden") ? o.hidden : (mnist ? "50,50" : "16,16"), "--hidden");
+    const dnn::Activation act = dnn::parse_activation(given("--activation") ? o.activation : (mnist ? "relu" : "tanh"));
+    const int epochs = given("--epochs") ? o.epochs : (mnist ? 1 : 40);
+    const double lr = given("--lr") ? o.lr : (mnist ? 0.01 : 0.1);
+    const float noise = given("--noise") ? o.noise : -1.0f;  // make_toy_problem: < 0 = the problem's default
     const std::vector<double> sweep = parse_rates(o.sweep, "--sweep");
     dnn::prepare_output_dir(o.common.out_dir);
     const std::string& out = o.common.out_dir;
@@ -210,9 +217,9 @@ int main(int argc, char** argv) {
     if (mnist) {
       p = load_mnist(o.data, o.mnist_examples);
     } else {
-      p.toy = dnn::make_toy_problem(o.problem, o.points, o.noise, o.common.seed);
+      p.toy = dnn::make_toy_problem(o.problem, o.points, noise, o.common.seed);
       // Fresh points of the same distribution (another seed) show whether the boundary generalises.
-      const dnn::ToyProblem test = dnn::make_toy_problem(o.problem, o.points, o.noise, o.common.seed + 1000);
+      const dnn::ToyProblem test = dnn::make_toy_problem(o.problem, o.points, noise, o.common.seed + 1000);
       p.X = p.toy.X;
       p.y = p.toy.y;
       p.test_X = test.X;
@@ -249,7 +256,7 @@ int main(int argc, char** argv) {
     // ---- 3. the four ways
     const int window_points = epochs <= 2 ? 50 : 0;
     std::vector<dnn::RunLog> runs;
-    for (const dnn::RunSpec& s : sgd_modes(n, o.batch, lr, o.momentum, epochs, o.common.seed, window_points)) {
+    for (const dnn::RunSpec& s : sgd_modes(n, o.batch, lr, "--lr", o.momentum, epochs, o.common.seed, window_points)) {
       if (!o.common.quiet) {
         std::printf("training: %s ...\n", s.label.c_str());
         std::fflush(stdout);
@@ -322,6 +329,7 @@ int main(int argc, char** argv) {
         s.label = "lr " + dnn::format_number(r, 3);
         s.batch = o.batch;
         s.opt.lr = static_cast<float>(r);
+        s.opt.lr_flag = "--sweep";
         s.epochs = epochs;
         s.seed = o.common.seed;
         s.stop_on_divergence = false;  // a diverging rate is a result here, not an error
@@ -354,7 +362,7 @@ int main(int argc, char** argv) {
       dnn::Rng rng(o.common.seed);
       const dnn::Mlp net = dnn::make_mlp({m.X.cols, 50, 50, m.classes}, dnn::Activation::ReLU, rng);
       std::vector<dnn::RunLog> mruns;
-      for (const dnn::RunSpec& s : sgd_modes(m.X.rows, o.batch, 0.01, o.momentum, 1, o.common.seed, 50))
+      for (const dnn::RunSpec& s : sgd_modes(m.X.rows, o.batch, 0.01, "", o.momentum, 1, o.common.seed, 50))
         mruns.push_back(dnn::run_training(ops, net, m.X, m.y, &m.test_X, &m.test_y, s));
       std::printf("after 1 epoch over %d examples (initial test accuracy %.2f%%):\n", m.X.rows,
                   100.0 * mruns[0].curve[0].test_accuracy);

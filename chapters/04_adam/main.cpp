@@ -209,7 +209,7 @@ bool plot_paths(const std::string& png, const std::vector<Surface>& surf, const 
 struct Options {
   std::string problem = "spirals";
   int points = 900;
-  float noise = -1.0f;
+  float noise = 0;  // not given (app.count("--noise") == 0): 0.15 (moons) or 0.2 (spirals)
   std::string hidden = "32,32";
   std::string activation = "tanh";
   std::string backend = "naive";
@@ -224,8 +224,10 @@ struct Options {
   dnn::DataOptions data;
 };
 
+/// `flags`: whether the learning rates come from --lr-sgd/--lr-momentum/--lr-adam (named by the
+/// divergence message) or are fixed by the program.
 std::vector<dnn::RunSpec> optimizer_runs(const Options& o, double lr_sgd, double lr_mom, double lr_adam, int epochs,
-                                         int window_points) {
+                                         int window_points, bool flags) {
   std::vector<dnn::RunSpec> v;
   for (auto kind : {dnn::OptimizerKind::SGD, dnn::OptimizerKind::Momentum, dnn::OptimizerKind::Adam}) {
     dnn::RunSpec s;
@@ -240,6 +242,10 @@ std::vector<dnn::RunSpec> optimizer_runs(const Options& o, double lr_sgd, double
     s.opt.adam.eps = o.eps;
     const double lr = kind == dnn::OptimizerKind::SGD ? lr_sgd : kind == dnn::OptimizerKind::Momentum ? lr_mom : lr_adam;
     s.opt.lr = static_cast<float>(lr);
+    s.opt.lr_flag = !flags                                 ? ""
+                    : kind == dnn::OptimizerKind::SGD      ? "--lr-sgd"
+                    : kind == dnn::OptimizerKind::Momentum ? "--lr-momentum"
+                                                           : "--lr-adam";
     s.label = (kind == dnn::OptimizerKind::SGD ? "SGD" : kind == dnn::OptimizerKind::Momentum ? "Momentum" : "Adam") +
               std::string(" (lr ") + dnn::format_number(lr, 3) + ")";
     v.push_back(s);
@@ -272,40 +278,50 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--points", o.points, "Training points of the 2-D problem (the test set has as many)")
       ->capture_default_str()
-      ->check(CLI::Range(8, 1000000));
-  app.add_option("--noise", o.noise, "Noise of the 2-D problem (default: 0.15 moons, 0.2 spirals)");
+      ->check(dnn::whole_number(8, 1000000));
+  app.add_option("--noise", o.noise, "Noise of the 2-D problem (default: 0.15 moons, 0.2 spirals)")
+      ->check(dnn::between(0, 10));
   app.add_option("--hidden", o.hidden, "Hidden layer sizes")->capture_default_str();
   app.add_option("--activation", o.activation, "Hidden activation relu|tanh|sigmoid")->capture_default_str();
   app.add_option("--backend", o.backend, "naive (your exercise code) | eigen")->capture_default_str();
-  app.add_option("--epochs", o.epochs, "Epochs of the 2-D comparison")->capture_default_str()->check(CLI::Range(1, 100000));
-  app.add_option("--batch", o.batch, "Minibatch size")->capture_default_str()->check(CLI::Range(1, 1000000));
-  app.add_option("--lr-sgd", o.lr_sgd, "Learning rate of SGD (2-D comparison)")->capture_default_str();
-  app.add_option("--lr-momentum", o.lr_momentum, "Learning rate of momentum (2-D comparison)")->capture_default_str();
-  app.add_option("--lr-adam", o.lr_adam, "Learning rate of Adam (2-D comparison)")->capture_default_str();
-  app.add_option("--momentum", o.momentum, "μ of momentum, in [0, 1)")->capture_default_str();
-  app.add_option("--beta1", o.beta1, "Adam β1 (decay of the first moment m)")->capture_default_str();
-  app.add_option("--beta2", o.beta2, "Adam β2 (decay of the second moment v)")->capture_default_str();
-  app.add_option("--eps", o.eps, "Adam ε (added to √v̂, outside the square root)")->capture_default_str();
+  app.add_option("--epochs", o.epochs, "Epochs of the 2-D comparison")
+      ->capture_default_str()
+      ->check(dnn::whole_number(1, 100000));
+  app.add_option("--batch", o.batch, "Minibatch size")->capture_default_str()->check(dnn::whole_number(1, 1000000));
+  app.add_option("--lr-sgd", o.lr_sgd, "Learning rate of SGD (2-D comparison)")
+      ->capture_default_str()
+      ->check(dnn::above_at_most(0, 1e6));
+  app.add_option("--lr-momentum", o.lr_momentum, "Learning rate of momentum (2-D comparison)")
+      ->capture_default_str()
+      ->check(dnn::above_at_most(0, 1e6));
+  app.add_option("--lr-adam", o.lr_adam, "Learning rate of Adam (2-D comparison)")
+      ->capture_default_str()
+      ->check(dnn::above_at_most(0, 1e6));
+  app.add_option("--momentum", o.momentum, "μ of momentum, in [0, 1)")
+      ->capture_default_str()
+      ->check(dnn::at_least_below(0, 1));
+  app.add_option("--beta1", o.beta1, "Adam β1 (decay of the first moment m), in [0, 1)")
+      ->capture_default_str()
+      ->check(dnn::at_least_below(0, 1));
+  app.add_option("--beta2", o.beta2, "Adam β2 (decay of the second moment v), in [0, 1)")
+      ->capture_default_str()
+      ->check(dnn::at_least_below(0, 1));
+  app.add_option("--eps", o.eps, "Adam ε (added to √v̂, outside the square root)")
+      ->capture_default_str()
+      ->check(dnn::above_at_most(0, 1));
   app.add_option("--mnist-examples", o.mnist_examples, "Training examples of the MNIST comparison (0 skips it)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 60000));
+      ->check(dnn::whole_number(0, 60000));
   app.add_option("--grid", o.grid, "Resolution of the decision-boundary picture")
       ->capture_default_str()
-      ->check(CLI::Range(10, 1000));
+      ->check(dnn::whole_number(10, 1000));
 
   return dnn::run_program(app, argc, argv, [&]() -> int {
     dnn::apply_threads(o.common.threads);
-    const dnn::Backend backend = dnn::parse_backend(o.backend);
-    if (!dnn::is_cpu_backend(backend))
-      throw dnn::InputError("--backend: chapter 04 runs on the CPU (naive or eigen); GPUs are chapter 07");
+    const dnn::Backend backend = dnn::parse_cpu_backend(o.backend);
     const dnn::Ops& ops = dnn::ops_for(backend);
-    for (auto [v, flag] : {std::pair{o.lr_sgd, "--lr-sgd"}, {o.lr_momentum, "--lr-momentum"}, {o.lr_adam, "--lr-adam"}})
-      if (!(v > 0) || !std::isfinite(v)) throw dnn::InputError(std::string(flag) + ": expected a learning rate > 0");
-    if (!(o.momentum >= 0 && o.momentum < 1)) throw dnn::InputError("--momentum: expected a value in [0, 1)");
-    if (!(o.beta1 >= 0 && o.beta1 < 1)) throw dnn::InputError("--beta1: expected a value in [0, 1)");
-    if (!(o.beta2 >= 0 && o.beta2 < 1)) throw dnn::InputError("--beta2: expected a value in [0, 1)");
-    if (!(o.eps > 0)) throw dnn::InputError("--eps: expected a value > 0");
-    const std::vector<int> hidden = dnn::parse_sizes(o.hidden, "--hidden");
+    // (the learning rates, --momentum, --beta1/2 and --eps were checked by their ->check() above)
+    const std::vector<int> hidden = dnn::parse_layer_sizes(o.hidden, "--hidden");
     const dnn::Activation act = dnn::parse_activation(o.activation);
     dnn::prepare_output_dir(o.common.out_dir);
     const std::string& out = o.common.out_dir;
@@ -374,8 +390,9 @@ int main(int argc, char** argv) {
     }
 
     // ---- 2. SGD vs momentum vs Adam on a network, same data / start / shuffling
-    const dnn::ToyProblem toy = dnn::make_toy_problem(o.problem, o.points, o.noise, o.common.seed);
-    const dnn::ToyProblem test = dnn::make_toy_problem(o.problem, o.points, o.noise, o.common.seed + 1000);
+    const float noise = app.count("--noise") ? o.noise : -1.0f;  // make_toy_problem: < 0 = the problem's default
+    const dnn::ToyProblem toy = dnn::make_toy_problem(o.problem, o.points, noise, o.common.seed);
+    const dnn::ToyProblem test = dnn::make_toy_problem(o.problem, o.points, noise, o.common.seed + 1000);
     std::vector<int> sizes{2};
     sizes.insert(sizes.end(), hidden.begin(), hidden.end());
     sizes.push_back(toy.classes);
@@ -387,7 +404,7 @@ int main(int argc, char** argv) {
                 o.problem.c_str(), o.points, toy.classes, shape.c_str(), dnn::to_string(act).c_str(),
                 init.parameter_count(), o.batch, o.epochs);
     std::vector<dnn::RunLog> runs;
-    for (const dnn::RunSpec& s : optimizer_runs(o, o.lr_sgd, o.lr_momentum, o.lr_adam, o.epochs, 0))
+    for (const dnn::RunSpec& s : optimizer_runs(o, o.lr_sgd, o.lr_momentum, o.lr_adam, o.epochs, 0, true))
       runs.push_back(dnn::run_training(ops, init, toy.X, toy.y, &test.X, &test.y, s));
     std::printf("  from the same start (train loss %.4f, accuracy %.2f%%):\n", runs[0].curve[0].loss,
                 100.0 * runs[0].curve[0].accuracy);
@@ -441,7 +458,7 @@ int main(int argc, char** argv) {
       dnn::Rng rng(o.common.seed);
       const dnn::Mlp net = dnn::make_mlp({ds.input_size(), 50, 50, ds.classes}, dnn::Activation::ReLU, rng);
       std::vector<dnn::RunLog> mruns;
-      for (const dnn::RunSpec& s : optimizer_runs(o, 0.01, 0.01, 0.001, 1, 50))
+      for (const dnn::RunSpec& s : optimizer_runs(o, 0.01, 0.01, 0.001, 1, 50, false))
         mruns.push_back(dnn::run_training(ops, net, ds.train_x, ds.train_y, &ds.test_x, &ds.test_y, s));
       std::printf("  from the same start (test accuracy %.2f%%):\n", 100.0 * mruns[0].curve[0].test_accuracy);
       print_table(mruns);

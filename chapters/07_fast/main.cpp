@@ -429,7 +429,7 @@ int run(const Options& o) {
   // Asking for the GPU without one is answered before any data is loaded.
   if (o.gpu_ladder) require_gpu("--gpu-ladder");
   if (!o.ladder && (o.backend == "cuda" || o.backend == "cublas")) require_gpu("--backend " + o.backend);
-  const std::vector<int> hidden = dnn::parse_sizes(o.hidden, "--hidden");  // a typo fails before the data loads
+  const std::vector<int> hidden = dnn::parse_layer_sizes(o.hidden, "--hidden");  // a typo fails before the data loads
   prepare_output_dir(o.common.out_dir, "--out");
 
   Dataset ds = load_dataset(o.data);

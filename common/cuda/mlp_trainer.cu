@@ -414,7 +414,7 @@ EpochMetrics GpuTrainer::train_epoch(const std::vector<int>& order, int epoch, c
   for (int s = 0; s < steps; ++s) {
     const int count = std::min(m.batch, m.X.rows - s * m.batch);
     const float l = m.last_losses[static_cast<std::size_t>(s)];
-    if (loss_diverged(l)) throw_divergence("the minibatch loss", l, epoch, s + 1, steps, m.opt.lr);
+    if (loss_diverged(l)) throw_divergence("the minibatch loss", l, epoch, s + 1, steps, m.opt.lr, m.opt.lr_flag);
     loss_sum += static_cast<double>(l) * count;
     right += correct[static_cast<std::size_t>(s)];
     seen += count;

@@ -41,4 +41,13 @@ Backend parse_backend(const std::string& name, const std::string& flag) {
   throw InputError(flag + ": unknown backend '" + name + "' (expected naive, eigen, cuda or cublas)");
 }
 
+Backend parse_cpu_backend(const std::string& name, const std::string& flag) {
+  if (name == "naive") return Backend::Naive;
+  if (name == "eigen") return Backend::Eigen;
+  if (name == "cuda" || name == "cublas")
+    throw InputError(flag + ": expected naive or eigen, got '" + name +
+                     "': this runs on the CPU (the GPU backends cuda and cublas are chapter 07's)");
+  throw InputError(flag + ": unknown backend '" + name + "' (expected naive or eigen)");
+}
+
 }  // namespace dnn

@@ -2,8 +2,13 @@
 #include "dnn/cli.hpp"
 
 #include <Eigen/Core>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <new>
 #include <sstream>
 #ifdef _OPENMP
 #include <omp.h>
@@ -14,20 +19,121 @@
 
 namespace dnn {
 
+// ------------------------------------------------------------------ checked numeric flags
+
+namespace {
+
+/// A bound as the messages show it: "0.1", "1e-10", "1e+06".
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+/// A validator that CLI11 calls with the flag's text: "" when `ok(text)` says it is fine, else
+/// "expected a <what>, got '<text>'" (CLI11 puts "--flag: " in front). `what` is also --help's.
+CLI::Validator make_validator(const std::string& what, std::function<bool(std::string&)> ok) {
+  return CLI::Validator(
+      [what, ok](std::string& text) -> std::string {
+        if (ok(text)) return "";
+        return "expected a " + what + ", got '" + text + "'";
+      },
+      what);
+}
+
+/// True when `text` is a plain decimal integer ("-12", "7"): an optional minus, then digits only.
+bool is_decimal_integer(const std::string& text) {
+  std::size_t i = (!text.empty() && text[0] == '-') ? 1 : 0;
+  if (i == text.size()) return false;
+  for (; i < text.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
+  return true;
+}
+
+/// "010", "-07": CLI11 would read a leading 0 as octal (010 = 8), so such text is refused, not
+/// silently changed.
+bool has_leading_zero(const std::string& text) {
+  const std::size_t i = (!text.empty() && text[0] == '-') ? 1 : 0;
+  return text.size() > i + 1 && text[i] == '0';
+}
+
+/// A real number from `min` to `max`; `min_in`/`max_in`: whether the bound itself is allowed.
+CLI::Validator real_number(const std::string& what, double min, bool min_in, double max, bool max_in) {
+  return make_validator(what, [=](std::string& text) {
+    if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return false;
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || !std::isfinite(v)) return false;  // "abc", "1x", nan, inf, 1e999
+    return (min_in ? v >= min : v > min) && (max_in ? v <= max : v < max);
+  });
+}
+
+}  // namespace
+
+CLI::Validator whole_number(long long min, long long max) {
+  const std::string what = max == INT_MAX ? "whole number >= " + std::to_string(min)
+                                          : "whole number from " + std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [what, min, max](std::string& text) -> std::string {
+        const std::string expected = "expected a " + what + ", got '" + text + "'";
+        if (!is_decimal_integer(text)) return expected;
+        if (has_leading_zero(text)) return expected + " (write it without leading zeros)";
+        errno = 0;
+        const long long v = std::strtoll(text.c_str(), nullptr, 10);
+        if (v < min) return expected;
+        if (errno == ERANGE || v > max)  // with the default max the range above does not show it
+          return max == INT_MAX ? expected + " (at most " + std::to_string(max) + ")" : expected;
+        return "";
+      },
+      what);
+}
+
+CLI::Validator seed_number() {
+  return make_validator("whole number from 0 to 18446744073709551615", [](std::string& text) {
+    // "-1" would wrap around to 18446744073709551615; "010" would be read as octal 8.
+    if (text.empty() || text[0] == '-' || !is_decimal_integer(text) || has_leading_zero(text)) return false;
+    errno = 0;
+    std::strtoull(text.c_str(), nullptr, 10);
+    return errno != ERANGE;
+  });
+}
+
+CLI::Validator positive() { return real_number("number > 0", 0, false, INFINITY, false); }
+
+CLI::Validator at_least(double min) {
+  return real_number("number >= " + number_text(min), min, true, INFINITY, false);
+}
+
+CLI::Validator between(double min, double max) {
+  return real_number("number from " + number_text(min) + " to " + number_text(max), min, true, max, true);
+}
+
+CLI::Validator at_least_below(double min, double max) {
+  return real_number("number >= " + number_text(min) + " and < " + number_text(max), min, true, max, false);
+}
+
+CLI::Validator above_at_most(double min, double max) {
+  return real_number("number > " + number_text(min) + " and <= " + number_text(max), min, false, max, true);
+}
+
+// ------------------------------------------------------------------ common options
+
 void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& default_out) {
   opts.out_dir = default_out;
   app.add_option("--seed", opts.seed, "Random seed: initial weights, shuffling and every other random choice (synthetic data has its own --data-seed)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(seed_number());
   app.add_option("--threads", opts.threads, "CPU threads for Eigen/OpenMP (1 is usually fastest at small batches)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
+      ->check(whole_number(1, 1024));
   app.add_option("--out", opts.out_dir, "Folder for the CSV/JSON/PNG results (created if needed)")
       ->capture_default_str();
   app.add_flag("--quiet", opts.quiet, "No progress bars");
 }
 
-std::vector<int> parse_sizes(const std::string& text, const std::string& flag) {
-  const std::string expected = ": expected comma-separated integers >= 1 like 50,50, got '" + text + "'";
+std::vector<int> parse_sizes(const std::string& text, const std::string& flag, int max) {
+  const std::string expected = ": expected comma-separated whole numbers from 1 to " + std::to_string(max) +
+                               " like 50,50, got '" + text + "'";
   if (text.empty() || text.back() == ',') throw InputError(flag + expected);
   std::vector<int> sizes;
   std::stringstream ss(text);
@@ -40,11 +146,15 @@ std::vector<int> parse_sizes(const std::string& text, const std::string& flag) {
     } catch (const std::exception&) {
       throw InputError(flag + expected);
     }
-    if (used != item.size() || v < 1 || v > 1000000) throw InputError(flag + expected);
+    if (used != item.size() || v < 1 || v > max) throw InputError(flag + expected);
     sizes.push_back(static_cast<int>(v));
   }
   if (sizes.empty()) throw InputError(flag + expected);
   return sizes;
+}
+
+std::vector<int> parse_layer_sizes(const std::string& text, const std::string& flag) {
+  return parse_sizes(text, flag, kMaxLayerWidth);
 }
 
 void apply_threads(int threads) {
@@ -67,6 +177,12 @@ int guarded_main(const std::string& program, const std::function<int()>& body) {
   } catch (const ExerciseNotDone& e) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
     return kExitExerciseTodo;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr,
+                 "%s: error: out of memory: the run asked for more memory than this machine can give. "
+                 "Lower the sizes (--hidden, --batch, --train-limit, ...) and try again\n",
+                 program.c_str());
+    return kExitFailure;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());
     return kExitFailure;

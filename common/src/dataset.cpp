@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <sys/stat.h>
 
+#include "dnn/cli.hpp"
 #include "dnn/error.hpp"
 #include "dnn/timer.hpp"
 
@@ -173,12 +174,13 @@ void add_data_options(CLI::App& app, DataOptions& opts) {
       ->check(CLI::IsMember({"auto", "mnist", "fashion", "synthetic"}))
       ->capture_default_str();
   app.add_option("--train-limit", opts.limit_train, "Use only the first N training examples (0 = all)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(whole_number(0))
       ->capture_default_str();
   app.add_option("--test-limit", opts.limit_test, "Use only the first N test examples (0 = all)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(whole_number(0))
       ->capture_default_str();
   app.add_option("--data-seed", opts.seed, "Seed of the synthetic digits (a fixed dataset by default)")
+      ->check(seed_number())
       ->capture_default_str();
 }
 

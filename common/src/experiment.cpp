@@ -98,7 +98,7 @@ RunLog run_training(const Ops& ops, const Mlp& init, const Matrix& X, const std:
     if (!std::isfinite(c.loss)) {  // the weights blew up during the epoch's last steps
       const std::string msg = "the training loss became " + format_number(c.loss) + " after epoch " +
                               std::to_string(e + 1) + " (learning rate " + format_number(lr, 4) +
-                              "): the updates are too large. Try a lower --lr.";
+                              "): the updates are too large. " + lower_lr_hint(lr, spec.opt.lr_flag);
       if (spec.stop_on_divergence) throw DivergenceError(msg);
       log.diverged = true;
       log.divergence = msg;

@@ -688,7 +688,7 @@ EpochMetrics FastCpuTrainer::train_epoch(const std::vector<int>& order, int epoc
     const int start = static_cast<int>(s * batch_);
     const int count = static_cast<int>(std::min<long>(batch_, n - start));
     const float loss = train_step(order.data() + start, count, &correct);
-    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.lr);
+    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.lr, opt_.lr_flag);
     loss_sum += static_cast<double>(loss) * count;
     seen += count;
     if (on_step) on_step(s + 1, steps, loss_sum / seen, static_cast<double>(correct) / seen);

@@ -36,14 +36,23 @@ int count_correct(const Matrix& P, const std::vector<int>& labels) {
   return correct;
 }
 
-void throw_divergence(const std::string& what, double value, int epoch, long step, long steps, double lr) {
+std::string lower_lr_hint(double lr, const std::string& lr_flag) {
+  char buf[160];
+  if (lr_flag.empty())
+    std::snprintf(buf, sizeof buf, "The learning rate (%g) is fixed in this part of the program.", lr);
+  else
+    std::snprintf(buf, sizeof buf, "Try a lower %s (now %g).", lr_flag.c_str(), lr);
+  return buf;
+}
+
+void throw_divergence(const std::string& what, double value, int epoch, long step, long steps, double lr,
+                      const std::string& lr_flag) {
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "%s became %g at epoch %d, step %ld/%ld (NaN, Inf or above 1000: the logits exploded); "
-                "the updates are too large. "
-                "Try a lower --lr (now %g; the textbook uses 0.01).",
-                what.c_str(), value, epoch, step, steps, lr);
-  throw DivergenceError(buf);
+                "the updates are too large. ",
+                what.c_str(), value, epoch, step, steps);
+  throw DivergenceError(buf + lower_lr_hint(lr, lr_flag));
 }
 
 // ------------------------------------------------------------------ CpuTrainer
@@ -84,7 +93,7 @@ EpochMetrics CpuTrainer::train_epoch(const std::vector<int>& order, int epoch, c
     ops_.gather_minibatch(X_, y_, order, start, count, Xb_, yb_);
     if (s + 1 < steps) prefetch_rows(X_, order, start + count, std::min<long>(batch_, n - start - count));
     const float loss = mlp_loss_and_grads(ops_, net_, Xb_, yb_, ws_, grads_);
-    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.config().lr);
+    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.config().lr, opt_.config().lr_flag);
     correct += count_correct(ws_.P, yb_);
     loss_sum += static_cast<double>(loss) * count;
     seen += count;
@@ -170,7 +179,7 @@ std::vector<EpochStats> fit(Trainer& trainer, const FitOptions& o) {
       st.eval_seconds = et.seconds();
       st.test_loss = t.loss;
       st.test_accuracy = t.accuracy;
-      if (loss_diverged(t.loss)) throw_divergence("the test loss", t.loss, epoch, steps, steps, o.lr);
+      if (loss_diverged(t.loss)) throw_divergence("the test loss", t.loss, epoch, steps, steps, o.lr, o.lr_flag);
       char buf[96];
       std::snprintf(buf, sizeof buf, " - test_loss: %.4f - test_accuracy: %.4f", t.loss, t.accuracy);
       suffix += buf;

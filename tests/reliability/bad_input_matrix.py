@@ -5,8 +5,10 @@ output or checkpoint file.
 
     bad_input_matrix.py BIN_DIR WORK_DIR
 
-Each row of CASES is (program, arguments, expected exit code, text that must appear in stderr).
-Programs that are not built are reported and skipped. Prints a table and 'N passed, N failed'.
+Each row of CASES is (program, arguments, expected exit code, text that must appear in the output)
+and optionally a fifth element: text that must NOT appear (a wrong hint, a flag the program does
+not have). Programs that are not built are reported and skipped. Prints a table and
+'N passed, N failed'.
 """
 import hashlib
 import os
@@ -18,7 +20,8 @@ import sys
 BIN = pathlib.Path(sys.argv[1])
 WORK = pathlib.Path(sys.argv[2])
 SMALL = ["--dataset", "synthetic", "--train-limit", "600", "--test-limit", "200", "--quiet"]
-EXIT_BAD_INPUT, EXIT_DIVERGED = 2, 3
+EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_DIVERGED = 1, 2, 3
+SEED_RANGE = "expected a whole number from 0 to 18446744073709551615"
 
 
 def digest(path):
@@ -71,6 +74,11 @@ def cases(out, ck):
             (p, ["--seed", "abc"], EXIT_BAD_INPUT, "--seed"),
             (p, ["--threads", "0"], EXIT_BAD_INPUT, "--threads"),
             (p, ["--out", notdir], EXIT_BAD_INPUT, notdir),
+            # seeds are unsigned 64-bit: a sign or an overflow is refused, never wrapped around
+            (p, ["--seed", "-1", "--out", str(out)], EXIT_BAD_INPUT, f"--seed: {SEED_RANGE}, got '-1'"),
+            (p, ["--seed", "99999999999999999999999", "--out", str(out)], EXIT_BAD_INPUT, f"--seed: {SEED_RANGE}"),
+            (p, ["--threads", "abc", "--out", str(out)], EXIT_BAD_INPUT,
+             "--threads: expected a whole number from 1 to 1024, got 'abc'"),
         ]
     for p in data_programs:
         c += [
@@ -78,6 +86,15 @@ def cases(out, ck):
             (p, ["--data", f"{w}/bad_mnist", "--out", str(out)], EXIT_BAD_INPUT, "bad_mnist"),
             (p, ["--dataset", "imagenet", "--out", str(out)], EXIT_BAD_INPUT, "--dataset"),
             (p, ["--train-limit", "-5", "--out", str(out)], EXIT_BAD_INPUT, "--train-limit"),
+        ]
+    for p in data_programs + ["02_backprop", "03_sgd", "04_adam"]:
+        c += [
+            # readable range messages: no 309-digit upper bound, the flag and the expected values named
+            (p, ["--train-limit", "abc", "--out", str(out)], EXIT_BAD_INPUT,
+             "--train-limit: expected a whole number >= 0, got 'abc'", "179769313486"),
+            (p, ["--test-limit", "99999999999", "--out", str(out)], EXIT_BAD_INPUT,
+             "--test-limit: expected a whole number >= 0"),
+            (p, ["--data-seed", "-1", "--out", str(out)], EXIT_BAD_INPUT, f"--data-seed: {SEED_RANGE}, got '-1'"),
         ]
     m = "05_mlp"
     base = [*SMALL, "--out", str(out), "--checkpoint", str(ck)]
@@ -102,6 +119,52 @@ def cases(out, ck):
     c.append((m, [*SMALL, "--out", str(out), "--checkpoint", str(ck), "--lr", "10000", "--epochs", "2"],
               EXIT_DIVERGED, "diverged"))
     c.append(("05_mlp", [*SMALL, "--out", str(out), "--backend", "cuda"], EXIT_BAD_INPUT, "cuda"))
+    # only the backends a program accepts are listed
+    c += [
+        ("05_mlp", [*SMALL, "--out", str(out), "--bench", "--bench-backends", "foo"], EXIT_BAD_INPUT,
+         "--bench-backends: unknown backend 'foo' (expected naive or eigen)", "cublas"),
+        ("05_mlp", [*SMALL, "--out", str(out), "--bench", "--bench-backends", "eigen,cuda"], EXIT_BAD_INPUT,
+         "--bench-backends: expected naive or eigen, got 'cuda'"),
+        ("01_forward", ["--backend", "foo", "--out", str(out)], EXIT_BAD_INPUT,
+         "--backend: unknown backend 'foo' (expected naive or eigen)", "cublas"),
+        ("01_forward", ["--backend", "cuda", "--out", str(out)], EXIT_BAD_INPUT, "--backend: expected naive or eigen"),
+    ]
+    for p in ["02_backprop", "03_sgd", "04_adam"]:
+        c.append((p, ["--backend", "foo", "--out", str(out)], EXIT_BAD_INPUT, "(expected naive or eigen)", "cublas"))
+    # layer widths: a clear limit instead of std::bad_alloc
+    for p in ["01_forward", "02_backprop", "03_sgd", "04_adam", "05_mlp", "07_fast"]:
+        c.append((p, [*SMALL, "--hidden", "100000,100000", "--out", str(out)], EXIT_BAD_INPUT,
+                  "--hidden: expected comma-separated whole numbers from 1 to 4096", "bad_alloc"))
+    # real-valued flags: a readable range, nan and inf refused (not a misleading divergence later)
+    c += [
+        ("02_backprop", ["--h", "0", "--out", str(out)], EXIT_BAD_INPUT, "--h: expected a number from 1e-10 to 0.1, got '0'"),
+        ("02_backprop", ["--tolerance", "-1", "--out", str(out)], EXIT_BAD_INPUT,
+         "--tolerance: expected a number > 0 and <= 1, got '-1'", "179769313486"),
+        ("02_backprop", ["--tolerance", "nan", "--out", str(out)], EXIT_BAD_INPUT, "--tolerance: expected a number > 0"),
+        ("03_sgd", ["--lr", "0", "--out", str(out)], EXIT_BAD_INPUT, "--lr: expected a number > 0 and <= 1e+06, got '0'"),
+        ("03_sgd", ["--lr", "inf", "--out", str(out)], EXIT_BAD_INPUT, "--lr: expected a number > 0"),
+        ("03_sgd", ["--noise", "-1", "--out", str(out)], EXIT_BAD_INPUT, "--noise: expected a number from 0 to 10, got '-1'"),
+        ("03_sgd", ["--noise", "nan", "--out", str(out)], EXIT_BAD_INPUT, "--noise: expected a number from 0 to 10", "diverged"),
+        ("03_sgd", ["--momentum", "nan", "--out", str(out)], EXIT_BAD_INPUT, "--momentum: expected a number >= 0 and < 1"),
+        ("03_sgd", ["--lr-drop", "0", "--out", str(out)], EXIT_BAD_INPUT, "--lr-drop: expected a number > 0 and <= 1"),
+        ("03_sgd", ["--epochs", "0", "--out", str(out)], EXIT_BAD_INPUT, "--epochs: expected a whole number from 1 to 100000"),
+        ("04_adam", ["--noise", "-1", "--out", str(out)], EXIT_BAD_INPUT, "--noise: expected a number from 0 to 10, got '-1'"),
+        ("04_adam", ["--lr-adam", "nan", "--out", str(out)], EXIT_BAD_INPUT, "--lr-adam: expected a number > 0"),
+        ("04_adam", ["--eps", "inf", "--out", str(out)], EXIT_BAD_INPUT, "--eps: expected a number > 0 and <= 1"),
+        ("04_adam", ["--beta2", "1", "--out", str(out)], EXIT_BAD_INPUT, "--beta2: expected a number >= 0 and < 1"),
+    ]
+    # divergence: the hint names the flag this program has (04_adam has no --lr)
+    c.append(("04_adam", ["--activation", "relu", "--lr-sgd", "1e6", "--epochs", "2", "--points", "90",
+                          "--mnist-examples", "0", "--quiet", "--out", f"{w}/run04"],
+              EXIT_DIVERGED, "Try a lower --lr-sgd (now 1e+06)", "lower --lr ("))
+    c.append(("03_sgd", ["--activation", "relu", "--lr", "100", "--epochs", "2", "--points", "90",
+                         "--mnist-examples", "0", "--sweep", "", "--quiet", "--out", f"{w}/run03"],
+              EXIT_DIVERGED, "Try a lower --lr (now 100)"))
+    # the gradient check with another step or a stricter tolerance: exit 1, and the message says the
+    # check itself may be the cause instead of blaming the learner's backward pass
+    for args in (["--h", "1e-6"], ["--h", "1e-1"], ["--tolerance", "1e-12"]):
+        c.append(("02_backprop", [*SMALL, *args, "--out", f"{w}/run02"], EXIT_FAILURE,
+                  "the check itself may be the cause", "your relu_backward"))
     c += [
         ("03_sgd", ["--lr", "-1", "--out", str(out)], EXIT_BAD_INPUT, "--lr"),
         ("03_sgd", ["--batch", "0", "--out", str(out)], EXIT_BAD_INPUT, "--batch"),
@@ -123,7 +186,8 @@ def main():
     out, ck = setup()
     protected = [out / "sentinel.csv"] + ([ck] if ck.exists() else [])
     passed = failed = skipped = 0
-    for prog, args, want_code, want_text in cases(out, ck):
+    for prog, args, want_code, want_text, *forbid in cases(out, ck):
+        bad_text = forbid[0] if forbid else None
         before = {p: digest(p) for p in protected}
         exe = BIN / prog
         label = f"{prog} {' '.join(a for a in args if a not in SMALL)}"
@@ -137,7 +201,8 @@ def main():
         except subprocess.TimeoutExpired:
             code, err = None, "timed out after 120 s"
         damaged = [str(p) for p in protected if digest(p) != before[p]]
-        ok = code == want_code and want_text.lower() in err.lower() and not damaged
+        forbidden = bad_text is not None and bad_text.lower() in err.lower()
+        ok = code == want_code and want_text.lower() in err.lower() and not forbidden and not damaged
         if ok:
             passed += 1
             print(f"ok    {label}  -> exit {code}")
@@ -148,6 +213,8 @@ def main():
                 why.append(f"exit {code}, expected {want_code}")
             if want_text.lower() not in err.lower():
                 why.append(f"message does not name '{want_text}'")
+            if forbidden:
+                why.append(f"message contains '{bad_text}'")
             if damaged:
                 why.append("damaged " + ", ".join(damaged))
             print(f"FAIL  {label}  ({'; '.join(why)})\n      output: {err.strip()[-400:]}")

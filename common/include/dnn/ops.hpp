@@ -22,6 +22,9 @@ enum class Backend { Naive, Eigen, Cuda, Cublas };
 std::string to_string(Backend b);
 /// Parses the names above; throws InputError naming `flag` and the accepted names otherwise.
 Backend parse_backend(const std::string& name, const std::string& flag = "--backend");
+/// For a flag that takes only the CPU backends: "naive" or "eigen"; anything else, the GPU names
+/// included, throws InputError naming `flag` and listing only naive and eigen.
+Backend parse_cpu_backend(const std::string& name, const std::string& flag = "--backend");
 
 /// The operations of one CPU backend (float). Same signatures as naive.hpp / eigen_ops.hpp.
 struct Ops {

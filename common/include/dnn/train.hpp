@@ -133,9 +133,14 @@ constexpr double kDivergedLoss = 1000.0;
 /// True when `loss` is NaN, ±Inf or above kDivergedLoss.
 inline bool loss_diverged(double loss) { return !(loss <= kDivergedLoss); }
 
-/// Throws DivergenceError: "<what> became <value> at epoch E, step S/T ... try a lower --lr".
+/// Throws DivergenceError: "<what> became <value> at epoch E, step S/T ... Try a lower <lr_flag>
+/// (now <lr>)" — `lr_flag` is the flag the program has (OptimizerConfig::lr_flag); "" says that
+/// the program fixed the learning rate itself.
 [[noreturn]] void throw_divergence(const std::string& what, double value, int epoch, long step, long steps,
-                                   double lr);
+                                   double lr, const std::string& lr_flag);
+
+/// The advice at the end of a divergence message: "Try a lower --lr (now 50)." (see throw_divergence).
+std::string lower_lr_hint(double lr, const std::string& lr_flag);
 
 /// Options of fit().
 struct FitOptions {
@@ -144,6 +149,7 @@ struct FitOptions {
   std::uint64_t seed = 42;       ///< epoch orders come from epoch_order(seed, e, n)
   bool verbose = true;           ///< "Epoch e/E" lines and the progress bar
   double lr = 0;                 ///< only for the divergence message
+  std::string lr_flag = "--lr";  ///< only for the divergence message: the flag that sets lr
   const Matrix* test_x = nullptr;            ///< evaluated after every epoch when given
   const std::vector<int>* test_y = nullptr;
   /// Called after every epoch (history row filled in), e.g. to save a checkpoint.
