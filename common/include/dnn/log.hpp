@@ -35,7 +35,8 @@ void prepare_output_dir(const std::string& dir, const std::string& flag = "--out
 /// prepared by prepare_output_dir, the first call removes the files listed by the earlier run's
 /// manifest (except `path` itself, which the write replaces atomically), prints the note and
 /// starts this run's manifest; every call adds `path`'s name to it. Paths elsewhere (a
-/// --checkpoint or --json file outside --out) are left to OutputFileFlag.
+/// --checkpoint or --json file outside --out) are left to OutputFileFlag. Results are written
+/// by the main thread only (this is not thread-safe).
 void record_output(const std::string& path);
 
 /// Checks a file named by an input flag (05_mlp --resume FILE) before any work starts:
@@ -47,9 +48,11 @@ void check_input_file(const std::string& path, const std::string& flag, const st
 /// than placed in --out. Made before any work starts, it checks the name at once, so a typo
 /// fails in a second and not after the training: InputError naming `flag` when the name is a
 /// folder, or its folder is missing or not writable.
-/// Such a file is in no manifest (a checkpoint must outlive the next run: --resume reads it).
-/// Instead, when it already existed, the first before_write() says that it is being replaced,
-/// unless it is `resumed_from`, the checkpoint this run continues.
+/// A checkpoint is in no manifest (it must outlive the next run: --resume reads it); a --json
+/// file is, like every save_json file, when it lies in the --out folder. When the file existed
+/// before this run, the first before_write() says that it is being replaced, unless it is
+/// `resumed_from`, the checkpoint this run continues (rerunning a command must keep working, so
+/// replacing is allowed, just never silent).
 class OutputFileFlag {
  public:
   OutputFileFlag() = default;  ///< the flag was not given
