@@ -263,7 +263,11 @@ void adopt_checkpoint_settings(const CLI::App& app, const Checkpoint& ck, const 
 int run(CLI::App& app, ch05::Options o) {
   ch05::Config c = ch05::validate(o);
   apply_threads(o.common.threads);
+  if (!o.resume.empty()) check_input_file(o.resume, "--resume", "a checkpoint file written by --checkpoint");
   prepare_output_dir(o.common.out_dir, "--out");
+  // Checked now, not after the training; says so if it replaces another run's checkpoint.
+  OutputFileFlag checkpoint_file;
+  if (!o.checkpoint.empty()) checkpoint_file = OutputFileFlag(o.checkpoint, "--checkpoint", o.resume);
 
   Dataset ds = load_dataset(o.data);
   std::printf("%s\n", describe(ds).c_str());
@@ -311,7 +315,7 @@ int run(CLI::App& app, ch05::Options o) {
   fo.on_epoch_end = [&](const EpochStats& st) {
     history.push_back(st);
     save_history_csv(csv, history);  // kept up to date: an interrupted run keeps its numbers
-    if (!o.checkpoint.empty()) {
+    if (checkpoint_file.given()) {
       Checkpoint out;
       out.dataset = ds.name;
       out.train_size = ds.train_size();
@@ -326,7 +330,8 @@ int run(CLI::App& app, ch05::Options o) {
       out.slots1 = opt.slots1();
       out.slots2 = opt.slots2();
       out.history = history;
-      save_checkpoint(o.checkpoint, out);
+      checkpoint_file.before_write();
+      save_checkpoint(checkpoint_file.path(), out);
     }
   };
   const Timer total;

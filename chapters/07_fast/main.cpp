@@ -111,7 +111,8 @@ std::string model_text(const std::vector<int>& sizes) {
 }
 
 /// The textbook run with one backend: fit() for --epochs, then the "Test loss / Test accuracy" lines.
-int run_train(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt) {
+int run_train(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt,
+              OutputFileFlag& json) {
   Rng init_rng(o.common.seed);
   const Mlp net = make_mlp(sizes, Activation::ReLU, init_rng);
 #if DNN_HAVE_CUDA
@@ -187,9 +188,10 @@ int run_train(const Options& o, const Dataset& ds, const std::vector<int>& sizes
                          {"history", hist}};
   save_json(join_path(o.common.out_dir, "summary.json"), summary);
   std::printf("wrote %s\n", join_path(o.common.out_dir, "summary.json").c_str());
-  if (!o.json.empty()) {
-    save_json(o.json, summary);
-    std::printf("wrote %s\n", o.json.c_str());
+  if (json.given()) {
+    json.before_write();
+    save_json(json.path(), summary);
+    std::printf("wrote %s\n", json.path().c_str());
   }
   return kExitOk;
 }
@@ -293,7 +295,7 @@ std::vector<RungResult> run_rungs(const std::vector<Rung>& rungs, const Options&
 }
 
 int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt,
-               bool cpu) {
+               bool cpu, OutputFileFlag& json) {
   std::vector<Rung> rungs;
   if (!cpu) {  // the GPU ladder starts from the CPU backends of the same machine (the ratio vs Eigen)
     rungs.push_back({"CPU Eigen, chapter-05 path", "eigen", {}, ""});
@@ -403,9 +405,10 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
                       }()}};
   save_json(join_path(o.common.out_dir, stem + ".json"), doc);
   std::printf("wrote %s\n", join_path(o.common.out_dir, stem + ".json").c_str());
-  if (!o.json.empty()) {
-    save_json(o.json, doc);
-    std::printf("wrote %s\n", o.json.c_str());
+  if (json.given()) {
+    json.before_write();
+    save_json(json.path(), doc);
+    std::printf("wrote %s\n", json.path().c_str());
   }
   if (o.pytorch_seconds > 0) {
     labels.insert(labels.begin(), "PyTorch CPU (measured separately)");
@@ -431,6 +434,8 @@ int run(const Options& o) {
   if (!o.ladder && (o.backend == "cuda" || o.backend == "cublas")) require_gpu("--backend " + o.backend);
   const std::vector<int> hidden = dnn::parse_layer_sizes(o.hidden, "--hidden");  // a typo fails before the data loads
   prepare_output_dir(o.common.out_dir, "--out");
+  OutputFileFlag json;  // checked now, not after the training
+  if (!o.json.empty()) json = OutputFileFlag(o.json, "--json");
 
   Dataset ds = load_dataset(o.data);
   std::printf("%s\n", describe(ds).c_str());
@@ -444,9 +449,9 @@ int run(const Options& o) {
   std::string why;
   if (!o.ladder && !cuda::device_available(&why))
     std::printf("GPU part skipped: %s (--backend cuda/cublas and --gpu-ladder need an NVIDIA GPU).\n", why.c_str());
-  if (o.ladder) return run_ladder(o, ds, sizes, opt, true);
-  if (o.gpu_ladder) return run_ladder(o, ds, sizes, opt, false);
-  return run_train(o, ds, sizes, opt);
+  if (o.ladder) return run_ladder(o, ds, sizes, opt, true, json);
+  if (o.gpu_ladder) return run_ladder(o, ds, sizes, opt, false, json);
+  return run_train(o, ds, sizes, opt, json);
 }
 
 }  // namespace

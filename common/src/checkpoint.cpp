@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -350,6 +351,9 @@ Checkpoint parse_checkpoint(const std::string& bytes, const std::string& name) {
 void save_checkpoint(const std::string& path, const Checkpoint& c) { write_file_atomic(path, serialize_checkpoint(c)); }
 
 Checkpoint load_checkpoint(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError("checkpoint '" + path + "': is a folder, expected a checkpoint file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("checkpoint '" + path + "': cannot open: " + std::strerror(errno));
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "dnn/error.hpp"
+#include "dnn/log.hpp"
 
 namespace dnn {
 
@@ -38,6 +39,7 @@ bool run_gnuplot(const std::string& png_path, const std::string& script) {
                          "scripts/setup.sh installs gnuplot)\n", png_path.c_str());
     return false;
   }
+  record_output(png_path);  // listed in the folder's manifest (log.hpp)
   try {
     Gnuplot gp("gnuplot");
     gp << script << "\nset output\nexit\n";
@@ -171,6 +173,7 @@ void write_png_gray(const std::string& png_path, int width, int height, const st
   if (pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height))
     throw std::invalid_argument("write_png_gray: pixel count does not match " + std::to_string(width) + "x" +
                                 std::to_string(height));
+  record_output(png_path);
   if (!stbi_write_png(png_path.c_str(), width, height, 1, pixels.data(), width))
     throw InputError("cannot write PNG '" + png_path + "'");
 }
@@ -179,6 +182,7 @@ void write_png_rgb(const std::string& png_path, int width, int height, const std
   if (pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3)
     throw std::invalid_argument("write_png_rgb: pixel count does not match " + std::to_string(width) + "x" +
                                 std::to_string(height) + "x3");
+  record_output(png_path);
   if (!stbi_write_png(png_path.c_str(), width, height, 3, pixels.data(), width * 3))
     throw InputError("cannot write PNG '" + png_path + "'");
 }

@@ -5,10 +5,14 @@ output or checkpoint file.
 
     bad_input_matrix.py BIN_DIR WORK_DIR
 
-Each row of CASES is (program, arguments, expected exit code, text that must appear in the output)
-and optionally a fifth element: text that must NOT appear (a wrong hint, a flag the program does
-not have). Programs that are not built are reported and skipped. Prints a table and
-'N passed, N failed'.
+Each row of CASES is (program, arguments, expected exit code, text that must appear in the
+output (or a list of such texts)[, texts that must NOT appear: a wrong hint, a flag the program does
+not have]). "data:" among the texts that must not appear means the program must stop before it
+loads any data (a bad output file is found before the training, not after it).
+Then the rerun checks: a run into a folder that holds an earlier run's results removes those files
+(and says so) but never a file it did not write; a run that fails on bad input removes nothing;
+replacing another run's checkpoint is said in a note.
+Programs that are not built are reported and skipped. Prints a table and 'N passed, N failed'.
 """
 import hashlib
 import os
@@ -165,6 +169,14 @@ def cases(out, ck):
     for args in (["--h", "1e-6"], ["--h", "1e-1"], ["--tolerance", "1e-12"]):
         c.append(("02_backprop", [*SMALL, *args, "--out", f"{w}/run02"], EXIT_FAILURE,
                   "the check itself may be the cause", "your relu_backward"))
+    # file flags: a folder, a missing folder or a file where a folder should be is named at once
+    before_data = "data:"
+    for flag, prog in [("--checkpoint", "05_mlp"), ("--json", "07_fast")]:
+        for path, why in [(w, "is a folder"), (f"{w}/no/such/dir/x.bin", "does not exist"),
+                          (f"{w}/a_file/x.bin", "not a folder")]:
+            c.append((prog, [*SMALL, "--out", str(out), flag, path], EXIT_BAD_INPUT, [f"{flag}: ", why], before_data))
+    c.append((m, [*SMALL, "--out", str(out), "--resume", w], EXIT_BAD_INPUT,
+              ["--resume: ", "is a folder; expected a checkpoint file"], before_data))
     c += [
         ("03_sgd", ["--lr", "-1", "--out", str(out)], EXIT_BAD_INPUT, "--lr"),
         ("03_sgd", ["--batch", "0", "--out", str(out)], EXIT_BAD_INPUT, "--batch"),
@@ -182,12 +194,75 @@ def cases(out, ck):
     return c
 
 
+def run(prog, args):
+    r = subprocess.run([str(BIN / prog), *args], capture_output=True, text=True, timeout=300)
+    return r.returncode, r.stdout + r.stderr
+
+
+def listed(folder):
+    """The names in a folder's manifest (the files its last run wrote)."""
+    lines = (folder / ".dnn-outputs").read_text().splitlines() if (folder / ".dnn-outputs").exists() else []
+    return {n for n in lines if n and not n.startswith("#")}
+
+
+def rerun_checks():
+    """Yields (label, ok, why): ok None = skipped. Results of an earlier run are replaced, never
+    left stale next to new ones; foreign files and failed runs leave everything alone."""
+    folder = WORK / "rerun"
+    if not (BIN / "05_mlp").exists():
+        yield "05_mlp reruns", None, "05_mlp not built"
+    else:
+        ck = WORK / "rerun.ckpt"
+        code, text = run("05_mlp", [*SMALL, "--epochs", "3", "--out", str(folder), "--checkpoint", str(ck)])
+        first = {p.name for p in folder.iterdir()}
+        yield ("05_mlp 3 epochs writes curves and a manifest", code == 0 and "loss_curves.png" in first
+               and ".dnn-outputs" in first, f"exit {code}, files {sorted(first)}: {text[-300:]}")
+        (folder / "my_notes.txt").write_text("the learner's own file\n")
+        summary = digest(folder / "summary.json")
+
+        # a run that stops on bad input (after --out is prepared) must not remove anything
+        code, text = run("05_mlp", [*SMALL, "--epochs", "1", "--out", str(folder), "--resume", str(WORK / "garbage.ckpt")])
+        kept = {p.name for p in folder.iterdir()}
+        yield ("a failed run into the folder removes nothing", code == EXIT_BAD_INPUT and kept == first | {"my_notes.txt"}
+               and digest(folder / "summary.json") == summary, f"exit {code}, files {sorted(kept)}")
+
+        code, text = run("05_mlp", [*SMALL, "--epochs", "1", "--hidden", "20", "--out", str(folder),
+                                    "--checkpoint", str(ck)])
+        now = {p.name for p in folder.iterdir()}
+        stale = now - listed(folder) - {".dnn-outputs", "my_notes.txt"}
+        yield ("05_mlp 1 epoch after 3: the 3-epoch curves are gone", code == 0 and not stale
+               and "summary.json" in now and "loss_curves.png" not in now, f"exit {code}, stale: {sorted(stale)}")
+        yield ("05_mlp rerun says it replaces the earlier run", f"{folder}: replacing" in text
+               and "files of an earlier run" in text, text[-400:])
+        yield ("05_mlp rerun leaves a file it did not write", (folder / "my_notes.txt").exists()
+               and (folder / "my_notes.txt").read_text() == "the learner's own file\n", "my_notes.txt damaged")
+        yield ("05_mlp --checkpoint over another run's checkpoint says so",
+               f"note: --checkpoint: replacing '{ck}'" in text, text[-400:])
+
+        code, text = run("05_mlp", [*SMALL, "--epochs", "2", "--out", str(folder), "--resume", str(ck),
+                                    "--checkpoint", str(ck)])
+        yield ("05_mlp --resume X --checkpoint X continues quietly", code == 0 and "--checkpoint: replacing" not in text,
+               f"exit {code}: {text[-400:]}")
+    if not (BIN / "03_sgd").exists():
+        yield "03_sgd reruns", None, "03_sgd not built"
+    else:
+        sgd = WORK / "rerun_sgd"
+        small = ["--points", "200", "--epochs", "3", "--sweep", "0.01,1", "--mnist-examples", "300",
+                 "--dataset", "synthetic", "--test-limit", "200", "--quiet", "--out", str(sgd)]
+        code1, _ = run("03_sgd", small)
+        had = "decision_boundary.png" in {p.name for p in sgd.iterdir()}
+        code2, text = run("03_sgd", [*small, "--problem", "mnist"])
+        stale = {p.name for p in sgd.iterdir()} - listed(sgd) - {".dnn-outputs"}
+        yield ("03_sgd --problem mnist after moons: only the mnist run's files", code1 == 0 and code2 == 0 and had
+               and not (sgd / "decision_boundary.png").exists() and not stale and (sgd / "curves.csv").exists(),
+               f"exits {code1}/{code2}, not written by the last run: {sorted(stale)}")
+
+
 def main():
     out, ck = setup()
     protected = [out / "sentinel.csv"] + ([ck] if ck.exists() else [])
     passed = failed = skipped = 0
-    for prog, args, want_code, want_text, *forbid in cases(out, ck):
-        bad_text = forbid[0] if forbid else None
+    for prog, args, want_code, want_text, *forbidden in cases(out, ck):
         before = {p: digest(p) for p in protected}
         exe = BIN / prog
         label = f"{prog} {' '.join(a for a in args if a not in SMALL)}"
@@ -201,8 +276,10 @@ def main():
         except subprocess.TimeoutExpired:
             code, err = None, "timed out after 120 s"
         damaged = [str(p) for p in protected if digest(p) != before[p]]
-        forbidden = bad_text is not None and bad_text.lower() in err.lower()
-        ok = code == want_code and want_text.lower() in err.lower() and not forbidden and not damaged
+        found = [f for f in forbidden if f.lower() in err.lower()]
+        wants = want_text if isinstance(want_text, list) else [want_text]
+        missing = [t for t in wants if t.lower() not in err.lower()]
+        ok = code == want_code and not missing and not damaged and not found
         if ok:
             passed += 1
             print(f"ok    {label}  -> exit {code}")
@@ -211,13 +288,24 @@ def main():
             why = []
             if code != want_code:
                 why.append(f"exit {code}, expected {want_code}")
-            if want_text.lower() not in err.lower():
-                why.append(f"message does not name '{want_text}'")
-            if forbidden:
-                why.append(f"message contains '{bad_text}'")
+            if missing:
+                why.append("message does not say " + ", ".join(repr(t) for t in missing))
             if damaged:
                 why.append("damaged " + ", ".join(damaged))
+            if found:
+                why.append("printed " + ", ".join(repr(f) for f in found) +
+                           (": the check came too late" if "data:" in found else ": it must not"))
             print(f"FAIL  {label}  ({'; '.join(why)})\n      output: {err.strip()[-400:]}")
+    for label, ok, why in rerun_checks():
+        if ok is None:
+            skipped += 1
+            print(f"SKIP  {label}  ({why})")
+        elif ok:
+            passed += 1
+            print(f"ok    {label}")
+        else:
+            failed += 1
+            print(f"FAIL  {label}  ({why})")
     print(f"\n{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
 

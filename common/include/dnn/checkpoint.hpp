@@ -66,10 +66,12 @@ std::string serialize_checkpoint(const Checkpoint& c);
 /// messages. Throws InputError for anything malformed; never anything else for bad bytes.
 Checkpoint parse_checkpoint(const std::string& bytes, const std::string& name);
 
-/// Writes `c` to `path` atomically.
+/// Writes `c` to `path` atomically. A checkpoint is not a result of --out: it is in no manifest,
+/// so the next run into the folder never removes it (05_mlp says when it replaces one).
 void save_checkpoint(const std::string& path, const Checkpoint& c);
 
-/// Reads and parses `path`; InputError naming the file when it is missing, unreadable or bad.
+/// Reads and parses `path`; InputError naming the file when it is missing, a folder, unreadable
+/// or bad.
 Checkpoint load_checkpoint(const std::string& path);
 
 /// The layer sizes of a network, e.g. {784, 50, 50, 10}.

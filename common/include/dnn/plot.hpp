@@ -2,7 +2,8 @@
 /// @brief PNG plots through gnuplot (gnuplot-iostream), headless, and PNG images via stb.
 ///
 /// Every plot function returns false and prints one clear line when gnuplot is missing or
-/// fails; callers always write their CSV first, so the numbers are never lost.
+/// fails; callers always write their CSV first, so the numbers are never lost. Every PNG they
+/// write is listed in its output folder's manifest, like the CSV and JSON files (log.hpp).
 #pragma once
 
 #include <string>

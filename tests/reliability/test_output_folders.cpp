@@ -1,0 +1,164 @@
+// Output folders (log.hpp): a run replaces the files the previous run listed in the folder's
+// manifest (.dnn-outputs) and nothing else, only once it writes its first result; files named by
+// flags (--resume, --checkpoint, --json) are checked up front, each error naming the flag.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+
+#include "catch.hpp"
+#include "dnn/checkpoint.hpp"
+#include "dnn/error.hpp"
+#include "dnn/log.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh, empty folder per test case.
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("dnn_output_folders_" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+void write_text(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The names the manifest lists (comments left out).
+std::set<std::string> listed(const fs::path& dir) {
+  std::set<std::string> names;
+  std::ifstream in(dir / dnn::kOutputManifest);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] != '#') names.insert(line);
+  return names;
+}
+
+// One "run" that writes `names` (CSV tables) into `dir`.
+void run_writing(const fs::path& dir, const std::set<std::string>& names) {
+  dnn::prepare_output_dir(dir.string());
+  for (const std::string& n : names) {
+    dnn::CsvTable t({"x"});
+    t.add_row(std::vector<double>{1.0});
+    t.save((dir / n).string());
+  }
+}
+
+template <class F>
+std::string input_error_of(F&& f) {
+  try {
+    f();
+  } catch (const dnn::InputError& e) {
+    return e.what();
+  }
+  return "(no InputError)";
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("a rerun removes the files of the earlier run, and only those", "[reliability][outputs]") {
+  const fs::path dir = fresh_dir("rerun");
+  run_writing(dir, {"curves.csv", "old_only.csv"});
+  CHECK(listed(dir) == std::set<std::string>{"curves.csv", "old_only.csv"});
+  write_text(dir / "mine.txt", "the user's own file\n");
+
+  run_writing(dir, {"curves.csv", "new_only.csv"});
+  CHECK(fs::exists(dir / "curves.csv"));
+  CHECK(fs::exists(dir / "new_only.csv"));
+  CHECK_FALSE(fs::exists(dir / "old_only.csv"));  // stale: the earlier run's, not rewritten
+  CHECK(read_text(dir / "mine.txt") == "the user's own file\n");
+  CHECK(listed(dir) == std::set<std::string>{"curves.csv", "new_only.csv"});
+}
+
+TEST_CASE("nothing is removed until the run writes its first result", "[reliability][outputs]") {
+  const fs::path dir = fresh_dir("lazy");
+  run_writing(dir, {"summary.json"});
+  dnn::prepare_output_dir(dir.string());  // a run that then stops on bad input...
+  CHECK(fs::exists(dir / "summary.json"));  // ...leaves the earlier results alone
+  CHECK(listed(dir) == std::set<std::string>{"summary.json"});
+}
+
+TEST_CASE("a file rewritten during the run is listed once", "[reliability][outputs]") {
+  const fs::path dir = fresh_dir("once");
+  dnn::prepare_output_dir(dir.string());
+  for (int epoch = 0; epoch < 3; ++epoch) dnn::save_json((dir / "history.json").string(), {{"epoch", epoch}});
+  const std::string manifest = read_text(dir / dnn::kOutputManifest);
+  CHECK(manifest.find("history.json") == manifest.rfind("history.json"));
+}
+
+TEST_CASE("an edited manifest cannot remove anything outside the folder or a folder", "[reliability][outputs]") {
+  const fs::path root = fresh_dir("edited");
+  const fs::path dir = root / "out";
+  fs::create_directories(dir / "sub");
+  write_text(root / "outside.txt", "keep\n");
+  write_text(dir / "sub" / "inner.txt", "keep\n");
+  write_text(dir / "#hash.txt", "keep\n");
+  fs::create_directories(dir / "a_folder");
+  write_text(dir / dnn::kOutputManifest, "../outside.txt\n" + (root / "outside.txt").string() +
+                                             "\nsub/inner.txt\n#hash.txt\na_folder\n..\n.\n\n" +
+                                             dnn::kOutputManifest + "\n");
+  run_writing(dir, {"new.csv"});
+  CHECK(fs::exists(root / "outside.txt"));
+  CHECK(fs::exists(dir / "sub" / "inner.txt"));
+  CHECK(fs::exists(dir / "#hash.txt"));
+  CHECK(fs::is_directory(dir / "a_folder"));
+  CHECK(listed(dir) == std::set<std::string>{"new.csv"});
+}
+
+TEST_CASE("files outside a prepared folder get no manifest", "[reliability][outputs]") {
+  const fs::path dir = fresh_dir("unprepared");
+  dnn::save_json((dir / "x.json").string(), {{"a", 1}});
+  CHECK(fs::exists(dir / "x.json"));
+  CHECK_FALSE(fs::exists(dir / dnn::kOutputManifest));
+}
+
+TEST_CASE("checkpoints are in no manifest: the next run never removes them", "[reliability][outputs]") {
+  const fs::path dir = fresh_dir("checkpoint");
+  dnn::prepare_output_dir(dir.string());
+  dnn::write_file_atomic((dir / "run.ckpt").string(), "bytes");  // what save_checkpoint does
+  run_writing(dir, {"a.csv"});
+  run_writing(dir, {"b.csv"});
+  CHECK(fs::exists(dir / "run.ckpt"));
+  CHECK_FALSE(fs::exists(dir / "a.csv"));
+}
+
+TEST_CASE("file flags are checked up front and the error names the flag", "[reliability][outputs]") {
+  const fs::path dir = fresh_dir("flags");
+  write_text(dir / "a_file", "x\n");
+  std::string e = input_error_of([&] { dnn::OutputFileFlag((dir).string(), "--checkpoint"); });
+  CHECK(contains(e, "--checkpoint"));
+  CHECK(contains(e, "is a folder"));
+  e = input_error_of([&] { dnn::OutputFileFlag((dir / "nope" / "x.bin").string(), "--checkpoint"); });
+  CHECK(contains(e, "--checkpoint"));
+  CHECK(contains(e, "does not exist"));
+  e = input_error_of([&] { dnn::OutputFileFlag((dir / "a_file" / "x.json").string(), "--json"); });
+  CHECK(contains(e, "--json"));
+  CHECK(contains(e, "not a folder"));
+  CHECK_NOTHROW(dnn::OutputFileFlag((dir / "new.bin").string(), "--checkpoint"));
+
+  e = input_error_of([&] { dnn::check_input_file(dir.string(), "--resume", "a checkpoint file"); });
+  CHECK(contains(e, "--resume"));
+  CHECK(contains(e, "is a folder; expected a checkpoint file"));
+  e = input_error_of([&] { dnn::check_input_file((dir / "nope").string(), "--resume", "a checkpoint file"); });
+  CHECK(contains(e, "does not exist"));
+  CHECK_NOTHROW(dnn::check_input_file((dir / "a_file").string(), "--resume", "a checkpoint file"));
+}
+
+TEST_CASE("writing over a folder or loading a folder says so", "[reliability][outputs]") {
+  const fs::path dir = fresh_dir("folder_target");
+  std::string e = input_error_of([&] { dnn::write_file_atomic(dir.string(), "x"); });
+  CHECK(contains(e, "is a folder"));
+  CHECK(fs::is_directory(dir));
+  e = input_error_of([&] { dnn::load_checkpoint(dir.string()); });
+  CHECK(contains(e, "is a folder"));
+}
