@@ -79,6 +79,24 @@ __device__ __forceinline__ void for_each_nonzero_warp(const DeviceCsr& X, int be
   }
 }
 
+/// One weight's SGD step, W[k,j] −= η·Σ_i A[i,k]·dZ[i,j] over the minibatch's `count` rows, for the
+/// element q = k·n_out + j of a dense layer n_in → n_out. Rows are summed in order, so every kernel
+/// that uses it gets the same, deterministic numbers.
+__device__ __forceinline__ void sgd_weight(float* W, const float* A, const float* dZ, int count, int n_in, int n_out,
+                                           int q, float lr) {
+  const int k = q / n_out, j = q % n_out;
+  float g = 0.0f;
+  for (int i = 0; i < count; ++i) g += A[i * n_in + k] * dZ[i * n_out + j];
+  W[q] -= lr * g;
+}
+
+/// One bias's SGD step, b[j] −= η·Σ_i dZ[i,j] (a column sum of dZ, rows in order).
+__device__ __forceinline__ void sgd_bias(float* b, const float* dZ, int count, int width, int j, float lr) {
+  float g = 0.0f;
+  for (int i = 0; i < count; ++i) g += dZ[i * width + j];
+  b[j] -= lr * g;
+}
+
 __global__ void fused_forward_l1(StepArgs a, StepBuffers b) {
   const int i = blockIdx.x;
   const int j = threadIdx.x;  // blockDim = 64: two full warps, lanes ≥ h1 only help with the loads
@@ -186,38 +204,18 @@ __global__ void fused_update(StepArgs a, StepBuffers b) {
     a.step_correct[a.step] = c;
   }
   const int nW2 = n.h1 * n.h2, nW3 = n.h2 * n.c;
-  if (q < nW2) {  // W2[k,j] −= η Σ_i A1[i,k] dZ2[i,j]
-    const int k = q / n.h2, j = q % n.h2;
-    float g = 0.0f;
-    for (int i = 0; i < a.count; ++i) g += b.A1[i * n.h1 + k] * b.dZ2[i * n.h2 + j];
-    n.W2[q] -= a.lr * g;
-    return;
-  }
-  q -= nW2;
-  if (q < nW3) {  // W3[k,j] −= η Σ_i A2[i,k] dZ3[i,j]
-    const int k = q / n.c, j = q % n.c;
-    float g = 0.0f;
-    for (int i = 0; i < a.count; ++i) g += b.A2[i * n.h2 + k] * b.dZ3[i * n.c + j];
-    n.W3[q] -= a.lr * g;
-    return;
-  }
-  q -= nW3;
-  // biases: b −= η Σ_i dZ[i,:]
-  const float* dz = nullptr;
-  float* bias = nullptr;
-  int width = 0;
-  if (q < n.h1) {
-    dz = b.dZ1, bias = n.b1, width = n.h1;
+  // Thread q owns one parameter: W2, then W3, then b1, b2, b3.
+  if (q < nW2) {
+    sgd_weight(n.W2, b.A1, b.dZ2, a.count, n.h1, n.h2, q, a.lr);
+  } else if ((q -= nW2) < nW3) {
+    sgd_weight(n.W3, b.A2, b.dZ3, a.count, n.h2, n.c, q, a.lr);
+  } else if ((q -= nW3) < n.h1) {
+    sgd_bias(n.b1, b.dZ1, a.count, n.h1, q, a.lr);
   } else if ((q -= n.h1) < n.h2) {
-    dz = b.dZ2, bias = n.b2, width = n.h2;
+    sgd_bias(n.b2, b.dZ2, a.count, n.h2, q, a.lr);
   } else if ((q -= n.h2) < n.c) {
-    dz = b.dZ3, bias = n.b3, width = n.c;
-  } else {
-    return;
+    sgd_bias(n.b3, b.dZ3, a.count, n.c, q, a.lr);
   }
-  float g = 0.0f;
-  for (int i = 0; i < a.count; ++i) g += dz[i * width + q];
-  bias[q] -= a.lr * g;
 }
 
 // ---------------------------------------------------------------- the persistent kernel
@@ -341,17 +339,8 @@ __device__ void block_dense_step(const BlockState& S, int H1, int H2, int C, int
     for (int j = 0; j < H2; ++j) g += dZ2[i * H2 + j] * W2[k * H2 + j];
     dZ1[q] = A1[q] > 0.0f ? g : 0.0f;
   }
-  for (int q = tid; q < H2 * C; q += nt) {
-    const int k = q / C, j = q % C;
-    float g = 0.0f;
-    for (int i = 0; i < cnt; ++i) g += A2[i * H2 + k] * dZ3[i * C + j];
-    W3[q] -= lr * g;
-  }
-  for (int q = tid; q < C; q += nt) {
-    float g = 0.0f;
-    for (int i = 0; i < cnt; ++i) g += dZ3[i * C + q];
-    b3[q] -= lr * g;
-  }
+  for (int q = tid; q < H2 * C; q += nt) sgd_weight(W3, A2, dZ3, cnt, H2, C, q, lr);
+  for (int q = tid; q < C; q += nt) sgd_bias(b3, dZ3, cnt, C, q, lr);
   if (record && tid == 0) {
     float sl = 0.0f;
     int sc = 0;
@@ -364,22 +353,9 @@ __device__ void block_dense_step(const BlockState& S, int H1, int H2, int C, int
   }
   __syncthreads();
   // 7) W2, b2, b1 (old A1, dZ2, dZ1: nobody writes them any more in this step)
-  for (int q = tid; q < H1 * H2; q += nt) {
-    const int k = q / H2, j = q % H2;
-    float g = 0.0f;
-    for (int i = 0; i < cnt; ++i) g += A1[i * H1 + k] * dZ2[i * H2 + j];
-    W2[q] -= lr * g;
-  }
-  for (int q = tid; q < H2; q += nt) {
-    float g = 0.0f;
-    for (int i = 0; i < cnt; ++i) g += dZ2[i * H2 + q];
-    b2[q] -= lr * g;
-  }
-  for (int q = tid; q < H1; q += nt) {
-    float g = 0.0f;
-    for (int i = 0; i < cnt; ++i) g += dZ1[i * H1 + q];
-    b1[q] -= lr * g;
-  }
+  for (int q = tid; q < H1 * H2; q += nt) sgd_weight(W2, A1, dZ2, cnt, H1, H2, q, lr);
+  for (int q = tid; q < H2; q += nt) sgd_bias(b2, dZ2, cnt, H2, q, lr);
+  for (int q = tid; q < H1; q += nt) sgd_bias(b1, dZ1, cnt, H1, q, lr);
 }
 
 constexpr int kPersistentThreads = 1024;  // 32 warps: warp p also owns pixel range p (kParts = 32)

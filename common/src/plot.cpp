@@ -84,16 +84,16 @@ bool plot_lines(const std::string& png_path, const PlotSpec& spec, const std::ve
   // Only series with at least one point are drawn (gnuplot warns about an empty data block), and
   // when every point has the same x (one epoch, one step) the x range is widened by hand so that
   // gnuplot does not warn about an empty range.
+  const auto points = [](const Series& s) { return std::min(s.x.size(), s.y.size()); };
   std::vector<const Series*> drawn;
-  double xmin = 0.0, xmax = 0.0;
+  double xmin = INFINITY, xmax = -INFINITY;
   for (const Series& s : series) {
-    const std::size_t n = std::min(s.x.size(), s.y.size());
-    if (n == 0) continue;
-    for (std::size_t i = 0; i < n; ++i) {
-      xmin = drawn.empty() && i == 0 ? s.x[i] : std::min(xmin, s.x[i]);
-      xmax = drawn.empty() && i == 0 ? s.x[i] : std::max(xmax, s.x[i]);
-    }
+    if (points(s) == 0) continue;
     drawn.push_back(&s);
+    for (std::size_t i = 0; i < points(s); ++i) {
+      xmin = std::min(xmin, s.x[i]);
+      xmax = std::max(xmax, s.x[i]);
+    }
   }
   if (drawn.empty()) return false;  // nothing to draw
   std::ostringstream os;
@@ -105,13 +105,13 @@ bool plot_lines(const std::string& png_path, const PlotSpec& spec, const std::ve
   for (std::size_t k = 0; k < drawn.size(); ++k) {
     os << "$d" << k << " << EOD\n";
     const Series& s = *drawn[k];
-    for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) os << s.x[i] << " " << s.y[i] << "\n";
+    for (std::size_t i = 0; i < points(s); ++i) os << s.x[i] << " " << s.y[i] << "\n";
     os << "EOD\n";
   }
   os << "plot ";
   for (std::size_t k = 0; k < drawn.size(); ++k) {
     // A series of one point is invisible as a line: draw it as a point.
-    const std::string style = std::min(drawn[k]->x.size(), drawn[k]->y.size()) == 1 ? "points" : drawn[k]->style;
+    const std::string style = points(*drawn[k]) == 1 ? "points" : drawn[k]->style;
     os << (k ? ", " : "") << "$d" << k << " using 1:2 with " << style << " lw 2 title " << quote(drawn[k]->label);
   }
   os << "\n";

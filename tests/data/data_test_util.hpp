@@ -14,6 +14,7 @@
 
 #include "dnn/error.hpp"
 #include "dnn/idx.hpp"
+#include "test_util.hpp"
 
 namespace datatest {
 
@@ -123,20 +124,7 @@ class EnvGuard {
   bool had_ = false;
 };
 
-/// Runs f; returns the message of the dnn::InputError it throws, or "<no InputError: ...>"
-/// (which no test expectation matches) when it returns normally or throws something else.
-template <typename F>
-std::string input_error_of(F&& f) {
-  try {
-    f();
-  } catch (const dnn::InputError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("<no InputError: other exception: ") + e.what() + ">";
-  }
-  return "<no InputError: no exception>";
-}
-
-inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using dnn_test::contains;        // tests/support/test_util.hpp
+using dnn_test::input_error_of;
 
 }  // namespace datatest

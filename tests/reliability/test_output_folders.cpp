@@ -13,6 +13,7 @@
 #include "dnn/checkpoint.hpp"
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"
+#include "test_util.hpp"
 
 namespace fs = std::filesystem;
 
@@ -52,17 +53,8 @@ void run_writing(const fs::path& dir, const std::set<std::string>& names) {
   }
 }
 
-template <class F>
-std::string input_error_of(F&& f) {
-  try {
-    f();
-  } catch (const dnn::InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using dnn_test::contains;
+using dnn_test::input_error_of;
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "catch.hpp"
+#include "test_util.hpp"
 
 namespace dnn_test {
 
@@ -38,7 +39,5 @@ inline std::filesystem::path work_dir_for(const std::string& name) {
   std::filesystem::create_directories(p);
   return p;
 }
-
-inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace dnn_test
