@@ -79,6 +79,24 @@ __device__ __forceinline__ void for_each_nonzero_warp(const DeviceCsr& X, int be
   }
 }
 
+/// Unit j of a dense layer n_in → n_out for one image: z = b[j] + Σ_k a[k]·W[k,j], where `a` holds
+/// that image's n_in inputs (k in order, so every kernel gets the same numbers).
+__device__ __forceinline__ float dense_unit(const float* a, const float* W, const float* b, int n_in, int n_out,
+                                            int j) {
+  float z = b[j];
+  for (int k = 0; k < n_in; ++k) z += a[k] * W[k * n_out + j];
+  return z;
+}
+
+/// Backpropagation through a dense layer n_in → n_out and the ReLU in front of it, input k of one
+/// image: (Σ_j dz[j]·W[k,j]) · f′, with f′ = 1 where that input's activation a_k > 0, else 0.
+/// `dz` holds the image's n_out output gradients; W is read as it was before this step's update.
+__device__ __forceinline__ float relu_backprop_unit(const float* dz, const float* W, float a_k, int n_out, int k) {
+  float g = 0.0f;
+  for (int j = 0; j < n_out; ++j) g += dz[j] * W[k * n_out + j];
+  return a_k > 0.0f ? g : 0.0f;
+}
+
 /// One weight's SGD step, W[k,j] −= η·Σ_i A[i,k]·dZ[i,j] over the minibatch's `count` rows, for the
 /// element q = k·n_out + j of a dense layer n_in → n_out. Rows are summed in order, so every kernel
 /// that uses it gets the same, deterministic numbers.
@@ -121,17 +139,11 @@ __global__ void fused_rows(StepArgs a, StepBuffers b) {
   if (t < n.h1) a1[t] = b.A1[i * n.h1 + t];
   __syncthreads();
   if (t < n.h2) {  // layer 2
-    float z = n.b2[t];
-    for (int k = 0; k < n.h1; ++k) z += a1[k] * n.W2[k * n.h2 + t];
-    a2[t] = relu(z);
+    a2[t] = relu(dense_unit(a1, n.W2, n.b2, n.h1, n.h2, t));
     b.A2[i * n.h2 + t] = a2[t];
   }
   __syncthreads();
-  if (t < n.c) {  // layer 3 (logits)
-    float z = n.b3[t];
-    for (int k = 0; k < n.h2; ++k) z += a2[k] * n.W3[k * n.c + t];
-    z3[t] = z;
-  }
+  if (t < n.c) z3[t] = dense_unit(a2, n.W3, n.b3, n.h2, n.c, t);  // layer 3 (logits)
   __syncthreads();
   if (t < 32) {  // warp 0: softmax + cross-entropy + dZ3
     const int y = a.labels[a.order[a.start + i]];
@@ -146,17 +158,11 @@ __global__ void fused_rows(StepArgs a, StepBuffers b) {
   __syncthreads();
   if (t < n.c) b.dZ3[i * n.c + t] = dz3[t];
   if (t < n.h2) {  // dZ2 = (dZ3·W3ᵀ) ⊙ [A2 > 0]
-    float s = 0.0f;
-    for (int j = 0; j < n.c; ++j) s += dz3[j] * n.W3[t * n.c + j];
-    dz2[t] = a2[t] > 0.0f ? s : 0.0f;
+    dz2[t] = relu_backprop_unit(dz3, n.W3, a2[t], n.c, t);
     b.dZ2[i * n.h2 + t] = dz2[t];
   }
   __syncthreads();
-  if (t < n.h1) {  // dZ1 = (dZ2·W2ᵀ) ⊙ [A1 > 0]
-    float s = 0.0f;
-    for (int j = 0; j < n.h2; ++j) s += dz2[j] * n.W2[t * n.h2 + j];
-    b.dZ1[i * n.h1 + t] = a1[t] > 0.0f ? s : 0.0f;
-  }
+  if (t < n.h1) b.dZ1[i * n.h1 + t] = relu_backprop_unit(dz2, n.W2, a1[t], n.h2, t);  // dZ1 = (dZ2·W2ᵀ) ⊙ [A1 > 0]
 }
 
 /// Blocks 0..kParts−1: the sparse W1 update of one pixel range (thread j = output unit j).
@@ -297,20 +303,10 @@ __device__ void block_dense_step(const BlockState& S, int H1, int H2, int C, int
   float *A1 = S.A1, *A2 = S.A2, *Z3 = S.Z3, *dZ3 = S.dZ3, *dZ2 = S.dZ2, *dZ1 = S.dZ1, *rl = S.rl;
   int* rc = S.rc;
   // 2) layer 2
-  for (int q = tid; q < cnt * H2; q += nt) {
-    const int i = q / H2, j = q % H2;
-    float z = b2[j];
-    for (int k = 0; k < H1; ++k) z += A1[i * H1 + k] * W2[k * H2 + j];
-    A2[q] = relu(z);
-  }
+  for (int q = tid; q < cnt * H2; q += nt) A2[q] = relu(dense_unit(A1 + (q / H2) * H1, W2, b2, H1, H2, q % H2));
   __syncthreads();
   // 3) layer 3: logits
-  for (int q = tid; q < cnt * C; q += nt) {
-    const int i = q / C, j = q % C;
-    float z = b3[j];
-    for (int k = 0; k < H2; ++k) z += A2[i * H2 + k] * W3[k * C + j];
-    Z3[q] = z;
-  }
+  for (int q = tid; q < cnt * C; q += nt) Z3[q] = dense_unit(A2 + (q / C) * H2, W3, b3, H2, C, q % C);
   __syncthreads();
   // 4) softmax + cross-entropy + dZ3: one warp per image
   for (int i = warp; i < cnt; i += nwarps) {
@@ -325,20 +321,10 @@ __device__ void block_dense_step(const BlockState& S, int H1, int H2, int C, int
   }
   __syncthreads();
   // 5) dZ2 = (dZ3·W3ᵀ) ⊙ [A2 > 0]   (old W3)
-  for (int q = tid; q < cnt * H2; q += nt) {
-    const int i = q / H2, k = q % H2;
-    float g = 0.0f;
-    for (int j = 0; j < C; ++j) g += dZ3[i * C + j] * W3[k * C + j];
-    dZ2[q] = A2[q] > 0.0f ? g : 0.0f;
-  }
+  for (int q = tid; q < cnt * H2; q += nt) dZ2[q] = relu_backprop_unit(dZ3 + (q / H2) * C, W3, A2[q], C, q % H2);
   __syncthreads();
   // 6) dZ1 = (dZ2·W2ᵀ) ⊙ [A1 > 0] (old W2); meanwhile W3, b3 are updated (nobody reads them now)
-  for (int q = tid; q < cnt * H1; q += nt) {
-    const int i = q / H1, k = q % H1;
-    float g = 0.0f;
-    for (int j = 0; j < H2; ++j) g += dZ2[i * H2 + j] * W2[k * H2 + j];
-    dZ1[q] = A1[q] > 0.0f ? g : 0.0f;
-  }
+  for (int q = tid; q < cnt * H1; q += nt) dZ1[q] = relu_backprop_unit(dZ2 + (q / H1) * H2, W2, A1[q], H2, q % H1);
   for (int q = tid; q < H2 * C; q += nt) sgd_weight(W3, A2, dZ3, cnt, H2, C, q, lr);
   for (int q = tid; q < C; q += nt) sgd_bias(b3, dZ3, cnt, C, q, lr);
   if (record && tid == 0) {
@@ -611,17 +597,9 @@ __global__ void eval_rows(DeviceNet n, const float* X, int rows, const int* labe
     a1[t] = relu(z);
   }
   __syncthreads();
-  if (t < n.h2) {
-    float z = n.b2[t];
-    for (int k = 0; k < n.h1; ++k) z += a1[k] * n.W2[k * n.h2 + t];
-    a2[t] = relu(z);
-  }
+  if (t < n.h2) a2[t] = relu(dense_unit(a1, n.W2, n.b2, n.h1, n.h2, t));
   __syncthreads();
-  if (t < n.c) {
-    float z = n.b3[t];
-    for (int k = 0; k < n.h2; ++k) z += a2[k] * n.W3[k * n.c + t];
-    z3[t] = z;
-  }
+  if (t < n.c) z3[t] = dense_unit(a2, n.W3, n.b3, n.h2, n.c, t);
   __syncthreads();
   if (t < 32) {
     const int y = labels ? labels[i] : 0;
