@@ -28,12 +28,16 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--checkpoint", o.checkpoint, "Save model + optimizer state to FILE after every epoch (atomic)");
   app.add_option("--resume", o.resume,
                  "Continue the run saved in FILE up to --epochs (model, optimizer, seed and batch come from FILE)");
-  app.add_flag("--bench", o.bench,
-               "Benchmark mode: time --bench-epochs epochs for each of --bench-backends x --bench-batches, "
-               "write bench.json");
-  app.add_option("--bench-epochs", o.bench_epochs, "Epochs per configuration in --bench mode")->capture_default_str();
-  app.add_option("--bench-backends", o.bench_backends, "Backends timed by --bench")->capture_default_str();
-  app.add_option("--bench-batches", o.bench_batches, "Batch sizes timed by --bench")->capture_default_str();
+  CLI::Option* bench = app.add_flag("--bench", o.bench,
+                                     "Benchmark mode: time --bench-epochs epochs for each of --bench-backends x "
+                                     "--bench-batches, write bench.json");
+  // The --bench-* options only mean something in benchmark mode: without --bench they would be
+  // accepted and silently ignored (the program would train instead), so CLI11 refuses them.
+  app.add_option("--bench-epochs", o.bench_epochs, "Epochs per configuration in --bench mode")
+      ->capture_default_str()
+      ->needs(bench);
+  app.add_option("--bench-backends", o.bench_backends, "Backends timed by --bench")->capture_default_str()->needs(bench);
+  app.add_option("--bench-batches", o.bench_batches, "Batch sizes timed by --bench")->capture_default_str()->needs(bench);
   dnn::add_common_options(app, o.common, "out/05_mlp");
   dnn::add_data_options(app, o.data);
 }
