@@ -95,6 +95,14 @@ ToyProblem make_toy_problem(const std::string& name, int n, float noise, std::ui
   throw InputError(flag + ": unknown 2-D problem '" + name + "' (expected moons or spirals)");
 }
 
+ToyTrainTest make_toy_train_test(const std::string& name, int n, float noise, std::uint64_t seed,
+                                 const std::string& flag) {
+  ToyTrainTest sets;
+  sets.train = make_toy_problem(name, n, noise, seed, flag);
+  sets.test = make_toy_problem(name, n, noise, seed + 1000, flag);
+  return sets;
+}
+
 Box2 bounding_box(const Matrix& X, float margin) {
   require_shape(X, X.rows, 2, "bounding_box X");
   if (X.rows == 0) return {-1, 1, -1, 1};

@@ -38,6 +38,17 @@ ToyProblem make_spirals(int n, int classes, float noise, std::uint64_t seed);
 ToyProblem make_toy_problem(const std::string& name, int n, float noise, std::uint64_t seed,
                             const std::string& flag = "--problem");
 
+/// A toy problem's training set and its test set: the same distribution, different points.
+struct ToyTrainTest {
+  ToyProblem train;  ///< `n` points from `seed`
+  ToyProblem test;   ///< `n` fresh points from seed + 1000: do the learned boundaries generalise?
+};
+
+/// make_toy_problem twice: the training points from `seed`, the test points from seed + 1000
+/// (as many, same noise). Throws as make_toy_problem does.
+ToyTrainTest make_toy_train_test(const std::string& name, int n, float noise, std::uint64_t seed,
+                                 const std::string& flag = "--problem");
+
 /// Axis-aligned box around the points of X (n×2), enlarged by `margin` on every side.
 struct Box2 {
   float xmin = 0, xmax = 0, ymin = 0, ymax = 0;
