@@ -142,11 +142,7 @@ int main(int argc, char** argv) {
   dnn::add_data_options(app, o.data);
   app.add_option("--problem", o.problem, "moons | spirals (generated 2-D points) | mnist (the digits)")
       ->capture_default_str();
-  app.add_option("--points", o.points, "Training points of the 2-D problem (the test set has as many)")
-      ->capture_default_str()
-      ->check(dnn::whole_number(8, 1000000));
-  app.add_option("--noise", o.noise, "Noise of the 2-D problem (default: 0.15 moons, 0.2 spirals)")
-      ->check(dnn::between(0, 10));
+  dnn::add_toy_problem_options(app, o.points, o.noise);
   app.add_option("--hidden", o.hidden, "Hidden layer sizes (default: 16,16 for 2-D, 50,50 for mnist)");
   app.add_option("--activation", o.activation, "Hidden activation relu|tanh|sigmoid (default: tanh 2-D, relu mnist)");
   app.add_option("--backend", o.backend, "naive (your exercise code) | eigen")->capture_default_str();

@@ -276,11 +276,7 @@ int main(int argc, char** argv) {
   dnn::add_data_options(app, o.data);
   app.add_option("--problem", o.problem, "moons | spirals: the 2-D problem of the network comparison")
       ->capture_default_str();
-  app.add_option("--points", o.points, "Training points of the 2-D problem (the test set has as many)")
-      ->capture_default_str()
-      ->check(dnn::whole_number(8, 1000000));
-  app.add_option("--noise", o.noise, "Noise of the 2-D problem (default: 0.15 moons, 0.2 spirals)")
-      ->check(dnn::between(0, 10));
+  dnn::add_toy_problem_options(app, o.points, o.noise);
   app.add_option("--hidden", o.hidden, "Hidden layer sizes")->capture_default_str();
   app.add_option("--activation", o.activation, "Hidden activation relu|tanh|sigmoid")->capture_default_str();
   app.add_option("--backend", o.backend, "naive (your exercise code) | eigen")->capture_default_str();

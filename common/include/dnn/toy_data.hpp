@@ -13,6 +13,10 @@
 
 #include "dnn/matrix.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace dnn {
 
 /// A labelled 2-D dataset: X is n×2 (one point per row), y holds the class of each point.
@@ -48,6 +52,11 @@ struct ToyTrainTest {
 /// (as many, same noise). Throws as make_toy_problem does.
 ToyTrainTest make_toy_train_test(const std::string& name, int n, float noise, std::uint64_t seed,
                                  const std::string& flag = "--problem");
+
+/// Adds the flags of a 2-D problem's points (chapters 03 and 04) to `app`: --points (training
+/// points; the test set has as many, default `points`) and --noise (not given: `noise` keeps its
+/// value and the program passes a negative noise, the problem's default, to make_toy_problem).
+void add_toy_problem_options(CLI::App& app, int& points, float& noise);
 
 /// Axis-aligned box around the points of X (n×2), enlarged by `margin` on every side.
 struct Box2 {
