@@ -682,24 +682,17 @@ float FastCpuTrainer::train_step(const int* idx, int count, long* correct) {
 EpochMetrics FastCpuTrainer::train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) {
   const long n = static_cast<long>(order.size());
   const long steps = (n + batch_ - 1) / batch_;
-  double loss_sum = 0;
-  long correct = 0, seen = 0;
+  EpochRunningMean mean;
   for (long s = 0; s < steps; ++s) {
     const int start = static_cast<int>(s * batch_);
     const int count = static_cast<int>(std::min<long>(batch_, n - start));
+    long correct = 0;
     const float loss = train_step(order.data() + start, count, &correct);
     if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.lr, opt_.lr_flag);
-    loss_sum += static_cast<double>(loss) * count;
-    seen += count;
-    if (on_step) on_step(s + 1, steps, loss_sum / seen, static_cast<double>(correct) / seen);
+    mean.add(loss, count, correct);
+    if (on_step) on_step(s + 1, steps, mean.loss(), mean.accuracy());
   }
-  EpochMetrics r;
-  r.steps = steps;
-  if (seen > 0) {
-    r.loss = loss_sum / seen;
-    r.accuracy = static_cast<double>(correct) / seen;
-  }
-  return r;
+  return mean.metrics(steps);
 }
 
 // ---------------------------------------------------------------- evaluation

@@ -51,6 +51,14 @@ std::vector<int> layer_sizes(int inputs, const std::vector<int>& hidden, int out
   return sizes;
 }
 
+std::vector<int> layer_sizes(const Mlp& net) {
+  std::vector<int> s;
+  if (net.layers.empty()) return s;
+  s.push_back(net.layers.front().W.rows);
+  for (const auto& l : net.layers) s.push_back(l.W.cols);
+  return s;
+}
+
 std::string layer_sizes_text(const std::vector<int>& sizes) {
   std::string text;
   for (std::size_t i = 0; i < sizes.size(); ++i) text += (i ? "-" : "") + std::to_string(sizes[i]);

@@ -85,8 +85,7 @@ CpuTrainer::CpuTrainer(const Ops& ops, Mlp net, const OptimizerConfig& opt, cons
 EpochMetrics CpuTrainer::train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) {
   const long n = static_cast<long>(order.size());
   const long steps = (n + batch_ - 1) / batch_;
-  double loss_sum = 0;  // Σ batch_loss × batch_rows (Keras weights the running mean by batch size)
-  long correct = 0, seen = 0;
+  EpochRunningMean mean;
   for (long s = 0; s < steps; ++s) {
     const int start = static_cast<int>(s * batch_);
     const int count = static_cast<int>(std::min<long>(batch_, n - start));
@@ -94,19 +93,11 @@ EpochMetrics CpuTrainer::train_epoch(const std::vector<int>& order, int epoch, c
     if (s + 1 < steps) prefetch_rows(X_, order, start + count, std::min<long>(batch_, n - start - count));
     const float loss = mlp_loss_and_grads(ops_, net_, Xb_, yb_, ws_, grads_);
     if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.config().lr, opt_.config().lr_flag);
-    correct += count_correct(ws_.P, yb_);
-    loss_sum += static_cast<double>(loss) * count;
-    seen += count;
+    mean.add(loss, count, count_correct(ws_.P, yb_));
     opt_.step(ops_, net_, grads_);
-    if (on_step) on_step(s + 1, steps, loss_sum / seen, static_cast<double>(correct) / seen);
+    if (on_step) on_step(s + 1, steps, mean.loss(), mean.accuracy());
   }
-  EpochMetrics r;
-  r.steps = steps;
-  if (seen > 0) {
-    r.loss = loss_sum / seen;
-    r.accuracy = static_cast<double>(correct) / seen;
-  }
-  return r;
+  return mean.metrics(steps);
 }
 
 EvalResult CpuTrainer::evaluate(const Matrix& X, const std::vector<int>& y) {

@@ -44,6 +44,9 @@ Mlp make_mlp(const std::vector<int>& sizes, Activation hidden, Rng& rng);
 /// {inputs, hidden[0], hidden[1], ..., outputs}, ready for make_mlp.
 std::vector<int> layer_sizes(int inputs, const std::vector<int>& hidden, int outputs);
 
+/// The layer sizes of an existing network, e.g. {784, 50, 50, 10} (empty for no layer).
+std::vector<int> layer_sizes(const Mlp& net);
+
 /// The layer sizes as the chapters print them: {784, 50, 50, 10} → "784-50-50-10".
 std::string layer_sizes_text(const std::vector<int>& sizes);
 

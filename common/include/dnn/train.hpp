@@ -37,6 +37,35 @@ struct EpochMetrics {
   long steps = 0;
 };
 
+/// Keras's running mean over the minibatches of one epoch, each weighted by its number of rows:
+/// what every trainer's train_epoch passes to its StepCallback and returns at the end.
+class EpochRunningMean {
+ public:
+  /// Adds one minibatch of `rows` examples with mean loss `loss`, `correct` of them predicted right.
+  void add(double loss, long rows, long correct) {
+    loss_sum_ += loss * static_cast<double>(rows);
+    correct_ += correct;
+    seen_ += rows;
+  }
+  /// Mean loss over the examples so far (0 before the first minibatch).
+  double loss() const { return seen_ > 0 ? loss_sum_ / static_cast<double>(seen_) : 0.0; }
+  /// Fraction of the examples so far predicted right (0 before the first minibatch).
+  double accuracy() const { return seen_ > 0 ? static_cast<double>(correct_) / static_cast<double>(seen_) : 0.0; }
+  /// The epoch's metrics after `steps` minibatches.
+  EpochMetrics metrics(long steps) const {
+    EpochMetrics r;
+    r.steps = steps;
+    r.loss = loss();
+    r.accuracy = accuracy();
+    return r;
+  }
+
+ private:
+  double loss_sum_ = 0;  // Σ minibatch loss × minibatch rows
+  long correct_ = 0;
+  long seen_ = 0;
+};
+
 /// One row of the training history (the per-epoch CSV and the checkpoint keep these).
 struct EpochStats {
   int epoch = 0;                ///< 1-based
