@@ -680,19 +680,10 @@ float FastCpuTrainer::train_step(const int* idx, int count, long* correct) {
 }
 
 EpochMetrics FastCpuTrainer::train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) {
-  const long n = static_cast<long>(order.size());
-  const long steps = (n + batch_ - 1) / batch_;
-  EpochRunningMean mean;
-  for (long s = 0; s < steps; ++s) {
-    const int start = static_cast<int>(s * batch_);
-    const int count = static_cast<int>(std::min<long>(batch_, n - start));
-    long correct = 0;
-    const float loss = train_step(order.data() + start, count, &correct);
-    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.lr, opt_.lr_flag);
-    mean.add(loss, count, correct);
-    if (on_step) on_step(s + 1, steps, mean.loss(), mean.accuracy());
-  }
-  return mean.metrics(steps);
+  auto step = [this, &order](int first, int count, long* correct) {
+    return train_step(order.data() + first, count, correct);
+  };
+  return train_minibatches(order, batch_, epoch, opt_.lr, opt_.lr_flag, on_step, step);
 }
 
 // ---------------------------------------------------------------- evaluation

@@ -82,22 +82,35 @@ CpuTrainer::CpuTrainer(const Ops& ops, Mlp net, const OptimizerConfig& opt, cons
                                 " values, the network takes " + std::to_string(net_.input_size()));
 }
 
-EpochMetrics CpuTrainer::train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) {
+EpochMetrics train_minibatches(const std::vector<int>& order, int batch, int epoch, double lr,
+                               const std::string& lr_flag, const StepCallback& on_step, const MinibatchStep& step) {
   const long n = static_cast<long>(order.size());
-  const long steps = (n + batch_ - 1) / batch_;
+  const long steps = (n + batch - 1) / batch;
   EpochRunningMean mean;
   for (long s = 0; s < steps; ++s) {
-    const int start = static_cast<int>(s * batch_);
-    const int count = static_cast<int>(std::min<long>(batch_, n - start));
-    ops_.gather_minibatch(X_, y_, order, start, count, Xb_, yb_);
-    if (s + 1 < steps) prefetch_rows(X_, order, start + count, std::min<long>(batch_, n - start - count));
-    const float loss = mlp_loss_and_grads(ops_, net_, Xb_, yb_, ws_, grads_);
-    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.config().lr, opt_.config().lr_flag);
-    mean.add(loss, count, count_correct(ws_.P, yb_));
-    opt_.step(ops_, net_, grads_);
+    const int first = static_cast<int>(s * batch);
+    const int count = static_cast<int>(std::min<long>(batch, n - first));
+    long correct = 0;
+    const float loss = step(first, count, &correct);
+    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, lr, lr_flag);
+    mean.add(loss, count, correct);
     if (on_step) on_step(s + 1, steps, mean.loss(), mean.accuracy());
   }
   return mean.metrics(steps);
+}
+
+EpochMetrics CpuTrainer::train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) {
+  auto step = [this, &order](int first, int count, long* correct) {
+    const long n = static_cast<long>(order.size());
+    ops_.gather_minibatch(X_, y_, order, first, count, Xb_, yb_);
+    if (first + count < n) prefetch_rows(X_, order, first + count, std::min<long>(batch_, n - first - count));
+    const float loss = mlp_loss_and_grads(ops_, net_, Xb_, yb_, ws_, grads_);
+    if (loss_diverged(loss)) return loss;  // no update: train_minibatches stops
+    *correct += count_correct(ws_.P, yb_);
+    opt_.step(ops_, net_, grads_);
+    return loss;
+  };
+  return train_minibatches(order, batch_, epoch, opt_.config().lr, opt_.config().lr_flag, on_step, step);
 }
 
 EvalResult CpuTrainer::evaluate(const Matrix& X, const std::vector<int>& y) {

@@ -84,6 +84,19 @@ void save_history_csv(const std::string& path, const std::vector<EpochStats>& hi
 /// Trainers may call it every step or less often (a GPU trainer only when it synchronises).
 using StepCallback = std::function<void(long done, long total, double loss, double accuracy)>;
 
+/// One minibatch step of a trainer (for train_minibatches): trains on the `count` rows
+/// order[first], ..., order[first + count − 1] and returns their mean loss, adding the number of
+/// them predicted right to `*correct`. When the loss has diverged (loss_diverged) it returns it
+/// without updating the weights.
+using MinibatchStep = std::function<float(int first, int count, long* correct)>;
+
+/// The loop of one training epoch (§3.2.1) shared by the CPU trainers: `step` on each minibatch
+/// of `order` in turn (`batch` rows, the last one maybe fewer), the running mean
+/// (EpochRunningMean) passed to `on_step` after each. Throws DivergenceError naming `epoch`, the
+/// step, `lr` and `lr_flag` (see throw_divergence) as soon as a minibatch loss diverges.
+EpochMetrics train_minibatches(const std::vector<int>& order, int batch, int epoch, double lr,
+                               const std::string& lr_flag, const StepCallback& on_step, const MinibatchStep& step);
+
 /// What `fit` needs from a backend. The training set is given to the trainer once (at
 /// construction); an epoch is described by the order of its rows.
 class Trainer {
