@@ -333,12 +333,7 @@ FastCpuTrainer::FastCpuTrainer(const Mlp& net, const OptimizerConfig& opt, const
                        "(softmax is in the loss); layer " + std::to_string(l + 1) + " is " +
                        to_string(net.layers[l].act));
   }
-  if (train_x.rows != static_cast<int>(train_y.size()))
-    throw std::invalid_argument("FastCpuTrainer: " + std::to_string(train_x.rows) + " training rows but " +
-                                std::to_string(train_y.size()) + " labels");
-  if (train_x.cols != net.input_size())
-    throw std::invalid_argument("FastCpuTrainer: training rows have " + std::to_string(train_x.cols) +
-                                " values, the network takes " + std::to_string(net.input_size()));
+  require_training_set(train_x, train_y, net, "FastCpuTrainer");
   for (int y : train_y)
     if (y < 0 || y >= net.output_size())
       throw std::invalid_argument("FastCpuTrainer: label " + std::to_string(y) + " outside 0.." +

@@ -70,16 +70,21 @@ void prefetch_rows(const Matrix& X, const std::vector<int>& order, long start, l
 }
 }  // namespace
 
+void require_training_set(const Matrix& train_x, const std::vector<int>& train_y, const Mlp& net,
+                          const std::string& trainer) {
+  if (train_x.rows != static_cast<int>(train_y.size()))
+    throw std::invalid_argument(trainer + ": " + std::to_string(train_x.rows) + " training rows but " +
+                                std::to_string(train_y.size()) + " labels");
+  if (train_x.cols != net.input_size())
+    throw std::invalid_argument(trainer + ": training rows have " + std::to_string(train_x.cols) +
+                                " values, the network takes " + std::to_string(net.input_size()));
+}
+
 CpuTrainer::CpuTrainer(const Ops& ops, Mlp net, const OptimizerConfig& opt, const Matrix& train_x,
                        const std::vector<int>& train_y, int batch)
     : ops_(ops), net_(std::move(net)), opt_(opt, net_), X_(train_x), y_(train_y), batch_(batch) {
   if (batch < 1) throw InputError("--batch: expected an integer >= 1, got " + std::to_string(batch));
-  if (train_x.rows != static_cast<int>(train_y.size()))
-    throw std::invalid_argument("CpuTrainer: " + std::to_string(train_x.rows) + " training rows but " +
-                                std::to_string(train_y.size()) + " labels");
-  if (train_x.cols != net_.input_size())
-    throw std::invalid_argument("CpuTrainer: training rows have " + std::to_string(train_x.cols) +
-                                " values, the network takes " + std::to_string(net_.input_size()));
+  require_training_set(train_x, train_y, net_, "CpuTrainer");
 }
 
 EpochMetrics train_minibatches(const std::vector<int>& order, int batch, int epoch, double lr,

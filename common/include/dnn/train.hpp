@@ -97,6 +97,12 @@ using MinibatchStep = std::function<float(int first, int count, long* correct)>;
 EpochMetrics train_minibatches(const std::vector<int>& order, int batch, int epoch, double lr,
                                const std::string& lr_flag, const StepCallback& on_step, const MinibatchStep& step);
 
+/// The check every trainer's constructor makes: throws std::invalid_argument naming `trainer`
+/// (e.g. "CpuTrainer") unless `train_x` has one label in `train_y` per row and rows as wide as
+/// the input layer of `net`.
+void require_training_set(const Matrix& train_x, const std::vector<int>& train_y, const Mlp& net,
+                          const std::string& trainer);
+
 /// What `fit` needs from a backend. The training set is given to the trainer once (at
 /// construction); an epoch is described by the order of its rows.
 class Trainer {
