@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <stdexcept>
+#include <string>
 
 #include "catch.hpp"
 #include "dnn/checkpoint.hpp"
@@ -71,6 +73,25 @@ TEST_CASE("count_correct counts argmax hits", "[ch05]") {
   P(1, 0) = 1;
   P(2, 3) = 1;
   CHECK(count_correct(P, {2, 1, 3}) == 2);
+}
+
+TEST_CASE("CpuTrainer refuses a training set that does not fit the network", "[ch05]") {
+  Rng rng(1);
+  const Mlp net = make_mlp({4, 3, 2}, Activation::ReLU, rng);
+  const OptimizerConfig sgd;
+  auto message_of = [&](const Matrix& X, const std::vector<int>& y) -> std::string {
+    try {
+      CpuTrainer t(eigen_ops(), net, sgd, X, y, 2);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "<no std::invalid_argument>";
+  };
+  const Matrix X(5, 4), narrow(5, 3);
+  const std::vector<int> four(4, 0), five(5, 0);
+  CHECK(dnn_test::contains(message_of(X, four), "CpuTrainer: 5 training rows but 4 labels"));
+  CHECK(dnn_test::contains(message_of(narrow, five), "CpuTrainer: training rows have 3 values, the network takes 4"));
+  CHECK(message_of(X, five) == "<no std::invalid_argument>");
 }
 
 TEST_CASE("fit on synthetic digits: loss falls and accuracy beats chance within a second", "[ch05]") {
