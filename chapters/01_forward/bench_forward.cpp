@@ -5,17 +5,13 @@
 //   build/bench/bench_01_forward --benchmark_filter=eigen
 #include <benchmark/benchmark.h>
 
-#include "dnn/cli.hpp"
+#include "bench_util.hpp"
 #include "dnn/ops.hpp"
 #include "dnn/rng.hpp"
 
 namespace {
 
-dnn::Matrix random_matrix(int r, int c, dnn::Rng& rng) {
-  dnn::Matrix m(r, c);
-  for (auto& v : m.data) v = rng.uniform(-1.0f, 1.0f);
-  return m;
-}
+using dnn::bench::random_matrix;
 
 // args: batch, n_in, n_out
 void dense_relu_forward(benchmark::State& state, const dnn::Ops* ops) {
@@ -37,15 +33,9 @@ void dense_relu_forward(benchmark::State& state, const dnn::Ops* ops) {
   state.SetLabel(std::to_string(B) + "x" + std::to_string(n_in) + "->" + std::to_string(n_out));
 }
 
-void shapes(benchmark::internal::Benchmark* b) {
-  for (int batch : {32, 256, 10000})
-    for (auto [n_in, n_out] : {std::pair{784, 50}, std::pair{50, 50}, std::pair{50, 10}}) b->Args({batch, n_in, n_out});
-  b->ArgNames({"B", "in", "out"})->Unit(benchmark::kMicrosecond);
-}
-
 }  // namespace
 
-BENCHMARK_CAPTURE(dense_relu_forward, naive, &dnn::naive_ops())->Apply(shapes);
-BENCHMARK_CAPTURE(dense_relu_forward, eigen, &dnn::eigen_ops())->Apply(shapes);
+BENCHMARK_CAPTURE(dense_relu_forward, naive, &dnn::naive_ops())->Apply(dnn::bench::textbook_layer_shapes);
+BENCHMARK_CAPTURE(dense_relu_forward, eigen, &dnn::eigen_ops())->Apply(dnn::bench::textbook_layer_shapes);
 
 // main(): chapters/bench_main.cpp (one thread, machine recorded in the JSON).

@@ -87,9 +87,7 @@ int main(int argc, char** argv) {
     if (n < 1) throw dnn::InputError("--test-limit: the test set is empty, nothing to show");
 
     // 1. The network: input layer (784) → hidden layers → output layer (10 classes).
-    std::vector<int> sizes{ds.input_size()};
-    sizes.insert(sizes.end(), hidden.begin(), hidden.end());
-    sizes.push_back(ds.classes);
+    const std::vector<int> sizes = dnn::layer_sizes(ds.input_size(), hidden, ds.classes);
     dnn::Rng rng(common.seed);
     const dnn::Mlp net = dnn::make_mlp(sizes, act, rng);
     std::printf("network (seed %llu, Glorot-uniform weights, zero biases):\n",
@@ -211,9 +209,7 @@ int main(int argc, char** argv) {
       block << '\n';
     }
     std::ostringstream cmd;
-    std::string arch = std::to_string(ds.input_size());
-    for (int h : hidden) arch += "-" + std::to_string(h);
-    cmd << "set title 'Untrained " << arch << "-" << ds.classes
+    cmd << "set title 'Untrained " << dnn::layer_sizes_text(sizes)
         << " network: predicted probabilities of " << n << " test digits'\n"
         << "set xlabel 'class'\nset ylabel 'probability'\nset yrange [0:*]\nset grid ytics\n"
         << "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"

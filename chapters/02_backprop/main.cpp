@@ -120,11 +120,8 @@ int main(int argc, char** argv) {
     cd.X = downsample(ds.train_x, 0, batch, ds.height, ds.width, pool);
     cd.labels.assign(ds.train_y.begin(), ds.train_y.begin() + batch);
     cd.T = dnn::matrix_cast<double>(dnn::one_hot(cd.labels, ds.classes));  // MSE targets: one-hot
-    std::vector<int> sizes{cd.X.cols};
-    sizes.insert(sizes.end(), hidden.begin(), hidden.end());
-    sizes.push_back(ds.classes);
-    std::string arch;
-    for (int s : sizes) arch += (arch.empty() ? "" : "-") + std::to_string(s);
+    const std::vector<int> sizes = dnn::layer_sizes(cd.X.cols, hidden, ds.classes);
+    const std::string arch = dnn::layer_sizes_text(sizes);
 
     std::printf("gradient check: %d training digits downsampled %dx%d -> %dx%d, networks %s, double precision,\n",
                 batch, ds.height, ds.width, ds.height / pool, ds.width / pool, arch.c_str());
@@ -188,9 +185,7 @@ int main(int argc, char** argv) {
 
     // ------------------------------------------------------------------ 2. the sign of the update
     const dnn::Ops& ops = dnn::ops_for(backend);
-    dnn::Rng net_rng(common.seed);
-    const std::vector<int> big{ds.input_size(), 50, 50, ds.classes};
-    const dnn::Mlp net = dnn::make_mlp(big, dnn::Activation::ReLU, net_rng);
+    const dnn::Mlp net = dnn::make_textbook_mlp(ds.input_size(), ds.classes, common.seed);
     const int mb = std::min(32, ds.train_size());
     dnn::Matrix X(mb, ds.input_size());
     std::vector<int> y(ds.train_y.begin(), ds.train_y.begin() + mb);

@@ -129,21 +129,6 @@ void print_table(const std::vector<dnn::RunLog>& runs, bool with_test) {
   }
 }
 
-std::vector<dnn::Series> curve_series(const std::vector<dnn::RunLog>& runs, bool x_steps, bool accuracy) {
-  std::vector<dnn::Series> out;
-  for (const auto& r : runs) {
-    dnn::Series s;
-    s.label = r.spec.label;
-    for (const auto& p : r.curve) {
-      if (x_steps && p.steps == 0) continue;  // log x axis: start after the first step
-      s.x.push_back(x_steps ? static_cast<double>(p.steps) : p.epoch);
-      s.y.push_back(accuracy ? 100.0 * p.accuracy : p.loss);
-    }
-    out.push_back(s);
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -157,11 +142,7 @@ int main(int argc, char** argv) {
   dnn::add_data_options(app, o.data);
   app.add_option("--problem", o.problem, "moons | spirals (generated 2-D points) | mnist (the digits)")
       ->capture_default_str();
-  app.add_option("--points", o.points, "Training points of the 2-D problem (the test set has as many)")
-      ->capture_default_str()
-      ->check(dnn::whole_number(8, 1000000));
-  app.add_option("--noise", o.noise, "Noise of the 2-D problem (default: 0.15 moons, 0.2 spirals)")
-      ->check(dnn::between(0, 10));
+  dnn::add_toy_problem_options(app, o.points, o.noise);
   app.add_option("--hidden", o.hidden, "Hidden layer sizes (default: 16,16 for 2-D, 50,50 for mnist)");
   app.add_option("--activation", o.activation, "Hidden activation relu|tanh|sigmoid (default: tanh 2-D, relu mnist)");
   app.add_option("--backend", o.backend, "naive (your exercise code) | eigen")->capture_default_str();
@@ -217,13 +198,13 @@ int main(int argc, char** argv) {
     if (mnist) {
       p = load_mnist(o.data, o.mnist_examples);
     } else {
-      p.toy = dnn::make_toy_problem(o.problem, o.points, noise, o.common.seed);
       // Fresh points of the same distribution (another seed) show whether the boundary generalises.
-      const dnn::ToyProblem test = dnn::make_toy_problem(o.problem, o.points, noise, o.common.seed + 1000);
-      p.X = p.toy.X;
-      p.y = p.toy.y;
-      p.test_X = test.X;
-      p.test_y = test.y;
+      const dnn::ToyTrainTest sets = dnn::make_toy_train_test(o.problem, o.points, noise, o.common.seed);
+      p.toy = sets.train;
+      p.X = sets.train.X;
+      p.y = sets.train.y;
+      p.test_X = sets.test.X;
+      p.test_y = sets.test.y;
       p.classes = p.toy.classes;
       p.two_d = true;
       p.description = o.problem + " (" + std::to_string(o.points) + " training points, " +
@@ -232,13 +213,10 @@ int main(int argc, char** argv) {
     const int n = p.X.rows;
 
     // ---- 2. one initial network for every run
-    std::vector<int> sizes{p.X.cols};
-    sizes.insert(sizes.end(), hidden.begin(), hidden.end());
-    sizes.push_back(p.classes);
+    const std::vector<int> sizes = dnn::layer_sizes(p.X.cols, hidden, p.classes);
     dnn::Rng init_rng(o.common.seed);
     const dnn::Mlp init = dnn::make_mlp(sizes, act, init_rng);
-    std::string shape;
-    for (std::size_t i = 0; i < sizes.size(); ++i) shape += (i ? "-" : "") + std::to_string(sizes[i]);
+    const std::string shape = dnn::layer_sizes_text(sizes);
     std::printf("problem: %s\nnetwork: %s, %s hidden, softmax output, %ld parameters; backend %s; seed %llu\n",
                 p.description.c_str(), shape.c_str(), dnn::to_string(act).c_str(), init.parameter_count(), ops.name,
                 static_cast<unsigned long long>(o.common.seed));
@@ -255,59 +233,43 @@ int main(int argc, char** argv) {
 
     // ---- 3. the four ways
     const int window_points = epochs <= 2 ? 50 : 0;
-    std::vector<dnn::RunLog> runs;
-    for (const dnn::RunSpec& s : sgd_modes(n, o.batch, lr, "--lr", o.momentum, epochs, o.common.seed, window_points)) {
-      if (!o.common.quiet) {
-        std::printf("training: %s ...\n", s.label.c_str());
-        std::fflush(stdout);
-      }
-      runs.push_back(dnn::run_training(ops, init, p.X, p.y, &p.test_X, &p.test_y, s, schedule_for(lr)));
-    }
+    const std::vector<dnn::RunLog> runs =
+        dnn::run_comparison(ops, init, p.X, p.y, &p.test_X, &p.test_y,
+                            sgd_modes(n, o.batch, lr, "--lr", o.momentum, epochs, o.common.seed, window_points),
+                            !o.common.quiet, schedule_for(lr));
     std::printf("\nafter %d epoch(s), from the same start (initial train loss %.4f, accuracy %.2f%%):\n", epochs,
                 runs[0].curve[0].loss, 100.0 * runs[0].curve[0].accuracy);
     print_table(runs, true);
 
-    const std::string curves_csv = dnn::join_path(out, "curves.csv");
-    dnn::save_curves_csv(curves_csv, runs);
-    std::vector<std::string> written{curves_csv};
-    if (window_points > 0) {
-      written.push_back(dnn::join_path(out, "window_loss.csv"));
-      dnn::save_window_csv(written.back(), runs);
-    }
+    std::vector<std::string> written;
+    dnn::save_run_csvs(out, "", runs, window_points > 0, written);
     const std::string tag = mnist ? "MNIST" : o.problem;
-    dnn::PlotSpec spec;
-    if (epochs > 1) {
-      spec.title = "Training loss per epoch (" + tag + ", lr " + dnn::format_number(lr, 3) + ")";
-      spec.xlabel = "epoch (passes over the training set)";
-      spec.ylabel = "mean cross-entropy on the training set";
-      spec.logy = true;
-      if (dnn::plot_lines(dnn::join_path(out, "loss_per_epoch.png"), spec, curve_series(runs, false, false)))
-        written.push_back(dnn::join_path(out, "loss_per_epoch.png"));
-      spec.title = "Training accuracy per epoch (" + tag + ")";
-      spec.ylabel = "accuracy on the training set (%)";
-      spec.logy = false;
-      if (dnn::plot_lines(dnn::join_path(out, "accuracy_per_epoch.png"), spec, curve_series(runs, false, true)))
-        written.push_back(dnn::join_path(out, "accuracy_per_epoch.png"));
-    }
-    spec = dnn::PlotSpec{};
     if (epochs > 1) {  // with one epoch every run has a single point: nothing to draw
+      const std::string xlabel = "epoch (passes over the training set)";
+      const std::string loss_png = dnn::join_path(out, "loss_per_epoch.png");
+      if (dnn::plot_loss_per_epoch(loss_png, "Training loss per epoch (" + tag + ", lr " + dnn::format_number(lr, 3) + ")",
+                                   xlabel, runs))
+        written.push_back(loss_png);
+      const std::string accuracy_png = dnn::join_path(out, "accuracy_per_epoch.png");
+      if (dnn::plot_accuracy_per_epoch(accuracy_png, "Training accuracy per epoch (" + tag + ")", xlabel, runs))
+        written.push_back(accuracy_png);
+
+      dnn::PlotSpec spec;
       spec.title = "Training loss per optimizer step (" + tag + ")";
       spec.xlabel = "optimizer steps (log scale)";
       spec.ylabel = "mean cross-entropy on the training set";
       spec.logx = spec.logy = true;
-      std::vector<dnn::Series> per_step = curve_series(runs, true, false);
+      std::vector<dnn::Series> per_step = dnn::curve_series(runs, true, false);
       for (auto& s : per_step) s.style = "linespoints";
       if (dnn::plot_lines(dnn::join_path(out, "loss_per_step.png"), spec, per_step))
         written.push_back(dnn::join_path(out, "loss_per_step.png"));
     }
     if (window_points > 0) {
-      const std::vector<dnn::Series> win = dnn::window_loss_series(runs);
-      spec.title = "Minibatch loss during training (" + tag + ", mean over windows of 1/50 epoch)";
-      spec.xlabel = "training examples processed";
-      spec.ylabel = "mean minibatch cross-entropy in the window";
-      spec.logx = false;
-      if (dnn::plot_lines(dnn::join_path(out, "loss_window.png"), spec, win))
-        written.push_back(dnn::join_path(out, "loss_window.png"));
+      const std::string png = dnn::join_path(out, "loss_window.png");
+      const bool logy = epochs > 1;  // two epochs: the loss falls over decades, as in the per-step plot
+      if (dnn::plot_window_loss(png, "Minibatch loss during training (" + tag + ", mean over windows of 1/50 epoch)",
+                                runs, logy))
+        written.push_back(png);
     }
 
     // ---- 4. the decision boundaries (2-D only): what did each run learn?
@@ -348,7 +310,7 @@ int main(int argc, char** argv) {
       ss.xlabel = epochs > 1 ? "epoch" : "optimizer steps";
       ss.ylabel = "mean cross-entropy on the training set";
       ss.logy = true;
-      std::vector<dnn::Series> series = curve_series(sweep_runs, epochs <= 1, false);
+      std::vector<dnn::Series> series = dnn::curve_series(sweep_runs, epochs <= 1, false);
       for (auto& s : series) s.style = "linespoints";
       if (dnn::plot_lines(dnn::join_path(out, "lr_sweep.png"), ss, series))
         written.push_back(dnn::join_path(out, "lr_sweep.png"));
@@ -359,32 +321,24 @@ int main(int argc, char** argv) {
     if (!mnist && o.mnist_examples > 0) {
       std::printf("\nthe same on digits: 784-50-50-10 ReLU (the book's network), lr 0.01, 1 epoch\n");
       const Problem m = load_mnist(o.data, o.mnist_examples);
-      dnn::Rng rng(o.common.seed);
-      const dnn::Mlp net = dnn::make_mlp({m.X.cols, 50, 50, m.classes}, dnn::Activation::ReLU, rng);
-      std::vector<dnn::RunLog> mruns;
-      for (const dnn::RunSpec& s : sgd_modes(m.X.rows, o.batch, 0.01, "", o.momentum, 1, o.common.seed, 50))
-        mruns.push_back(dnn::run_training(ops, net, m.X, m.y, &m.test_X, &m.test_y, s));
+      const dnn::Mlp net = dnn::make_textbook_mlp(m.X.cols, m.classes, o.common.seed);
+      const std::vector<dnn::RunLog> mruns =
+          dnn::run_comparison(ops, net, m.X, m.y, &m.test_X, &m.test_y,
+                              sgd_modes(m.X.rows, o.batch, 0.01, "", o.momentum, 1, o.common.seed, 50));
       std::printf("after 1 epoch over %d examples (initial test accuracy %.2f%%):\n", m.X.rows,
                   100.0 * mruns[0].curve[0].test_accuracy);
       print_table(mruns, true);
-      const std::string csv = dnn::join_path(out, "mnist_curves.csv");
-      dnn::save_curves_csv(csv, mruns);
-      written.push_back(csv);
-      written.push_back(dnn::join_path(out, "mnist_window_loss.csv"));
-      dnn::save_window_csv(written.back(), mruns);
-      const std::vector<dnn::Series> win = dnn::window_loss_series(mruns);
+      dnn::save_run_csvs(out, "mnist_", mruns, true, written);
       for (const auto& r : mruns) {
         mnist_json.push_back({{"run", r.spec.label},
                               {"examples_per_second", r.examples_per_second()},
                               {"train_loss", r.curve.back().loss},
                               {"test_accuracy", r.curve.back().test_accuracy}});
       }
-      dnn::PlotSpec ms;
-      ms.title = "Digits, one epoch: minibatch loss during training (mean over windows of 1/50 epoch)";
-      ms.xlabel = "training examples processed";
-      ms.ylabel = "mean minibatch cross-entropy in the window";
-      if (dnn::plot_lines(dnn::join_path(out, "mnist_loss.png"), ms, win))
-        written.push_back(dnn::join_path(out, "mnist_loss.png"));
+      const std::string png = dnn::join_path(out, "mnist_loss.png");
+      if (dnn::plot_window_loss(png, "Digits, one epoch: minibatch loss during training (mean over windows of 1/50 epoch)",
+                                mruns))
+        written.push_back(png);
     }
 
     nlohmann::json summary;
@@ -403,12 +357,7 @@ int main(int argc, char** argv) {
                                  {"train_seconds", r.curve.back().train_seconds},
                                  {"examples_per_second", r.examples_per_second()}});
     if (!mnist_json.is_null()) summary["mnist"] = mnist_json;
-    summary["machine"] = dnn::machine_info();
-    written.push_back(dnn::join_path(out, "summary.json"));
-    dnn::save_json(written.back(), summary);
-
-    std::printf("\nwrote:\n");
-    for (const auto& w : written) std::printf("  %s\n", w.c_str());
+    dnn::save_summary_and_list(out, summary, written);
     return 0;
   });
 }

@@ -9,6 +9,7 @@
 // flops per element and are limited by memory bandwidth, not arithmetic).
 #include <benchmark/benchmark.h>
 
+#include "bench_util.hpp"
 #include "dnn/eigen_ops.hpp"
 #include "dnn/naive.hpp"
 #include "dnn/ops.hpp"
@@ -18,11 +19,7 @@ using namespace dnn;
 
 namespace {
 
-Matrix random_matrix(int r, int c, Rng& rng) {
-  Matrix m(r, c);
-  for (auto& x : m.data) x = rng.uniform(-1.0f, 1.0f);
-  return m;
-}
+using bench::random_matrix;
 
 const Ops& backend(int64_t b) { return b == 0 ? naive_ops() : eigen_ops(); }
 const char* backend_name(int64_t b) { return b == 0 ? "naive" : "eigen"; }

@@ -276,11 +276,7 @@ int main(int argc, char** argv) {
   dnn::add_data_options(app, o.data);
   app.add_option("--problem", o.problem, "moons | spirals: the 2-D problem of the network comparison")
       ->capture_default_str();
-  app.add_option("--points", o.points, "Training points of the 2-D problem (the test set has as many)")
-      ->capture_default_str()
-      ->check(dnn::whole_number(8, 1000000));
-  app.add_option("--noise", o.noise, "Noise of the 2-D problem (default: 0.15 moons, 0.2 spirals)")
-      ->check(dnn::between(0, 10));
+  dnn::add_toy_problem_options(app, o.points, o.noise);
   app.add_option("--hidden", o.hidden, "Hidden layer sizes")->capture_default_str();
   app.add_option("--activation", o.activation, "Hidden activation relu|tanh|sigmoid")->capture_default_str();
   app.add_option("--backend", o.backend, "naive (your exercise code) | eigen")->capture_default_str();
@@ -391,50 +387,28 @@ int main(int argc, char** argv) {
 
     // ---- 2. SGD vs momentum vs Adam on a network, same data / start / shuffling
     const float noise = app.count("--noise") ? o.noise : -1.0f;  // make_toy_problem: < 0 = the problem's default
-    const dnn::ToyProblem toy = dnn::make_toy_problem(o.problem, o.points, noise, o.common.seed);
-    const dnn::ToyProblem test = dnn::make_toy_problem(o.problem, o.points, noise, o.common.seed + 1000);
-    std::vector<int> sizes{2};
-    sizes.insert(sizes.end(), hidden.begin(), hidden.end());
-    sizes.push_back(toy.classes);
+    const dnn::ToyTrainTest sets = dnn::make_toy_train_test(o.problem, o.points, noise, o.common.seed);
+    const dnn::ToyProblem& toy = sets.train;
+    const std::vector<int> sizes = dnn::layer_sizes(2, hidden, toy.classes);
     dnn::Rng init_rng(o.common.seed);
     const dnn::Mlp init = dnn::make_mlp(sizes, act, init_rng);
-    std::string shape;
-    for (std::size_t i = 0; i < sizes.size(); ++i) shape += (i ? "-" : "") + std::to_string(sizes[i]);
+    const std::string shape = dnn::layer_sizes_text(sizes);
     std::printf("\n2. %s (%d training points, %d classes), network %s %s, %ld parameters, minibatch %d, %d epochs\n",
                 o.problem.c_str(), o.points, toy.classes, shape.c_str(), dnn::to_string(act).c_str(),
                 init.parameter_count(), o.batch, o.epochs);
-    std::vector<dnn::RunLog> runs;
-    for (const dnn::RunSpec& s : optimizer_runs(o, o.lr_sgd, o.lr_momentum, o.lr_adam, o.epochs, 0, true))
-      runs.push_back(dnn::run_training(ops, init, toy.X, toy.y, &test.X, &test.y, s));
+    const std::vector<dnn::RunLog> runs =
+        dnn::run_comparison(ops, init, toy.X, toy.y, &sets.test.X, &sets.test.y,
+                            optimizer_runs(o, o.lr_sgd, o.lr_momentum, o.lr_adam, o.epochs, 0, true));
     std::printf("  from the same start (train loss %.4f, accuracy %.2f%%):\n", runs[0].curve[0].loss,
                 100.0 * runs[0].curve[0].accuracy);
     print_table(runs);
-    written.push_back(dnn::join_path(out, "curves.csv"));
-    dnn::save_curves_csv(written.back(), runs);
-    auto series = [](const std::vector<dnn::RunLog>& rs, bool acc) {
-      std::vector<dnn::Series> v;
-      for (const auto& r : rs) {
-        dnn::Series s;
-        s.label = r.spec.label;
-        for (const auto& p : r.curve) {
-          s.x.push_back(p.epoch);
-          s.y.push_back(acc ? 100.0 * p.accuracy : p.loss);
-        }
-        v.push_back(s);
-      }
-      return v;
-    };
-    dnn::PlotSpec spec;
-    spec.title = "SGD vs momentum vs Adam: " + o.problem + ", network " + shape + ", same start and shuffling";
-    spec.xlabel = "epoch";
-    spec.ylabel = "mean cross-entropy on the training set";
-    spec.logy = true;
-    if (dnn::plot_lines(dnn::join_path(out, "optimizer_loss.png"), spec, series(runs, false)))
-      written.push_back(dnn::join_path(out, "optimizer_loss.png"));
-    spec.ylabel = "accuracy on the training set (%)";
-    spec.logy = false;
-    if (dnn::plot_lines(dnn::join_path(out, "optimizer_accuracy.png"), spec, series(runs, true)))
-      written.push_back(dnn::join_path(out, "optimizer_accuracy.png"));
+    dnn::save_run_csvs(out, "", runs, false, written);
+    const std::string title =
+        "SGD vs momentum vs Adam: " + o.problem + ", network " + shape + ", same start and shuffling";
+    const std::string loss_png = dnn::join_path(out, "optimizer_loss.png");
+    if (dnn::plot_loss_per_epoch(loss_png, title, "epoch", runs)) written.push_back(loss_png);
+    const std::string accuracy_png = dnn::join_path(out, "optimizer_accuracy.png");
+    if (dnn::plot_accuracy_per_epoch(accuracy_png, title, "epoch", runs)) written.push_back(accuracy_png);
     {
       const std::string png = dnn::join_path(out, "decision_boundary.png");
       if (dnn::plot_run_boundaries(png, "What each optimizer learned in " + std::to_string(o.epochs) + " epochs", ops,
@@ -455,36 +429,25 @@ int main(int argc, char** argv) {
       std::printf("\n3. digits: %s\n", dnn::describe(ds).c_str());
       std::printf("  784-50-50-10 ReLU (the book's network), minibatch %d, 1 epoch, Keras's default learning rates\n",
                   o.batch);
-      dnn::Rng rng(o.common.seed);
-      const dnn::Mlp net = dnn::make_mlp({ds.input_size(), 50, 50, ds.classes}, dnn::Activation::ReLU, rng);
-      std::vector<dnn::RunLog> mruns;
-      for (const dnn::RunSpec& s : optimizer_runs(o, 0.01, 0.01, 0.001, 1, 50, false))
-        mruns.push_back(dnn::run_training(ops, net, ds.train_x, ds.train_y, &ds.test_x, &ds.test_y, s));
+      const dnn::Mlp net = dnn::make_textbook_mlp(ds.input_size(), ds.classes, o.common.seed);
+      const std::vector<dnn::RunLog> mruns = dnn::run_comparison(ops, net, ds.train_x, ds.train_y, &ds.test_x,
+                                                                 &ds.test_y, optimizer_runs(o, 0.01, 0.01, 0.001, 1, 50, false));
       std::printf("  from the same start (test accuracy %.2f%%):\n", 100.0 * mruns[0].curve[0].test_accuracy);
       print_table(mruns);
-      written.push_back(dnn::join_path(out, "mnist_curves.csv"));
-      dnn::save_curves_csv(written.back(), mruns);
-      written.push_back(dnn::join_path(out, "mnist_window_loss.csv"));
-      dnn::save_window_csv(written.back(), mruns);
-      const std::vector<dnn::Series> win = dnn::window_loss_series(mruns);
+      dnn::save_run_csvs(out, "mnist_", mruns, true, written);
       for (const auto& r : mruns) {
         summary["mnist_runs"].push_back({{"run", r.spec.label},
                                          {"train_loss", r.curve.back().loss},
                                          {"test_accuracy", r.curve.back().test_accuracy}});
       }
-      dnn::PlotSpec ms;
-      ms.title = "Digits, one epoch, Keras default learning rates: minibatch loss (mean over 1/50 epoch windows)";
-      ms.xlabel = "training examples processed";
-      ms.ylabel = "mean minibatch cross-entropy in the window";
-      if (dnn::plot_lines(dnn::join_path(out, "mnist_optimizers.png"), ms, win))
-        written.push_back(dnn::join_path(out, "mnist_optimizers.png"));
+      const std::string png = dnn::join_path(out, "mnist_optimizers.png");
+      if (dnn::plot_window_loss(
+              png, "Digits, one epoch, Keras default learning rates: minibatch loss (mean over 1/50 epoch windows)",
+              mruns))
+        written.push_back(png);
     }
 
-    summary["machine"] = dnn::machine_info();
-    written.push_back(dnn::join_path(out, "summary.json"));
-    dnn::save_json(written.back(), summary);
-    std::printf("\nwrote:\n");
-    for (const auto& w : written) std::printf("  %s\n", w.c_str());
+    dnn::save_summary_and_list(out, summary, written);
     return 0;
   });
 }

@@ -8,6 +8,7 @@
 // synthetic digits: the speed does not depend on the pixel values (dense math).
 #include <benchmark/benchmark.h>
 
+#include "bench_util.hpp"
 #include "dnn/cli.hpp"
 #include "dnn/data.hpp"
 #include "dnn/mlp.hpp"
@@ -19,20 +20,11 @@ using namespace dnn;
 
 namespace {
 
-const Dataset& data() {
-  static const Dataset ds = [] {
-    DataOptions o;
-    return load_dataset(o);
-  }();
-  return ds;
-}
+const Dataset& data() { return bench::bench_dataset(); }
 
 const Ops& backend(int64_t b) { return b == 0 ? naive_ops() : eigen_ops(); }
 
-Mlp textbook_net(std::uint64_t seed = 42) {
-  Rng rng(seed);
-  return make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
-}
+Mlp textbook_net() { return make_textbook_mlp(784, 10, 42); }
 
 // One epoch over the training images: range(0) backend (0 naive, 1 eigen), range(1) batch.
 void BM_Epoch(benchmark::State& state) {

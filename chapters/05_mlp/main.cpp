@@ -322,13 +322,7 @@ int run(CLI::App& app, ch05::Options o) {
       out.seed = o.common.seed;
       out.batch = o.batch;
       out.epochs_done = st.epoch;
-      trainer.get_weights(out.net);
-      Optimizer opt(c.optimizer, out.net);
-      trainer.get_optimizer_state(opt);
-      out.optimizer = opt.config();
-      out.optimizer_steps = opt.steps();
-      out.slots1 = opt.slots1();
-      out.slots2 = opt.slots2();
+      capture_training_state(trainer, c.optimizer, out);
       out.history = history;
       checkpoint_file.before_write();
       save_checkpoint(checkpoint_file.path(), out);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "dnn/cli.hpp"
 #include "dnn/data.hpp"
 #include "dnn/fast_cpu.hpp"
@@ -24,18 +25,9 @@ using namespace dnn;
 
 namespace {
 
-const Dataset& data() {
-  static const Dataset ds = [] {
-    DataOptions o;
-    return load_dataset(o);
-  }();
-  return ds;
-}
+const Dataset& data() { return bench::bench_dataset(); }
 
-Mlp textbook_net() {
-  Rng rng(42);
-  return make_mlp({data().input_size(), 50, 50, data().classes}, Activation::ReLU, rng);
-}
+Mlp textbook_net() { return make_textbook_mlp(data().input_size(), data().classes, 42); }
 
 // range(0): 0 = chapter 05's Eigen path; 1..5 = the ladder steps of 07_fast --ladder.
 std::unique_ptr<Trainer> make(int64_t config, int batch) {

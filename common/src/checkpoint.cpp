@@ -183,12 +183,14 @@ std::string printable(const std::string& s) {
 
 }  // namespace
 
-std::vector<int> layer_sizes(const Mlp& net) {
-  std::vector<int> s;
-  if (net.layers.empty()) return s;
-  s.push_back(net.layers.front().W.rows);
-  for (const auto& l : net.layers) s.push_back(l.W.cols);
-  return s;
+void capture_training_state(const Trainer& trainer, const OptimizerConfig& optimizer, Checkpoint& c) {
+  trainer.get_weights(c.net);
+  Optimizer opt(optimizer, c.net);
+  trainer.get_optimizer_state(opt);
+  c.optimizer = opt.config();
+  c.optimizer_steps = opt.steps();
+  c.slots1 = opt.slots1();
+  c.slots2 = opt.slots2();
 }
 
 std::string serialize_checkpoint(const Checkpoint& c) {

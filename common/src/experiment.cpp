@@ -111,6 +111,21 @@ RunLog run_training(const Ops& ops, const Mlp& init, const Matrix& X, const std:
   return log;
 }
 
+std::vector<RunLog> run_comparison(const Ops& ops, const Mlp& init, const Matrix& X, const std::vector<int>& y,
+                                   const Matrix* test_x, const std::vector<int>* test_y,
+                                   const std::vector<RunSpec>& specs, bool announce,
+                                   const std::function<double(int)>& lr_at) {
+  std::vector<RunLog> runs;
+  for (const RunSpec& spec : specs) {
+    if (announce) {
+      std::printf("training: %s ...\n", spec.label.c_str());
+      std::fflush(stdout);
+    }
+    runs.push_back(run_training(ops, init, X, y, test_x, test_y, spec, lr_at));
+  }
+  return runs;
+}
+
 void save_curves_csv(const std::string& path, const std::vector<RunLog>& runs) {
   CsvTable t({"run", "label", "batch", "optimizer", "epoch", "steps", "examples", "train_seconds", "lr", "loss",
               "accuracy", "test_loss", "test_accuracy"});
@@ -135,6 +150,31 @@ void save_window_csv(const std::string& path, const std::vector<RunLog>& runs) {
   t.save(path);
 }
 
+void save_run_csvs(const std::string& dir, const std::string& prefix, const std::vector<RunLog>& runs,
+                   bool with_window, std::vector<std::string>& written) {
+  written.push_back(join_path(dir, prefix + "curves.csv"));
+  save_curves_csv(written.back(), runs);
+  if (with_window) {
+    written.push_back(join_path(dir, prefix + "window_loss.csv"));
+    save_window_csv(written.back(), runs);
+  }
+}
+
+std::vector<Series> curve_series(const std::vector<RunLog>& runs, bool x_steps, bool accuracy) {
+  std::vector<Series> out;
+  for (const auto& r : runs) {
+    Series s;
+    s.label = r.spec.label;
+    for (const auto& p : r.curve) {
+      if (x_steps && p.steps == 0) continue;  // log x axis: start after the first step
+      s.x.push_back(x_steps ? static_cast<double>(p.steps) : p.epoch);
+      s.y.push_back(accuracy ? 100.0 * p.accuracy : p.loss);
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
 std::vector<Series> window_loss_series(const std::vector<RunLog>& runs) {
   std::vector<Series> out;
   for (const auto& r : runs) {
@@ -150,6 +190,35 @@ std::vector<Series> window_loss_series(const std::vector<RunLog>& runs) {
   return out;
 }
 
+bool plot_loss_per_epoch(const std::string& png_path, const std::string& title, const std::string& xlabel,
+                         const std::vector<RunLog>& runs) {
+  PlotSpec spec;
+  spec.title = title;
+  spec.xlabel = xlabel;
+  spec.ylabel = "mean cross-entropy on the training set";
+  spec.logy = true;
+  return plot_lines(png_path, spec, curve_series(runs, false, false));
+}
+
+bool plot_accuracy_per_epoch(const std::string& png_path, const std::string& title, const std::string& xlabel,
+                             const std::vector<RunLog>& runs) {
+  PlotSpec spec;
+  spec.title = title;
+  spec.xlabel = xlabel;
+  spec.ylabel = "accuracy on the training set (%)";
+  return plot_lines(png_path, spec, curve_series(runs, false, true));
+}
+
+bool plot_window_loss(const std::string& png_path, const std::string& title, const std::vector<RunLog>& runs,
+                      bool logy) {
+  PlotSpec spec;
+  spec.title = title;
+  spec.xlabel = "training examples processed";
+  spec.ylabel = "mean minibatch cross-entropy in the window";
+  spec.logy = logy;
+  return plot_lines(png_path, spec, window_loss_series(runs));
+}
+
 bool plot_run_boundaries(const std::string& png_path, const std::string& title, const Ops& ops,
                          const std::vector<RunLog>& runs, const ToyProblem& toy, float margin, int res) {
   const Box2 box = bounding_box(toy.X, margin);
@@ -163,6 +232,14 @@ bool plot_run_boundaries(const std::string& png_path, const std::string& title, 
     panels.push_back({panel_title, mlp_predict(ops, r.net, G, ws)});
   }
   return plot_decision_boundaries(png_path, title, toy, box, res, panels);
+}
+
+void save_summary_and_list(const std::string& dir, nlohmann::json& summary, std::vector<std::string>& written) {
+  summary["machine"] = machine_info();
+  written.push_back(join_path(dir, "summary.json"));
+  save_json(written.back(), summary);
+  std::printf("\nwrote:\n");
+  for (const auto& w : written) std::printf("  %s\n", w.c_str());
 }
 
 }  // namespace dnn

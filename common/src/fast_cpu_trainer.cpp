@@ -333,12 +333,7 @@ FastCpuTrainer::FastCpuTrainer(const Mlp& net, const OptimizerConfig& opt, const
                        "(softmax is in the loss); layer " + std::to_string(l + 1) + " is " +
                        to_string(net.layers[l].act));
   }
-  if (train_x.rows != static_cast<int>(train_y.size()))
-    throw std::invalid_argument("FastCpuTrainer: " + std::to_string(train_x.rows) + " training rows but " +
-                                std::to_string(train_y.size()) + " labels");
-  if (train_x.cols != net.input_size())
-    throw std::invalid_argument("FastCpuTrainer: training rows have " + std::to_string(train_x.cols) +
-                                " values, the network takes " + std::to_string(net.input_size()));
+  require_training_set(train_x, train_y, net, "FastCpuTrainer");
   for (int y : train_y)
     if (y < 0 || y >= net.output_size())
       throw std::invalid_argument("FastCpuTrainer: label " + std::to_string(y) + " outside 0.." +
@@ -680,26 +675,10 @@ float FastCpuTrainer::train_step(const int* idx, int count, long* correct) {
 }
 
 EpochMetrics FastCpuTrainer::train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) {
-  const long n = static_cast<long>(order.size());
-  const long steps = (n + batch_ - 1) / batch_;
-  double loss_sum = 0;
-  long correct = 0, seen = 0;
-  for (long s = 0; s < steps; ++s) {
-    const int start = static_cast<int>(s * batch_);
-    const int count = static_cast<int>(std::min<long>(batch_, n - start));
-    const float loss = train_step(order.data() + start, count, &correct);
-    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.lr, opt_.lr_flag);
-    loss_sum += static_cast<double>(loss) * count;
-    seen += count;
-    if (on_step) on_step(s + 1, steps, loss_sum / seen, static_cast<double>(correct) / seen);
-  }
-  EpochMetrics r;
-  r.steps = steps;
-  if (seen > 0) {
-    r.loss = loss_sum / seen;
-    r.accuracy = static_cast<double>(correct) / seen;
-  }
-  return r;
+  auto step = [this, &order](int first, int count, long* correct) {
+    return train_step(order.data() + first, count, correct);
+  };
+  return train_minibatches(order, batch_, epoch, opt_.lr, opt_.lr_flag, on_step, step);
 }
 
 // ---------------------------------------------------------------- evaluation

@@ -44,6 +44,32 @@ Mlp make_mlp(const std::vector<int>& sizes, Activation hidden, Rng& rng) {
   return net;
 }
 
+std::vector<int> layer_sizes(int inputs, const std::vector<int>& hidden, int outputs) {
+  std::vector<int> sizes{inputs};
+  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+  sizes.push_back(outputs);
+  return sizes;
+}
+
+std::vector<int> layer_sizes(const Mlp& net) {
+  std::vector<int> s;
+  if (net.layers.empty()) return s;
+  s.push_back(net.layers.front().W.rows);
+  for (const auto& l : net.layers) s.push_back(l.W.cols);
+  return s;
+}
+
+std::string layer_sizes_text(const std::vector<int>& sizes) {
+  std::string text;
+  for (std::size_t i = 0; i < sizes.size(); ++i) text += (i ? "-" : "") + std::to_string(sizes[i]);
+  return text;
+}
+
+Mlp make_textbook_mlp(int inputs, int classes, std::uint64_t seed) {
+  Rng rng(seed);
+  return make_mlp({inputs, 50, 50, classes}, Activation::ReLU, rng);
+}
+
 namespace {
 
 void prepare(const Mlp& net, const Matrix& X, MlpWorkspace& ws, const char* fn) {

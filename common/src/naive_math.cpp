@@ -19,17 +19,6 @@ std::string shapes(const char* fn, const std::string& a, const std::string& b) {
   return std::string(fn) + ": incompatible shapes " + a + " and " + b;
 }
 
-template <typename T>
-void require_labels(const BasicMatrix<T>& M, const std::vector<int>& labels, const char* fn) {
-  if (static_cast<int>(labels.size()) != M.rows)
-    throw std::invalid_argument(std::string(fn) + ": " + std::to_string(labels.size()) + " labels for " +
-                                std::to_string(M.rows) + " rows (" + M.shape() + ")");
-  for (std::size_t i = 0; i < labels.size(); ++i)
-    if (labels[i] < 0 || labels[i] >= M.cols)
-      throw std::invalid_argument(std::string(fn) + ": label " + std::to_string(labels[i]) + " of row " +
-                                  std::to_string(i) + " is outside [0, " + std::to_string(M.cols) + ")");
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- products

@@ -1,10 +1,12 @@
 // Generated 2-D problems (moons, spirals) and the decision-boundary plot.
 #include "dnn/toy_data.hpp"
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
+#include "dnn/cli.hpp"
 #include "dnn/error.hpp"
 #include "dnn/plot.hpp"
 #include "dnn/rng.hpp"
@@ -93,6 +95,21 @@ ToyProblem make_toy_problem(const std::string& name, int n, float noise, std::ui
     return make_spirals(n, 3, noise < 0 ? 0.2f : noise, seed);
   }
   throw InputError(flag + ": unknown 2-D problem '" + name + "' (expected moons or spirals)");
+}
+
+ToyTrainTest make_toy_train_test(const std::string& name, int n, float noise, std::uint64_t seed,
+                                 const std::string& flag) {
+  ToyTrainTest sets;
+  sets.train = make_toy_problem(name, n, noise, seed, flag);
+  sets.test = make_toy_problem(name, n, noise, seed + 1000, flag);
+  return sets;
+}
+
+void add_toy_problem_options(CLI::App& app, int& points, float& noise) {
+  app.add_option("--points", points, "Training points of the 2-D problem (the test set has as many)")
+      ->capture_default_str()
+      ->check(whole_number(8, 1000000));
+  app.add_option("--noise", noise, "Noise of the 2-D problem (default: 0.15 moons, 0.2 spirals)")->check(between(0, 10));
 }
 
 Box2 bounding_box(const Matrix& X, float margin) {

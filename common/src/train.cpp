@@ -70,43 +70,52 @@ void prefetch_rows(const Matrix& X, const std::vector<int>& order, long start, l
 }
 }  // namespace
 
+void require_training_set(const Matrix& train_x, const std::vector<int>& train_y, const Mlp& net,
+                          const std::string& trainer) {
+  if (train_x.rows != static_cast<int>(train_y.size()))
+    throw std::invalid_argument(trainer + ": " + std::to_string(train_x.rows) + " training rows but " +
+                                std::to_string(train_y.size()) + " labels");
+  if (train_x.cols != net.input_size())
+    throw std::invalid_argument(trainer + ": training rows have " + std::to_string(train_x.cols) +
+                                " values, the network takes " + std::to_string(net.input_size()));
+}
+
 CpuTrainer::CpuTrainer(const Ops& ops, Mlp net, const OptimizerConfig& opt, const Matrix& train_x,
                        const std::vector<int>& train_y, int batch)
     : ops_(ops), net_(std::move(net)), opt_(opt, net_), X_(train_x), y_(train_y), batch_(batch) {
   if (batch < 1) throw InputError("--batch: expected an integer >= 1, got " + std::to_string(batch));
-  if (train_x.rows != static_cast<int>(train_y.size()))
-    throw std::invalid_argument("CpuTrainer: " + std::to_string(train_x.rows) + " training rows but " +
-                                std::to_string(train_y.size()) + " labels");
-  if (train_x.cols != net_.input_size())
-    throw std::invalid_argument("CpuTrainer: training rows have " + std::to_string(train_x.cols) +
-                                " values, the network takes " + std::to_string(net_.input_size()));
+  require_training_set(train_x, train_y, net_, "CpuTrainer");
+}
+
+EpochMetrics train_minibatches(const std::vector<int>& order, int batch, int epoch, double lr,
+                               const std::string& lr_flag, const StepCallback& on_step, const MinibatchStep& step) {
+  const long n = static_cast<long>(order.size());
+  const long steps = (n + batch - 1) / batch;
+  EpochRunningMean mean;
+  for (long s = 0; s < steps; ++s) {
+    const int first = static_cast<int>(s * batch);
+    const int count = static_cast<int>(std::min<long>(batch, n - first));
+    long correct = 0;
+    const float loss = step(first, count, &correct);
+    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, lr, lr_flag);
+    mean.add(loss, count, correct);
+    if (on_step) on_step(s + 1, steps, mean.loss(), mean.accuracy());
+  }
+  return mean.metrics(steps);
 }
 
 EpochMetrics CpuTrainer::train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) {
-  const long n = static_cast<long>(order.size());
-  const long steps = (n + batch_ - 1) / batch_;
-  double loss_sum = 0;  // Σ batch_loss × batch_rows (Keras weights the running mean by batch size)
-  long correct = 0, seen = 0;
-  for (long s = 0; s < steps; ++s) {
-    const int start = static_cast<int>(s * batch_);
-    const int count = static_cast<int>(std::min<long>(batch_, n - start));
-    ops_.gather_minibatch(X_, y_, order, start, count, Xb_, yb_);
-    if (s + 1 < steps) prefetch_rows(X_, order, start + count, std::min<long>(batch_, n - start - count));
+  auto step = [this, &order](int first, int count, long* correct) {
+    const long n = static_cast<long>(order.size());
+    ops_.gather_minibatch(X_, y_, order, first, count, Xb_, yb_);
+    if (first + count < n) prefetch_rows(X_, order, first + count, std::min<long>(batch_, n - first - count));
     const float loss = mlp_loss_and_grads(ops_, net_, Xb_, yb_, ws_, grads_);
-    if (loss_diverged(loss)) throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.config().lr, opt_.config().lr_flag);
-    correct += count_correct(ws_.P, yb_);
-    loss_sum += static_cast<double>(loss) * count;
-    seen += count;
+    if (loss_diverged(loss)) return loss;  // no update: train_minibatches stops
+    *correct += count_correct(ws_.P, yb_);
     opt_.step(ops_, net_, grads_);
-    if (on_step) on_step(s + 1, steps, loss_sum / seen, static_cast<double>(correct) / seen);
-  }
-  EpochMetrics r;
-  r.steps = steps;
-  if (seen > 0) {
-    r.loss = loss_sum / seen;
-    r.accuracy = static_cast<double>(correct) / seen;
-  }
-  return r;
+    return loss;
+  };
+  return train_minibatches(order, batch_, epoch, opt_.config().lr, opt_.config().lr_flag, on_step, step);
 }
 
 EvalResult CpuTrainer::evaluate(const Matrix& X, const std::vector<int>& y) {

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <stdexcept>
+#include <string>
 
 #include "catch.hpp"
 #include "dnn/checkpoint.hpp"
@@ -13,6 +15,7 @@
 #include "dnn/error.hpp"
 #include "dnn/rng.hpp"
 #include "dnn/train.hpp"
+#include "test_util.hpp"
 
 using namespace dnn;
 
@@ -22,18 +25,9 @@ namespace {
 const Dataset& synthetic() {
   static const Dataset ds = [] {
     apply_threads(1);  // as the programs do: at these sizes extra threads only wait on each other
-    DataOptions o;
-    o.dataset = "synthetic";
-    o.limit_train = 2000;
-    o.limit_test = 500;
-    return load_dataset(o);
+    return dnn_test::synthetic_digits(2000, 500);
   }();
   return ds;
-}
-
-Mlp textbook_net(int inputs, std::uint64_t seed) {
-  Rng rng(seed);
-  return make_mlp({inputs, 50, 50, 10}, Activation::ReLU, rng);
 }
 
 bool same_weights(const Mlp& a, const Mlp& b) {
@@ -81,10 +75,29 @@ TEST_CASE("count_correct counts argmax hits", "[ch05]") {
   CHECK(count_correct(P, {2, 1, 3}) == 2);
 }
 
+TEST_CASE("CpuTrainer refuses a training set that does not fit the network", "[ch05]") {
+  Rng rng(1);
+  const Mlp net = make_mlp({4, 3, 2}, Activation::ReLU, rng);
+  const OptimizerConfig sgd;
+  auto message_of = [&](const Matrix& X, const std::vector<int>& y) -> std::string {
+    try {
+      CpuTrainer t(eigen_ops(), net, sgd, X, y, 2);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "<no std::invalid_argument>";
+  };
+  const Matrix X(5, 4), narrow(5, 3);
+  const std::vector<int> four(4, 0), five(5, 0);
+  CHECK(dnn_test::contains(message_of(X, four), "CpuTrainer: 5 training rows but 4 labels"));
+  CHECK(dnn_test::contains(message_of(narrow, five), "CpuTrainer: training rows have 3 values, the network takes 4"));
+  CHECK(message_of(X, five) == "<no std::invalid_argument>");
+}
+
 TEST_CASE("fit on synthetic digits: loss falls and accuracy beats chance within a second", "[ch05]") {
   const Dataset& ds = synthetic();
   OptimizerConfig sgd;  // the textbook's SGD, lr 0.01
-  CpuTrainer t(eigen_ops(), textbook_net(ds.input_size(), 1), sgd, ds.train_x, ds.train_y, 32);
+  CpuTrainer t(eigen_ops(), make_textbook_mlp(ds.input_size(), ds.classes, 1), sgd, ds.train_x, ds.train_y, 32);
   const EvalResult before = t.evaluate(ds.test_x, ds.test_y);
   // CPU time, not wall time: the machines running the tests are shared, and a busy neighbour
   // must not fail this test. (It takes ~0.02 s; under ASan a few times more.)
@@ -115,7 +128,7 @@ TEST_CASE("one epoch on a 2,000-image subset reaches a fixed accuracy", "[ch05]"
   // 63 steps at the textbook's lr 0.01 only reach ~35%; lr 0.1 makes one short epoch count.
   OptimizerConfig sgd;
   sgd.lr = 0.1f;
-  CpuTrainer t(eigen_ops(), textbook_net(ds.input_size(), 42), sgd, ds.train_x, ds.train_y, 32);
+  CpuTrainer t(eigen_ops(), make_textbook_mlp(ds.input_size(), ds.classes, 42), sgd, ds.train_x, ds.train_y, 32);
   const auto h = fit(t, quiet_fit(1, ds));
   INFO("dataset " << ds.name << ", test accuracy after one epoch " << h[0].test_accuracy);
   // Measured (seed 42): MNIST 0.755, synthetic 0.815 (1,000 test images); chance is 0.1.
@@ -125,8 +138,8 @@ TEST_CASE("one epoch on a 2,000-image subset reaches a fixed accuracy", "[ch05]"
 TEST_CASE("naive and Eigen backends train alike", "[ch05]") {
   const Dataset& ds = synthetic();
   OptimizerConfig sgd;
-  CpuTrainer a(naive_ops(), textbook_net(ds.input_size(), 3), sgd, ds.train_x, ds.train_y, 32);
-  CpuTrainer b(eigen_ops(), textbook_net(ds.input_size(), 3), sgd, ds.train_x, ds.train_y, 32);
+  CpuTrainer a(naive_ops(), make_textbook_mlp(ds.input_size(), ds.classes, 3), sgd, ds.train_x, ds.train_y, 32);
+  CpuTrainer b(eigen_ops(), make_textbook_mlp(ds.input_size(), ds.classes, 3), sgd, ds.train_x, ds.train_y, 32);
   const auto ha = fit(a, quiet_fit(1, ds));
   const auto hb = fit(b, quiet_fit(1, ds));
   CHECK(ha[0].train_loss == Approx(hb[0].train_loss).epsilon(1e-3));
@@ -137,7 +150,7 @@ TEST_CASE("diverging training stops at once with DivergenceError", "[ch05]") {
   const Dataset& ds = synthetic();
   OptimizerConfig big;
   big.lr = 50.0f;
-  CpuTrainer t(eigen_ops(), textbook_net(ds.input_size(), 1), big, ds.train_x, ds.train_y, 32);
+  CpuTrainer t(eigen_ops(), make_textbook_mlp(ds.input_size(), ds.classes, 1), big, ds.train_x, ds.train_y, 32);
   long last_step = 0;
   std::vector<int> order;
   epoch_order(1, 0, ds.train_size(), order);
@@ -165,12 +178,12 @@ void check_resume(OptimizerKind kind, float lr, const Ops& ops) {
   cfg.lr = lr;
   const int total = 3, split = 1;
 
-  CpuTrainer straight(ops, textbook_net(ds.input_size(), 11), cfg, ds.train_x, ds.train_y, 32);
+  CpuTrainer straight(ops, make_textbook_mlp(ds.input_size(), ds.classes, 11), cfg, ds.train_x, ds.train_y, 32);
   fit(straight, quiet_fit(total, ds));
 
   std::string bytes;
   {
-    CpuTrainer first(ops, textbook_net(ds.input_size(), 11), cfg, ds.train_x, ds.train_y, 32);
+    CpuTrainer first(ops, make_textbook_mlp(ds.input_size(), ds.classes, 11), cfg, ds.train_x, ds.train_y, 32);
     const auto h = fit(first, quiet_fit(split, ds));
     Checkpoint c;
     c.dataset = ds.name;
@@ -178,13 +191,7 @@ void check_resume(OptimizerKind kind, float lr, const Ops& ops) {
     c.seed = 5;
     c.batch = 32;
     c.epochs_done = split;
-    first.get_weights(c.net);
-    Optimizer opt(cfg, c.net);
-    first.get_optimizer_state(opt);
-    c.optimizer = opt.config();
-    c.optimizer_steps = opt.steps();
-    c.slots1 = opt.slots1();
-    c.slots2 = opt.slots2();
+    capture_training_state(first, cfg, c);
     c.history = h;
     bytes = serialize_checkpoint(c);
   }

@@ -19,19 +19,14 @@
 #include "dnn/mlp.hpp"
 #include "dnn/ops.hpp"
 #include "dnn/train.hpp"
+#include "test_util.hpp"
 
 using namespace dnn;
 
 namespace {
 
 const Dataset& digits() {
-  static const Dataset ds = [] {
-    DataOptions o;
-    o.dataset = "synthetic";
-    o.limit_train = 1500;
-    o.limit_test = 300;
-    return load_dataset(o);
-  }();
+  static const Dataset ds = dnn_test::synthetic_digits(1500, 300);
   return ds;
 }
 
@@ -59,8 +54,7 @@ enum class Path { Naive, Eigen, FastCpu };
 Run train(Path path, OptimizerKind kind, int threads, std::uint64_t seed) {
   apply_threads(threads);
   const Dataset& ds = digits();
-  Rng rng(seed);
-  const Mlp net0 = make_mlp({ds.train_x.cols, 50, 50, 10}, Activation::ReLU, rng);
+  const Mlp net0 = make_textbook_mlp(ds.train_x.cols, 10, seed);
   OptimizerConfig opt;
   opt.kind = kind;
   opt.lr = kind == OptimizerKind::Adam ? 0.001f : 0.01f;

@@ -74,8 +74,11 @@ void save_checkpoint(const std::string& path, const Checkpoint& c);
 /// or bad.
 Checkpoint load_checkpoint(const std::string& path);
 
-/// The layer sizes of a network, e.g. {784, 50, 50, 10}.
-std::vector<int> layer_sizes(const Mlp& net);
+/// Fills the model and optimizer part of `c` from `trainer`: its current weights, and the
+/// optimizer's configuration, step count and slots (an Optimizer built from `optimizer` for those
+/// weights and filled by trainer.get_optimizer_state). The fields of the run (dataset, train_size,
+/// seed, batch, epochs_done, history) are the caller's and left as they are.
+void capture_training_state(const Trainer& trainer, const OptimizerConfig& optimizer, Checkpoint& c);
 
 /// Copies the optimizer state of a checkpoint into `opt` (built for the same network);
 /// InputError naming `name` when the number or shapes of the slots do not match.

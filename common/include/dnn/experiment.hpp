@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,14 @@ RunLog run_training(const Ops& ops, const Mlp& init, const Matrix& X, const std:
                     const Matrix* test_x, const std::vector<int>* test_y, const RunSpec& spec,
                     const std::function<double(int)>& lr_at = {});
 
+/// The comparison of chapters 03–04: trains a copy of the same `init` once per spec, on the same
+/// data (and test set; may be null), and returns the runs in the order of `specs`. `announce`:
+/// print "training: <label> ..." before each run. `lr_at` as in run_training, for every run.
+std::vector<RunLog> run_comparison(const Ops& ops, const Mlp& init, const Matrix& X, const std::vector<int>& y,
+                                   const Matrix* test_x, const std::vector<int>* test_y,
+                                   const std::vector<RunSpec>& specs, bool announce = false,
+                                   const std::function<double(int)>& lr_at = {});
+
 /// One CSV of all runs' curves: run,label,batch,optimizer,epoch,steps,examples,train_seconds,lr,
 /// loss,accuracy,test_loss,test_accuracy.
 void save_curves_csv(const std::string& path, const std::vector<RunLog>& runs);
@@ -80,13 +89,45 @@ void save_curves_csv(const std::string& path, const std::vector<RunLog>& runs);
 /// One CSV of all runs' windowed losses: run,label,examples,steps,loss.
 void save_window_csv(const std::string& path, const std::vector<RunLog>& runs);
 
+/// Writes the runs' curves to `<dir>/<prefix>curves.csv` (save_curves_csv) and, when
+/// `with_window`, their windowed losses to `<dir>/<prefix>window_loss.csv` (save_window_csv);
+/// appends each path it writes to `written`.
+void save_run_csvs(const std::string& dir, const std::string& prefix, const std::vector<RunLog>& runs,
+                   bool with_window, std::vector<std::string>& written);
+
+/// One plot series per run, one point per curve point. x: the epoch, or (`x_steps`) the optimizer
+/// steps so far, leaving out the point before the first step so that x can be drawn on a log axis.
+/// y: the training loss, or (`accuracy`) the training accuracy in %.
+std::vector<Series> curve_series(const std::vector<RunLog>& runs, bool x_steps, bool accuracy);
+
 /// One plot series per run: windowed training loss against examples processed ("linespoints").
 std::vector<Series> window_loss_series(const std::vector<RunLog>& runs);
+
+/// Line plot of every run's training loss after each epoch (curve_series), on a log y axis.
+/// False when gnuplot is missing (see plot_lines).
+bool plot_loss_per_epoch(const std::string& png_path, const std::string& title, const std::string& xlabel,
+                         const std::vector<RunLog>& runs);
+
+/// Line plot of every run's training accuracy (%) after each epoch (curve_series).
+/// False when gnuplot is missing (see plot_lines).
+bool plot_accuracy_per_epoch(const std::string& png_path, const std::string& title, const std::string& xlabel,
+                             const std::vector<RunLog>& runs);
+
+/// Line plot of every run's windowed minibatch loss against the training examples processed
+/// (window_loss_series), the view inside an epoch; `logy`: log y axis. False when gnuplot is
+/// missing or no run recorded windows (see plot_lines).
+bool plot_window_loss(const std::string& png_path, const std::string& title, const std::vector<RunLog>& runs,
+                      bool logy = false);
 
 /// What each run learned on a 2-D problem, as one PNG: a panel per run (background: the class its
 /// network predicts on a res × res grid over the points' bounding box grown by `margin`; title: the
 /// run's label and final test accuracy), the training points on top. False when gnuplot is missing.
 bool plot_run_boundaries(const std::string& png_path, const std::string& title, const Ops& ops,
                          const std::vector<RunLog>& runs, const ToyProblem& toy, float margin, int res);
+
+/// The end of a comparison program: records this machine (machine_info) in `summary`, saves it
+/// as `<dir>/summary.json`, appends that path to `written` and prints "wrote:" with every path
+/// of `written`, one per line.
+void save_summary_and_list(const std::string& dir, nlohmann::json& summary, std::vector<std::string>& written);
 
 }  // namespace dnn

@@ -78,6 +78,19 @@ void require_shape(const BasicMatrix<T>& m, int rows, int cols, const char* what
                                 std::to_string(cols) + ", got " + m.shape());
 }
 
+/// Throws std::invalid_argument naming `what` unless `labels` holds one class index per row of `m`
+/// (logits or probabilities, one column per class), each in [0, m.cols).
+template <typename T>
+void require_labels(const BasicMatrix<T>& m, const std::vector<int>& labels, const char* what) {
+  if (static_cast<int>(labels.size()) != m.rows)
+    throw std::invalid_argument(std::string(what) + ": " + std::to_string(labels.size()) + " labels for " +
+                                std::to_string(m.rows) + " rows (" + m.shape() + ")");
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] < 0 || labels[i] >= m.cols)
+      throw std::invalid_argument(std::string(what) + ": label " + std::to_string(labels[i]) + " of row " +
+                                  std::to_string(i) + " is outside [0, " + std::to_string(m.cols) + ")");
+}
+
 /// A copy of `m` converted to another element type (float <-> double).
 template <typename To, typename From>
 BasicMatrix<To> matrix_cast(const BasicMatrix<From>& m) {

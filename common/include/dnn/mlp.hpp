@@ -7,6 +7,8 @@
 /// All computation goes through an `Ops` table, so the same code runs on every CPU backend.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "dnn/activation.hpp"
@@ -37,6 +39,20 @@ void glorot_uniform(Matrix& W, Rng& rng);
 /// Builds e.g. sizes {784, 50, 50, 10}: hidden layers use `hidden`, the last is Linear.
 /// Weights Glorot-uniform from `rng`, biases zero (as Keras does).
 Mlp make_mlp(const std::vector<int>& sizes, Activation hidden, Rng& rng);
+
+/// The layer sizes of a network (input layer → hidden layers → output layer):
+/// {inputs, hidden[0], hidden[1], ..., outputs}, ready for make_mlp.
+std::vector<int> layer_sizes(int inputs, const std::vector<int>& hidden, int outputs);
+
+/// The layer sizes of an existing network, e.g. {784, 50, 50, 10} (empty for no layer).
+std::vector<int> layer_sizes(const Mlp& net);
+
+/// The layer sizes as the chapters print them: {784, 50, 50, 10} → "784-50-50-10".
+std::string layer_sizes_text(const std::vector<int>& sizes);
+
+/// The textbook's network (§4): inputs-50-50-classes, ReLU hidden layers, softmax output
+/// (784-50-50-10 on MNIST), Glorot-uniform weights from a generator seeded with `seed`.
+Mlp make_textbook_mlp(int inputs, int classes, std::uint64_t seed);
 
 /// Buffers of one forward/backward pass, allocated on first use and reused afterwards.
 /// Z[l] and A[l+1] are the pre-activation and output of layer l. The input X is read in place

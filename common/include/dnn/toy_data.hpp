@@ -13,6 +13,10 @@
 
 #include "dnn/matrix.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace dnn {
 
 /// A labelled 2-D dataset: X is n×2 (one point per row), y holds the class of each point.
@@ -37,6 +41,22 @@ ToyProblem make_spirals(int n, int classes, float noise, std::uint64_t seed);
 /// Throws InputError naming `flag` for an unknown name or n < 2·classes.
 ToyProblem make_toy_problem(const std::string& name, int n, float noise, std::uint64_t seed,
                             const std::string& flag = "--problem");
+
+/// A toy problem's training set and its test set: the same distribution, different points.
+struct ToyTrainTest {
+  ToyProblem train;  ///< `n` points from `seed`
+  ToyProblem test;   ///< `n` fresh points from seed + 1000: do the learned boundaries generalise?
+};
+
+/// make_toy_problem twice: the training points from `seed`, the test points from seed + 1000
+/// (as many, same noise). Throws as make_toy_problem does.
+ToyTrainTest make_toy_train_test(const std::string& name, int n, float noise, std::uint64_t seed,
+                                 const std::string& flag = "--problem");
+
+/// Adds the flags of a 2-D problem's points (chapters 03 and 04) to `app`: --points (training
+/// points; the test set has as many, default `points`) and --noise (not given: `noise` keeps its
+/// value and the program passes a negative noise, the problem's default, to make_toy_problem).
+void add_toy_problem_options(CLI::App& app, int& points, float& noise);
 
 /// Axis-aligned box around the points of X (n×2), enlarged by `margin` on every side.
 struct Box2 {

@@ -37,6 +37,35 @@ struct EpochMetrics {
   long steps = 0;
 };
 
+/// Keras's running mean over the minibatches of one epoch, each weighted by its number of rows:
+/// what every trainer's train_epoch passes to its StepCallback and returns at the end.
+class EpochRunningMean {
+ public:
+  /// Adds one minibatch of `rows` examples with mean loss `loss`, `correct` of them predicted right.
+  void add(double loss, long rows, long correct) {
+    loss_sum_ += loss * static_cast<double>(rows);
+    correct_ += correct;
+    seen_ += rows;
+  }
+  /// Mean loss over the examples so far (0 before the first minibatch).
+  double loss() const { return seen_ > 0 ? loss_sum_ / static_cast<double>(seen_) : 0.0; }
+  /// Fraction of the examples so far predicted right (0 before the first minibatch).
+  double accuracy() const { return seen_ > 0 ? static_cast<double>(correct_) / static_cast<double>(seen_) : 0.0; }
+  /// The epoch's metrics after `steps` minibatches.
+  EpochMetrics metrics(long steps) const {
+    EpochMetrics r;
+    r.steps = steps;
+    r.loss = loss();
+    r.accuracy = accuracy();
+    return r;
+  }
+
+ private:
+  double loss_sum_ = 0;  // Σ minibatch loss × minibatch rows
+  long correct_ = 0;
+  long seen_ = 0;
+};
+
 /// One row of the training history (the per-epoch CSV and the checkpoint keep these).
 struct EpochStats {
   int epoch = 0;                ///< 1-based
@@ -54,6 +83,25 @@ void save_history_csv(const std::string& path, const std::vector<EpochStats>& hi
 /// Called by a trainer during an epoch: `done` of `total` steps, running mean loss/accuracy.
 /// Trainers may call it every step or less often (a GPU trainer only when it synchronises).
 using StepCallback = std::function<void(long done, long total, double loss, double accuracy)>;
+
+/// One minibatch step of a trainer (for train_minibatches): trains on the `count` rows
+/// order[first], ..., order[first + count − 1] and returns their mean loss, adding the number of
+/// them predicted right to `*correct`. When the loss has diverged (loss_diverged) it returns it
+/// without updating the weights.
+using MinibatchStep = std::function<float(int first, int count, long* correct)>;
+
+/// The loop of one training epoch (§3.2.1) shared by the CPU trainers: `step` on each minibatch
+/// of `order` in turn (`batch` rows, the last one maybe fewer), the running mean
+/// (EpochRunningMean) passed to `on_step` after each. Throws DivergenceError naming `epoch`, the
+/// step, `lr` and `lr_flag` (see throw_divergence) as soon as a minibatch loss diverges.
+EpochMetrics train_minibatches(const std::vector<int>& order, int batch, int epoch, double lr,
+                               const std::string& lr_flag, const StepCallback& on_step, const MinibatchStep& step);
+
+/// The check every trainer's constructor makes: throws std::invalid_argument naming `trainer`
+/// (e.g. "CpuTrainer") unless `train_x` has one label in `train_y` per row and rows as wide as
+/// the input layer of `net`.
+void require_training_set(const Matrix& train_x, const std::vector<int>& train_y, const Mlp& net,
+                          const std::string& trainer);
 
 /// What `fit` needs from a backend. The training set is given to the trainer once (at
 /// construction); an epoch is described by the order of its rows.
