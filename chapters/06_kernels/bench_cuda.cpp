@@ -99,13 +99,14 @@ void register_gemm() {
       auto* b = benchmark::RegisterBenchmark(name.c_str(), bm_gemm, g.fn, s.M, s.N, s.K);
       b->UseManualTime()->Unit(s.M >= 1024 ? benchmark::kMillisecond : benchmark::kMicrosecond);
       // The first steps take ~0.1-0.5 s at 4096³: a fixed, small number of timed runs is enough.
-      // Every other benchmark runs until 0.1 s of kernel time. (One or the other: Google Benchmark
-      // aborts when a benchmark gets both Iterations and MinTime.)
+      // Every other benchmark runs until 0.1 s of kernel time (0.02 s below 1024: thousands of
+      // runs, each paying ~50 µs of untimed L2 flush). One or the other: Google Benchmark aborts
+      // when a benchmark gets both Iterations and MinTime.
       const bool slow_step = std::string(g.name) == "naive" || std::string(g.name) == "coalesced";
       if (s.M >= 4096 && slow_step)
         b->Iterations(std::string(g.name) == "naive" ? 3 : 5);
       else
-        b->MinTime(0.1);
+        b->MinTime(s.M >= 1024 ? 0.1 : 0.02);
     }
   }
 }
@@ -121,7 +122,7 @@ void register_mlp_kernels() {
       DeviceBuffer<float> Z(XW.size()), Y(XW.size());
       run_timed(st, [&] { cuda::bias_relu_forward(rows, H, XW.data(), b.data(), Z.data(), Y.data()); });
       st.SetBytesProcessed(st.iterations() * 3L * rows * H * 4);
-    })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
+    })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.02);
     benchmark::RegisterBenchmark(("mlp_cuda/softmax_xent" + sfx + "x10").c_str(), [rows, C](benchmark::State& st) {
       DeviceBuffer<float> Z(uniform_values(static_cast<std::size_t>(rows) * C, 5)), P(Z.size()), dZ(Z.size()),
           loss(rows);
@@ -132,19 +133,19 @@ void register_mlp_kernels() {
         cuda::softmax_xent(rows, C, Z.data(), labels.data(), P.data(), dZ.data(), loss.data(), 1.0f / rows);
       });
       st.SetBytesProcessed(st.iterations() * 3L * rows * C * 4);
-    })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
+    })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.02);
     benchmark::RegisterBenchmark(("mlp_cuda/column_sums" + sfx + "x50").c_str(), [rows, H](benchmark::State& st) {
       DeviceBuffer<float> M(uniform_values(static_cast<std::size_t>(rows) * H, 6)), s(H);
       run_timed(st, [&] { cuda::column_sums(rows, H, M.data(), s.data()); });
       st.SetBytesProcessed(st.iterations() * static_cast<long>(rows) * H * 4);
-    })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
+    })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.02);
   }
   const long n = 784L * 50;  // the largest weight matrix of the model
   benchmark::RegisterBenchmark("mlp_cuda/sgd/784x50", [n](benchmark::State& st) {
     DeviceBuffer<float> W(uniform_values(n, 7)), g(uniform_values(n, 8));
     run_timed(st, [&] { cuda::sgd_step(n, W.data(), g.data(), 1e-7f); });
     st.SetBytesProcessed(st.iterations() * 3L * n * 4);
-  })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
+  })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.02);
   benchmark::RegisterBenchmark("mlp_cuda/adam/784x50", [n](benchmark::State& st) {
     DeviceBuffer<float> W(uniform_values(n, 7)), g(uniform_values(n, 8)), m(n), v(n);
     m.zero();
@@ -152,7 +153,7 @@ void register_mlp_kernels() {
     long t = 0;
     run_timed(st, [&] { cuda::adam_step(n, W.data(), g.data(), m.data(), v.data(), ++t, naive::AdamConfig{}); });
     st.SetBytesProcessed(st.iterations() * 7L * n * 4);
-  })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);
+  })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.02);
 }
 
 }  // namespace
