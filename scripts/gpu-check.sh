@@ -166,7 +166,8 @@ step() {
   fi
   [ "$limit" -gt "$left" ] && limit=$left
   mkdir -p "$(dirname "$WORK/$log")"
-  local t0=$(date +%s)
+  local t0
+  t0=$(date +%s)
   timeout -k 10 "$limit" "$@" > "$WORK/$log" 2>&1
   local rc=$?
   local dt=$(( $(date +%s) - t0 ))
