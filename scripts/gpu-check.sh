@@ -104,13 +104,25 @@ fi
 if [ -z "$PREFIX" ] && ls "$ROOT"/.debs/*.deb >/dev/null 2>&1; then
   PREFIX="$BUILD/deps-prefix"  # inside the (git-ignored) build folder, so .debs/ stays small to carry
   if [ ! -f "$PREFIX/.complete" ] || [ -n "$(find "$ROOT/.debs" -maxdepth 1 -name '*.deb' -newer "$PREFIX/.complete")" ]; then
-    command -v dpkg >/dev/null || { note "FAIL  .debs/ exists but dpkg is missing; set DNN_DEPS_PREFIX"; exit 2; }
+    # dpkg -x DEB DIR, or where there is no dpkg the same by hand: a .deb is an ar archive whose
+    # data.tar.* holds the files.
+    unpack_deb() {
+      if command -v dpkg >/dev/null; then dpkg -x "$1" "$2"; return; fi
+      local tmp rc
+      tmp="$(mktemp -d)" || return 1
+      (cd "$tmp" && ar x "$1" && tar -xf data.tar.* -C "$2")
+      rc=$?
+      rm -rf "$tmp"
+      return $rc
+    }
+    command -v dpkg >/dev/null || command -v ar >/dev/null ||
+      { note "FAIL  .debs/ exists but neither dpkg nor ar is there to unpack it; set DNN_DEPS_PREFIX"; exit 2; }
     note "unpacking $(ls "$ROOT"/.debs/*.deb | wc -l) .debs into $PREFIX"
     rm -rf "$PREFIX"
     mkdir -p "$PREFIX"
     for deb in "$ROOT"/.debs/*.deb; do
       # One broken .deb is reported, not fatal: configure says whether its package was needed.
-      dpkg -x "$deb" "$PREFIX" 2>/dev/null || note "WARNING dpkg -x $(basename "$deb") failed (a truncated or foreign .deb?)"
+      unpack_deb "$deb" "$PREFIX" 2>/dev/null || note "WARNING could not unpack $(basename "$deb") (a truncated or foreign .deb?)"
     done
     # A -dev package's lib*.so is a link to its runtime library; some point outside the prefix and
     # name the exact version of the machine that fetched them (zlib1g-dev: libz.so ->
