@@ -54,17 +54,24 @@ def load(paths):
             if b.get("error_occurred"):
                 print(f"report.py: skipping {b.get('name')}: {b.get('error_message')}", file=sys.stderr)
                 continue
-            name = b.get("run_name", b["name"]).split("/manual_time")[0].split("/real_time")[0]
+            full_name = b.get("run_name", b["name"])
+            name = full_name.split("/manual_time")[0].split("/real_time")[0]
             parts = name.split("/")
             if len(parts) < 3:
                 continue
             group, kernel, shape = parts[0], parts[1], parts[2]
             unit = UNIT_SECONDS[b.get("time_unit", "ns")]
-            seconds = b["real_time"] * unit
-            # Google Benchmark derives bytes_per_second from CPU time; the tables use wall time
-            # everywhere, so turn it back into bytes per iteration and divide by the wall time.
+            seconds = b["real_time"] * unit  # for UseManualTime: the time the benchmark measured (CUDA events)
+            if not seconds > 0:
+                print(f"report.py: skipping {b.get('name')}: no time measured", file=sys.stderr)
+                continue
+            # Google Benchmark derives bytes_per_second from the time it bases its decisions on: the
+            # manual time (UseManualTime, "/manual_time" in the name), the wall time (UseRealTime,
+            # "/real_time"), else the CPU time. The tables use the measured (wall) time everywhere,
+            # so only a rate from CPU time is turned back into bytes per iteration and divided by it.
             bps = b.get("bytes_per_second")
-            if bps and b.get("cpu_time") and seconds > 0:
+            timed_by_cpu = "/manual_time" not in full_name and "/real_time" not in full_name
+            if bps and timed_by_cpu and b.get("cpu_time"):
                 bps = bps * b["cpu_time"] * unit / seconds
             key = (group, kernel, shape)
             if key not in results:

@@ -29,9 +29,13 @@ std::string device_description() {
   std::string why;
   if (!device_available(&why)) return "none (" + why + ")";
   int dev = 0;
-  cudaGetDevice(&dev);
   cudaDeviceProp p{};
-  cudaGetDeviceProperties(&p, dev);
+  cudaError_t err = cudaGetDevice(&dev);
+  if (err == cudaSuccess) err = cudaGetDeviceProperties(&p, dev);
+  if (err != cudaSuccess) {
+    cudaGetLastError();  // clear the error, as device_available does
+    return std::string("unknown (cudaGetDeviceProperties failed: ") + cudaGetErrorString(err) + ")";
+  }
   char buf[256];
   std::snprintf(buf, sizeof buf, "%s (sm_%d%d, %d SMs, %.0f GB)", p.name, p.major, p.minor, p.multiProcessorCount,
                 static_cast<double>(p.totalGlobalMem) / 1e9);

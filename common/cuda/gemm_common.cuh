@@ -73,7 +73,7 @@ __device__ __forceinline__ void store4(float* M, int rows, int cols, int r, int 
   if constexpr (VEC) {
     if (c < cols) *reinterpret_cast<float4*>(M + r * cols + c) = v;
   } else {
-    float* p = M + r * cols + c;
+    float* p = M + static_cast<long>(r) * cols + c;  // c may lie past the row end: no int overflow
     if (c + 0 < cols) p[0] = v.x;
     if (c + 1 < cols) p[1] = v.y;
     if (c + 2 < cols) p[2] = v.z;

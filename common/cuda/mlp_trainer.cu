@@ -403,6 +403,15 @@ EpochMetrics GpuTrainer::train_epoch(const std::vector<int>& order, int epoch, c
                                 " entries, the training set " + std::to_string(m.X.rows) + " rows");
   for (int r : order)
     if (r < 0 || r >= m.X.rows) throw std::invalid_argument("GpuTrainer::train_epoch: row " + std::to_string(r) + " out of range");
+  if (m.variant == GpuVariant::Cooperative) {
+    // Its per-epoch copy of the non-zeros (ep_k, ep_x) holds each image once: a repeated row would
+    // write past the end of those buffers.
+    std::vector<char> seen(static_cast<std::size_t>(m.X.rows), 0);
+    for (int r : order)
+      if (seen[static_cast<std::size_t>(r)]++)
+        throw std::invalid_argument("GpuTrainer::train_epoch: row " + std::to_string(r) +
+                                    " appears twice in the order; the cooperative variant needs a permutation");
+  }
   m.run_epoch(order);
   const int steps = m.steps();
   m.last_losses.resize(static_cast<std::size_t>(steps));

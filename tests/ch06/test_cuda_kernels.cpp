@@ -81,7 +81,10 @@ TEST_CASE("CUDA GEMM steps with unaligned pointers take the scalar path and stay
   const auto A = random_vector(static_cast<std::size_t>(s.M) * s.K, 21);
   const auto B = random_vector(static_cast<std::size_t>(s.K) * s.N, 22);
   const auto naive = cpu_naive(s, A, B);
-  DeviceBuffer<float> dA(A.size() + 1), dB(B.size() + 1), dC(naive.size() + 1);
+  const auto ref = gemm_reference(s, A, B);
+  // C sits between two guard floats (all-NaN bytes) that no step may touch: a write just outside
+  // C stays inside this allocation, where compute-sanitizer would not see it.
+  DeviceBuffer<float> dA(A.size() + 1), dB(B.size() + 1), dC(naive.size() + 2);
   CUDA_CHECK(cudaMemcpy(dA.data() + 1, A.data(), A.size() * sizeof(float), cudaMemcpyHostToDevice));
   CUDA_CHECK(cudaMemcpy(dB.data() + 1, B.data(), B.size() * sizeof(float), cudaMemcpyHostToDevice));
   for (const auto& step : dnn::cuda::cuda_gemm_ladder()) {
@@ -89,9 +92,14 @@ TEST_CASE("CUDA GEMM steps with unaligned pointers take the scalar path and stay
     CUDA_CHECK(cudaMemset(dC.data(), 0xFF, dC.bytes()));
     step.fn(s.M, s.N, s.K, dA.data() + 1, dB.data() + 1, dC.data() + 1, nullptr);
     CUDA_CHECK(cudaDeviceSynchronize());
-    std::vector<float> C(naive.size());
-    CUDA_CHECK(cudaMemcpy(C.data(), dC.data() + 1, C.size() * sizeof(float), cudaMemcpyDeviceToHost));
-    if (!step.tf32) CHECK(compare(C, naive, s.N, fp32_tolerance(s.K)) == "");
+    const std::vector<float> all = dC.download();
+    CHECK(std::isnan(all.front()));
+    CHECK(std::isnan(all.back()));
+    const std::vector<float> C(all.begin() + 1, all.end() - 1);
+    if (step.tf32)
+      CHECK(compare(C, ref, s.N, tf32_tolerance(s.K)) == "");
+    else
+      CHECK(compare(C, naive, s.N, fp32_tolerance(s.K)) == "");
   }
 }
 

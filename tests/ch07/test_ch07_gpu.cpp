@@ -144,6 +144,12 @@ TEST_CASE("GPU: batch 256 trains; the persistent and cooperative kernels refuse 
   } catch (const InputError& e) {
     CHECK(std::string(e.what()).find("at most 64") != std::string::npos);
   }
+  // Its per-epoch copy of the non-zeros holds every image once: an order repeating a row is refused
+  // (it would write past that copy), before anything runs on the device.
+  GpuTrainer coop(net0, sgd(0.05f), X, y, 32, GpuVariant::Cooperative);
+  std::vector<int> repeated = order;
+  repeated[1] = repeated[0];
+  CHECK_THROWS_AS(coop.train_epoch(repeated, 1, {}), std::invalid_argument);
 }
 
 // The cooperative kernel's limits: a pixel's images are the bits of a 64-bit mask (batch ≤ 64), and
