@@ -88,6 +88,14 @@ function(dnn_add_benchmark target)
     target_link_libraries(${target} PRIVATE dnn_bench_main)
   endif()
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
+  # Registration check (no timing): Google Benchmark aborts a program whose registration is
+  # inconsistent (e.g. both Iterations() and MinTime() on one benchmark) before it times anything.
+  # Listing the benchmarks runs every registration, also of the CUDA benchmarks on a machine
+  # without a GPU, and must list at least one.
+  add_test(NAME ${target}_registers
+           COMMAND sh -c [=[list=$("$1" --benchmark_list_tests) && [ -n "$list" ] && echo "$list" | wc -l]=]
+                   sh $<TARGET_FILE:${target}>)
+  set_tests_properties(${target}_registers PROPERTIES LABELS "bench")
 endfunction()
 
 # dnn_add_subfolders(): add_subdirectory() every sub-folder that has a CMakeLists.txt.
