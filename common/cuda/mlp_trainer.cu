@@ -418,21 +418,15 @@ EpochMetrics GpuTrainer::train_epoch(const std::vector<int>& order, int epoch, c
   std::vector<int> correct(static_cast<std::size_t>(steps));
   m.step_loss.download(m.last_losses.data(), static_cast<std::size_t>(steps));
   m.step_correct.download(correct.data(), static_cast<std::size_t>(steps));
-  double loss_sum = 0;
-  long right = 0, seen = 0;
+  EpochRunningMean mean;  // the same running mean as the CPU trainers (train.hpp)
   for (int s = 0; s < steps; ++s) {
     const int count = std::min(m.batch, m.X.rows - s * m.batch);
     const float l = m.last_losses[static_cast<std::size_t>(s)];
     if (loss_diverged(l)) throw_divergence("the minibatch loss", l, epoch, s + 1, steps, m.opt.lr, m.opt.lr_flag);
-    loss_sum += static_cast<double>(l) * count;
-    right += correct[static_cast<std::size_t>(s)];
-    seen += count;
+    mean.add(l, count, correct[static_cast<std::size_t>(s)]);
   }
   m.steps_done += steps;
-  EpochMetrics r;
-  r.steps = steps;
-  r.loss = seen ? loss_sum / seen : 0.0;
-  r.accuracy = seen ? static_cast<double>(right) / seen : 0.0;
+  const EpochMetrics r = mean.metrics(steps);
   if (on_step) on_step(steps, steps, r.loss, r.accuracy);
   return r;
 }
