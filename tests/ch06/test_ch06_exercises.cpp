@@ -3,6 +3,7 @@
 // kernel_check.hpp. Shapes are not multiples of anything, and some cross the block edges of
 // gemm_blocked (KC = 64 rows, NC = 1024 columns of B), where a wrong loop bound hides.
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "catch.hpp"
@@ -23,17 +24,32 @@ std::vector<Shape> exercise_shapes() {
   return shapes;
 }
 
-// C = A·B with `fn` into a C pre-filled with NaN, compared with the double reference.
-// NaN catches both a forgotten element and "C += A·B" (adding to what was there).
+// C = A·B with `fn` into a C pre-filled with NaN, compared with the double reference on every
+// shape. NaN catches both a forgotten element and "C += A·B" (adding to what was there). One
+// report lists the shapes that fail and the ones that pass: the pattern (e.g. "only K = 64 passes")
+// points at the loop bound that is wrong.
 void check_against_reference(g::GemmFn fn) {
+  std::string wrong, right;
+  int n_wrong = 0, n_shapes = 0;
   for (const Shape& s : exercise_shapes()) {
-    INFO("shape " << to_string(s));
     const auto A = random_vector(static_cast<std::size_t>(s.M) * s.K, 7000 + s.M);
     const auto B = random_vector(static_cast<std::size_t>(s.K) * s.N, 8000 + s.N);
     std::vector<float> C(static_cast<std::size_t>(s.M) * s.N, std::numeric_limits<float>::quiet_NaN());
     fn(s.M, s.N, s.K, A.data(), B.data(), C.data());
-    CHECK(compare(C, gemm_reference(s, A, B), s.N, fp32_tolerance(s.K)) == "");
+    const std::string problem = compare(C, gemm_reference(s, A, B), s.N, fp32_tolerance(s.K));
+    ++n_shapes;
+    if (problem.empty()) {
+      right += "  " + to_string(s) + "\n";
+    } else {
+      ++n_wrong;
+      wrong += "  " + to_string(s) + ": " + problem + "\n";
+    }
   }
+  INFO("C was filled with NaN before the call: 'got nan' = an element never written, or added to instead of "
+       "overwritten; a wrong number = terms missing or counted twice.\nRight on:\n"
+       << (right.empty() ? "  (none)\n" : right) << "Wrong on " << n_wrong << " of " << n_shapes << " shapes:\n"
+       << wrong);
+  CHECK(n_wrong == 0);
 }
 
 // A 2×3 times 3×2 product worked out by hand.
@@ -44,11 +60,14 @@ void check_by_hand(g::GemmFn fn) {
                                 9, 10,      //
                                 11, 12};    // 3×2
   std::vector<float> C(4, -1.0f);           // overwritten, not added to
+  INFO("C was filled with -1 before the call: results exactly 1 too small mean C was added to instead of "
+       "overwritten; zeros mean no term was added at all (a loop that never ran?)");
   fn(2, 2, 3, A.data(), B.data(), C.data());
-  CHECK(C[0] == 58.0f);   // 1·7 + 2·9 + 3·11
-  CHECK(C[1] == 64.0f);   // 1·8 + 2·10 + 3·12
-  CHECK(C[2] == 139.0f);  // 4·7 + 5·9 + 6·11
-  CHECK(C[3] == 154.0f);  // 4·8 + 5·10 + 6·12
+  const std::vector<float> expected = {58,    // 1·7 + 2·9 + 3·11
+                                       64,    // 1·8 + 2·10 + 3·12
+                                       139,   // 4·7 + 5·9 + 6·11
+                                       154};  // 4·8 + 5·10 + 6·12
+  CHECK(C == expected);  // small integers: exact in float, whatever the order of the sums
 }
 
 // Calling it twice on the same C gives the same C (it does not accumulate across calls).
@@ -60,7 +79,9 @@ void check_overwrites(g::GemmFn fn) {
   fn(s.M, s.N, s.K, A.data(), B.data(), C.data());
   const auto first = C;
   fn(s.M, s.N, s.K, A.data(), B.data(), C.data());
-  CHECK(C == first);
+  INFO("second call on the same C (shape " << to_string(s) << ") vs the first: a different C means the "
+       "function adds to what C held instead of setting it to zero first");
+  CHECK(compare(C, first, s.N, Tolerance{0.0, 0.0}) == "");  // bit for bit: same code, same inputs
 }
 
 }  // namespace
