@@ -2,8 +2,8 @@
 //
 //   build/bench/bench_ch06_cpu                                  everything (~1-2 minutes)
 //   build/bench/bench_ch06_cpu --benchmark_filter=gemm_cpu/.*/1024x
-//   build/bench/bench_ch06_cpu --benchmark_out=cpu.json --benchmark_out_format=json
-//   python3 chapters/06_kernels/report.py cpu.json --out runs/06_kernels   → table + bar chart
+//   build/bench/bench_ch06_cpu --benchmark_out=runs/06_kernels/cpu.json --benchmark_out_format=json
+//   python3 chapters/06_kernels/report.py runs/06_kernels/cpu.json --out runs/06_kernels   → table + bar chart
 //
 // Names are <group>/<kernel>/<M>x<N>x<K> (GEMM: A is M×K, B is K×N); the counter GFLOP is
 // 2·M·N·K per iteration as a rate (shown as GFLOP=<x>/s). Eigen is held to 1 thread; packed_omp

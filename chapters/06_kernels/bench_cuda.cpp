@@ -1,8 +1,8 @@
 // Chapter 06 benchmarks, GPU: every step of the CUDA GEMM ladder (cuBLAS as the reference)
 // and the MLP's small kernels.
 //
-//   build/bench/bench_ch06_cuda --benchmark_out=cuda.json --benchmark_out_format=json
-//   python3 chapters/06_kernels/report.py cuda.json --out runs/06_kernels
+//   build/bench/bench_ch06_cuda --benchmark_out=runs/06_kernels/cuda.json --benchmark_out_format=json
+//   python3 chapters/06_kernels/report.py runs/06_kernels/cuda.json --out runs/06_kernels
 //
 // Timing: each iteration first overwrites a buffer twice the size of the GPU's L2 cache (so
 // no kernel finds its inputs already in L2 from the previous iteration), then times only the

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Chapter 06: turn Google Benchmark JSON into a GFLOP/s table (Markdown) and speedup bar charts (PNG).
 
-    python3 chapters/06_kernels/report.py cpu.json [cuda.json ...] --out runs/06_kernels
+    python3 chapters/06_kernels/report.py runs/06_kernels/cpu.json [runs/06_kernels/cuda.json ...] --out runs/06_kernels
 
 Reads the gemm_cpu/<kernel>/<M>x<N>x<K> and gemm_cuda/... entries written by bench_ch06_cpu and
 bench_ch06_cuda (--benchmark_out=FILE --benchmark_out_format=json), computes GFLOP/s = 2·M·N·K / time
