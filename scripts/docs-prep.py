@@ -42,12 +42,15 @@ def convert_chunk(text):
         if "'" in code:
             # Doxygen also reads `text' as a code span, so a quote inside backticks unbalances the
             # rest of the paragraph: write such spans as HTML instead.
-            inner = code[1:-1].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            code = "<code>" + inner.replace("'", "&#39;") + "</code>"
+            # Inside HTML, Doxygen still reads commands and typography: "\\x" and "@x" are commands,
+            # "--" becomes a dash, and it knows &apos; but not &#39;.
+            inner = code[1:-1].replace("\\", "\\\\").replace("@", "\\@").replace("--", "\\--")
+            inner = inner.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            code = "<code>" + inner.replace("'", "&apos;") + "</code>"
         codes.append(code)
         return f"\x00{len(codes) - 1}\x00"
 
-    text = re.sub(r"`[^`\n]*`", keep, text)
+    text = re.sub(r"`(?:[^`\n]|\n(?!\s*\n))*`", keep, text)  # a code span may wrap, as in Markdown
     # Doxygen applies Markdown emphasis inside formulas in table cells ("(z_i)_{y_i}" opens "_..._").
     # "_ " can never open emphasis, and TeX ignores the space: "z_ i" is still z subscript i.
     tex = lambda body: body.replace("_", "_ ")
