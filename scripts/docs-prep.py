@@ -7,17 +7,21 @@ Code blocks and `inline code` are left untouched.
 """
 import pathlib
 import re
+import shutil
 import sys
 
+SOURCE_ROOT = pathlib.Path(".")
 PAGES = ["README.md", "docs/*.md", "chapters/*/README.md"]
 
 
 LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
+IMAGES = {}  # committed images the pages show: unique name in OUT_DIR/images -> source file
 
 
 def convert_links(line, page, pages):
-    """Keep web links and links to other pages; other links (source files, folders, anchors,
-    images of generated output) become plain text, which Doxygen cannot resolve."""
+    """Keep web links, links to other pages and images that are committed next to the page (copied
+    to OUT_DIR/images, Doxygen's IMAGE_PATH, under a unique name); other links (source files,
+    folders, anchors, images of generated output) become plain text, which Doxygen cannot resolve."""
     def repl(m):
         bang, text, target = m.groups()
         if target.startswith(("http://", "https://")):
@@ -28,6 +32,11 @@ def convert_links(line, page, pages):
             if resolved in pages:
                 return f"[{text}]({path})"
         if bang:
+            image = (page.parent / path).resolve()
+            if image.is_file() and image.suffix.lower() in (".png", ".jpg", ".jpeg", ".svg"):
+                name = "_".join(image.relative_to(SOURCE_ROOT).parts)
+                IMAGES[name] = image
+                return f"![{text}]({name})"
             return f"(figure: `{target}`)"
         return text if text else f"`{target}`"
     return LINK.sub(repl, line)
@@ -82,13 +91,18 @@ def convert_math(text, page=None, pages=frozenset()):
 
 
 def main():
+    global SOURCE_ROOT
     src, dst = pathlib.Path(sys.argv[1]).resolve(), pathlib.Path(sys.argv[2])
+    SOURCE_ROOT = src
     files = [f for pattern in PAGES for f in sorted(src.glob(pattern))]
     pages = frozenset(f.resolve() for f in files)
     for f in files:
         target = dst / f.relative_to(src)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(convert_math(f.read_text(), f.resolve(), pages))
+    (dst / "images").mkdir(parents=True, exist_ok=True)
+    for name, image in IMAGES.items():
+        shutil.copyfile(image, dst / "images" / name)
     return 0
 
 
