@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <gnuplot-iostream.h>
 #include <sstream>
+#include <stdexcept>
 
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"
@@ -169,22 +170,34 @@ bool plot_custom(const std::string& png_path, int width, int height, const std::
   return run_gnuplot(png_path, os.str());
 }
 
+namespace {
+// stb encodes the PNG in memory and write_file_atomic puts it in place: a failed write (disk full,
+// file size limit) is reported and leaves any earlier file whole. (stbi_write_png itself ignores
+// the results of fwrite and fclose: a full disk left a truncated PNG and no error.)
+void write_png(const std::string& png_path, int width, int height, int channels, const unsigned char* pixels) {
+  std::string bytes;
+  const auto append = [](void* to, void* data, int size) {
+    static_cast<std::string*>(to)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
+  };
+  if (!stbi_write_png_to_func(append, &bytes, width, height, channels, pixels, width * channels))
+    throw std::runtime_error("cannot encode the PNG image '" + png_path + "'");
+  record_output(png_path);
+  write_file_atomic(png_path, bytes);
+}
+}  // namespace
+
 void write_png_gray(const std::string& png_path, int width, int height, const std::vector<unsigned char>& pixels) {
   if (pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height))
     throw std::invalid_argument("write_png_gray: pixel count does not match " + std::to_string(width) + "x" +
                                 std::to_string(height));
-  record_output(png_path);
-  if (!stbi_write_png(png_path.c_str(), width, height, 1, pixels.data(), width))
-    throw InputError("cannot write PNG '" + png_path + "'");
+  write_png(png_path, width, height, 1, pixels.data());
 }
 
 void write_png_rgb(const std::string& png_path, int width, int height, const std::vector<unsigned char>& pixels) {
   if (pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3)
     throw std::invalid_argument("write_png_rgb: pixel count does not match " + std::to_string(width) + "x" +
                                 std::to_string(height) + "x3");
-  record_output(png_path);
-  if (!stbi_write_png(png_path.c_str(), width, height, 3, pixels.data(), width * 3))
-    throw InputError("cannot write PNG '" + png_path + "'");
+  write_png(png_path, width, height, 3, pixels.data());
 }
 
 void write_image_grid_png(const std::string& png_path, const Matrix& images, int img_h, int img_w,
@@ -195,6 +208,10 @@ void write_image_grid_png(const std::string& png_path, const Matrix& images, int
   std::vector<int> idx = which;
   if (idx.empty())
     for (int i = 0; i < images.rows; ++i) idx.push_back(i);
+  for (int i : idx)
+    if (i < 0 || i >= images.rows)
+      throw std::invalid_argument("write_image_grid_png: image " + std::to_string(i) + " outside the " +
+                                  std::to_string(images.rows) + " rows of images");
   const int n = static_cast<int>(idx.size());
   grid_cols = std::max(1, std::min(grid_cols, std::max(n, 1)));
   const int grid_rows = std::max(1, (n + grid_cols - 1) / grid_cols);

@@ -1,0 +1,134 @@
+// Writes that fail, and what the learner sees then: a PNG or a checkpoint that does not fit (disk
+// full, file size limit) is an error and leaves the earlier file whole.
+//
+// A full disk is simulated with the file size limit (RLIMIT_FSIZE): a write past it fails with
+// EFBIG exactly as one on a full disk fails with ENOSPC, and it needs no mount and works as root.
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "catch.hpp"
+#include "dnn/checkpoint.hpp"
+#include "dnn/error.hpp"
+#include "dnn/mlp.hpp"
+#include "dnn/plot.hpp"
+#include "dnn/rng.hpp"
+#include "test_util.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("dnn_write_failures_" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Names in `dir` other than `keep` (left-over drafts such as "x.png.tmp.1234").
+std::vector<std::string> others(const fs::path& dir, const std::string& keep) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename() != keep) names.push_back(e.path().filename().string());
+  return names;
+}
+
+// Runs f with regular-file writes limited to `bytes` (SIGXFSZ ignored, so a write past the limit
+// fails with EFBIG instead of ending the process); returns the message of what f threw, or "" if
+// it returned. Nothing is printed while the limit holds.
+template <typename F>
+std::string with_file_size_limit(rlim_t bytes, F&& f) {
+  struct rlimit old {};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+  void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+  struct rlimit lim = old;
+  lim.rlim_cur = bytes;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+  std::string error;
+  try {
+    f();
+  } catch (const std::exception& e) {
+    error = e.what();
+    if (error.empty()) error = "(exception without a message)";
+  }
+  setrlimit(RLIMIT_FSIZE, &old);
+  signal(SIGXFSZ, old_handler);
+  return error;
+}
+
+// A 64×64 image of noise: its PNG is several KB (noise does not compress).
+std::vector<unsigned char> noise_pixels(int n) {
+  dnn::Rng rng(7);
+  std::vector<unsigned char> px(static_cast<std::size_t>(n));
+  for (auto& p : px) p = static_cast<unsigned char>(rng.below(256));
+  return px;
+}
+
+}  // namespace
+
+TEST_CASE("a PNG that cannot be written completely is an error and leaves the earlier file whole",
+          "[reliability][writes]") {
+  const fs::path dir = fresh_dir("png");
+  const fs::path png = dir / "grid.png";
+  std::ofstream(png) << "the earlier run's image\n";
+  const std::vector<unsigned char> px = noise_pixels(64 * 64);
+
+  SECTION("grayscale") {
+    const std::string error =
+        with_file_size_limit(1024, [&] { dnn::write_png_gray(png.string(), 64, 64, px); });
+    CHECK(dnn_test::contains(error, "grid.png"));
+  }
+  SECTION("rgb") {
+    std::vector<unsigned char> rgb;
+    for (unsigned char p : px) rgb.insert(rgb.end(), {p, p, p});
+    const std::string error =
+        with_file_size_limit(1024, [&] { dnn::write_png_rgb(png.string(), 64, 64, rgb); });
+    CHECK(dnn_test::contains(error, "grid.png"));
+  }
+  CHECK(read_text(png) == "the earlier run's image\n");
+  CHECK(others(dir, "grid.png").empty());  // no half-written draft left behind
+
+  // Without the limit the same call writes a complete PNG.
+  dnn::write_png_gray(png.string(), 64, 64, px);
+  const std::string bytes = read_text(png);
+  REQUIRE(bytes.size() > 1024);
+  CHECK(bytes.compare(1, 3, "PNG") == 0);
+  CHECK(bytes.compare(bytes.size() - 8, 4, "IEND") == 0);  // the last chunk is there
+}
+
+TEST_CASE("a checkpoint that cannot be saved completely is an error and leaves the earlier one loadable",
+          "[reliability][writes]") {
+  const fs::path dir = fresh_dir("checkpoint");
+  const std::string path = (dir / "run.ckpt").string();
+  dnn::Checkpoint c;
+  c.dataset = "synthetic";
+  c.train_size = 100;
+  c.batch = 32;
+  c.epochs_done = 1;
+  dnn::Rng rng(1);
+  c.net = dnn::make_mlp({784, 50, 10}, dnn::Activation::ReLU, rng);  // ~160 KB of weights
+  dnn::save_checkpoint(path, c);
+  const std::string before = read_text(path);
+
+  c.epochs_done = 2;
+  const std::string error = with_file_size_limit(4096, [&] { dnn::save_checkpoint(path, c); });
+  CHECK(dnn_test::contains(error, "cannot write '" + path + "'"));
+  CHECK(dnn_test::contains(error, "the earlier file there is left as it was"));
+  CHECK(read_text(path) == before);
+  CHECK(dnn::load_checkpoint(path).epochs_done == 1);
+  CHECK(others(dir, "run.ckpt").empty());
+}
