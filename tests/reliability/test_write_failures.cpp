@@ -1,5 +1,6 @@
 // Writes that fail, and what the learner sees then: a PNG or a checkpoint that does not fit (disk
-// full, file size limit) is an error and leaves the earlier file whole.
+// full, file size limit) is an error and leaves the earlier file whole; a gnuplot that stops
+// reading early does not end the program and leaves no plot behind.
 //
 // A full disk is simulated with the file size limit (RLIMIT_FSIZE): a write past it fails with
 // EFBIG exactly as one on a full disk fails with ENOSPC, and it needs no mount and works as root.
@@ -78,6 +79,23 @@ std::vector<unsigned char> noise_pixels(int n) {
   return px;
 }
 
+// Puts a fake `gnuplot` first on the PATH for the lifetime of the object: a shell script that
+// exits at once without reading its commands (a crashed or broken gnuplot).
+class FakeGnuplot {
+ public:
+  explicit FakeGnuplot(const fs::path& dir) : old_path_(std::getenv("PATH") ? std::getenv("PATH") : "") {
+    fs::create_directories(dir);
+    const fs::path exe = dir / "gnuplot";
+    std::ofstream(exe) << "#!/bin/sh\nexit 1\n";
+    fs::permissions(exe, fs::perms::owner_all);
+    setenv("PATH", (dir.string() + ":" + old_path_).c_str(), 1);
+  }
+  ~FakeGnuplot() { setenv("PATH", old_path_.c_str(), 1); }
+
+ private:
+  std::string old_path_;
+};
+
 }  // namespace
 
 TEST_CASE("a PNG that cannot be written completely is an error and leaves the earlier file whole",
@@ -132,3 +150,43 @@ TEST_CASE("a checkpoint that cannot be saved completely is an error and leaves t
   CHECK(dnn::load_checkpoint(path).epochs_done == 1);
   CHECK(others(dir, "run.ckpt").empty());
 }
+
+TEST_CASE("a gnuplot that stops reading early does not end the program and leaves no plot",
+          "[reliability][writes][plot]") {
+  const fs::path dir = fresh_dir("gnuplot");
+  const FakeGnuplot fake(dir / "bin");
+  REQUIRE(dnn::gnuplot_available());
+  const fs::path png = dir / "plot.png";
+
+  SECTION("a large data block (more than the pipe holds)") {
+    // ~1 MB of points: the writes go on after the fake gnuplot has exited. Before the fix, the
+    // SIGPIPE this raised ended the whole process (this test program included).
+    std::string block;
+    for (int i = 0; i < 100000; ++i) block += std::to_string(i) + " " + std::to_string(i % 97) + "\n";
+    CHECK_FALSE(dnn::plot_custom(png.string(), 300, 200, "plot $d0 using 1:2 with lines", {block}));
+    CHECK_FALSE(fs::exists(png));
+  }
+  SECTION("an image left by an earlier run is not taken for this run's plot") {
+    std::ofstream(png) << "an older plot\n";
+    dnn::PlotSpec spec;
+    CHECK_FALSE(dnn::plot_lines(png.string(), spec, {dnn::Series{"loss", {1, 2, 3}, {3, 2, 1}}}));
+  }
+  CHECK(others(dir, "plot.png") == std::vector<std::string>{"bin"});  // no draft left behind
+}
+
+TEST_CASE("with gnuplot installed a plot is drawn and no draft file is left", "[reliability][writes][plot]") {
+  if (!dnn::gnuplot_available()) {
+    WARN("gnuplot is not installed (scripts/setup.sh installs it): nothing to check");
+    return;
+  }
+  const fs::path dir = fresh_dir("real_gnuplot");
+  const fs::path png = dir / "loss.png";
+  std::ofstream(png) << "an older plot\n";
+  dnn::PlotSpec spec;
+  REQUIRE(dnn::plot_lines(png.string(), spec, {dnn::Series{"loss", {1, 2, 3}, {3, 2, 1}}}));
+  const std::string bytes = read_text(png);
+  REQUIRE(bytes.size() > 8);
+  CHECK(bytes.compare(1, 3, "PNG") == 0);
+  CHECK(others(dir, "loss.png").empty());
+}
+

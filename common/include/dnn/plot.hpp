@@ -2,8 +2,10 @@
 /// @brief PNG plots through gnuplot (gnuplot-iostream), headless, and PNG images via stb.
 ///
 /// Every plot function returns false and prints one clear line when gnuplot is missing or
-/// fails; callers always write their CSV first, so the numbers are never lost. Every PNG they
-/// write is listed in its output folder's manifest, like the CSV and JSON files (log.hpp).
+/// fails (also when it quits without reading its commands: that never ends the program);
+/// callers always write their CSV first, so the numbers are never lost. Gnuplot draws into a
+/// draft file that replaces the PNG only once it is complete. Every PNG they write is listed in
+/// its output folder's manifest, like the CSV and JSON files (log.hpp).
 #pragma once
 
 #include <string>
