@@ -1,11 +1,13 @@
 // Writes that fail, and what the learner sees then: a PNG or a checkpoint that does not fit (disk
 // full, file size limit) is an error and leaves the earlier file whole; a gnuplot that stops
-// reading early does not end the program and leaves no plot behind.
+// reading early does not end the program and leaves no plot behind; a program whose stdout
+// cannot be written does not exit 0.
 //
 // A full disk is simulated with the file size limit (RLIMIT_FSIZE): a write past it fails with
 // EFBIG exactly as one on a full disk fails with ENOSPC, and it needs no mount and works as root.
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -190,3 +192,20 @@ TEST_CASE("with gnuplot installed a plot is drawn and no draft file is left", "[
   CHECK(others(dir, "loss.png").empty());
 }
 
+TEST_CASE("a program whose output cannot be written to stdout does not exit 0", "[reliability][writes]") {
+  const fs::path dir = fresh_dir("stdout");
+  // stderr into the pipe, stdout into /dev/full (every write fails with ENOSPC).
+  const std::string cmd = std::string("'") + DNN_00_DATA +
+                          "' --dataset synthetic --train-limit 50 --test-limit 20 --show 0 --out '" +
+                          (dir / "out").string() + "' 2>&1 >/dev/full";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string err;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) err.append(buf, n);
+  const int status = pclose(p);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == dnn::kExitFailure);
+  CHECK(dnn_test::contains(err, "00_data: error: writing to standard output failed"));
+}
