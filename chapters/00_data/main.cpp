@@ -55,18 +55,20 @@ PixelStats pixel_stats(const dnn::Matrix& x) {
   return s;
 }
 
-/// Indices of the first `per_class` examples of each class, class by class (row c of the grid = class c).
-std::vector<int> first_of_each_class(const std::vector<int>& y, int classes, int per_class) {
-  std::vector<int> picked;
-  for (int c = 0; c < classes; ++c) {
-    int found = 0;
-    for (std::size_t i = 0; i < y.size() && found < per_class; ++i)
-      if (y[i] == c) {
-        picked.push_back(static_cast<int>(i));
-        ++found;
-      }
+/// The tiles of the example grid: tile c·per_class + k is the k-th training example of class c.
+/// A class with fewer than `per_class` examples (a small --train-limit) leaves its last tiles
+/// blank (0 = white), so that row c of the picture is always class c.
+dnn::Matrix examples_of_each_class(const dnn::Dataset& ds, int per_class) {
+  dnn::Matrix tiles(ds.classes * per_class, ds.input_size(), 0.0f);
+  std::vector<int> found(static_cast<std::size_t>(ds.classes), 0);
+  for (int i = 0; i < ds.train_size(); ++i) {
+    const int c = ds.train_y[static_cast<std::size_t>(i)];
+    int& k = found[static_cast<std::size_t>(c)];
+    if (k == per_class) continue;
+    std::copy(ds.train_x.row(i), ds.train_x.row(i) + ds.input_size(), tiles.row(c * per_class + k));
+    ++k;
   }
-  return picked;
+  return tiles;
 }
 
 }  // namespace
@@ -143,9 +145,9 @@ int main(int argc, char** argv) {
     const std::string counts_path = dnn::join_path(common.out_dir, "class_counts.csv");
     counts_csv.save(counts_path);
 
-    const std::vector<int> picked = first_of_each_class(ds.train_y, ds.classes, per_class);
     const std::string grid_path = dnn::join_path(common.out_dir, "examples_grid.png");
-    dnn::write_image_grid_png(grid_path, ds.train_x, ds.height, ds.width, picked, per_class, 2);
+    dnn::write_image_grid_png(grid_path, examples_of_each_class(ds, per_class), ds.height, ds.width, {}, per_class,
+                              2);
 
     dnn::Matrix means(ds.classes, ds.input_size(), 0.0f);
     for (int i = 0; i < ds.train_size(); ++i) {

@@ -45,9 +45,13 @@ Stats stats_of(const dnn::Matrix& M) {
   return s;
 }
 
+// Largest |a − b|; NaN as soon as one difference is NaN (std::max would skip it and print 0).
 double max_abs_diff(const dnn::Matrix& a, const dnn::Matrix& b) {
   double m = 0;
-  for (std::size_t k = 0; k < a.size(); ++k) m = std::max(m, std::abs(double(a.data[k]) - b.data[k]));
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    const double d = std::abs(double(a.data[k]) - b.data[k]);
+    if (std::isnan(d) || d > m) m = d;  // once NaN, m stays NaN (d > NaN is false)
+  }
   return m;
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <sstream>
@@ -201,7 +202,17 @@ int run_program(CLI::App& app, int argc, char** argv, const std::function<int()>
     app.exit(e);
     return kExitBadInput;
   }
-  return guarded_main(app.get_name(), body);
+  const int code = guarded_main(app.get_name(), body);
+  // Everything the program printed must have reached stdout: a full disk (`> log.txt`) or a
+  // closed stdout would otherwise lose the results' lines and still exit 0.
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    const int err = errno;  // 0 when only an earlier write failed
+    std::fprintf(stderr, "%s: error: writing to standard output failed%s%s\n", app.get_name().c_str(),
+                 err ? ": " : "", err ? std::strerror(err) : "");
+    return code == kExitOk ? kExitFailure : code;
+  }
+  return code;
 }
 
 }  // namespace dnn

@@ -164,12 +164,15 @@ void write_file_atomic(const std::string& path, const std::string& contents) {
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw InputError("cannot write '" + tmp.string() + "': " + std::strerror(errno));
+    errno = 0;
     out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.flush();
+    out.close();  // flushes, and reports an error the file system gives only when the file is closed
     if (!out) {
+      const int err = errno;  // ENOSPC on a full disk
       std::error_code ec;
       fs::remove(tmp, ec);
-      throw InputError("writing '" + tmp.string() + "' failed (disk full?)");
+      throw InputError("cannot write '" + path + "': " + (err ? std::strerror(err) : "write failed (disk full?)") +
+                       (fs::exists(target, ec) ? " (the earlier file there is left as it was)" : ""));
     }
   }
   std::error_code ec;

@@ -3,12 +3,17 @@
 
 #include <stb/stb_image_write.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <gnuplot-iostream.h>
 #include <sstream>
+#include <stdexcept>
 
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"
@@ -31,40 +36,79 @@ std::string quote(const std::string& s) {
   return r + "\"";
 }
 
-// Runs a full gnuplot script; gnuplot's own errors go to its stderr. Returns false (with a
-// message) when gnuplot is missing or exits with an error.
-bool run_gnuplot(const std::string& png_path, const std::string& script) {
+std::string header(const std::string& png_path, int w, int h) {
+  std::ostringstream os;
+  os << "set terminal pngcairo size " << w << "," << h << " enhanced font 'sans,10'\n"
+     << "set output " << quote(png_path) << "\n";
+  return os.str();
+}
+
+// Where gnuplot draws a plot before it is moved to `png_path` (same folder, so the move is a rename).
+std::string draft_path(const std::string& png_path) { return png_path + ".tmp." + std::to_string(getpid()); }
+
+// While a gnuplot session is open, SIGPIPE is ignored: a gnuplot that stops reading early (it
+// crashed or was killed, or "gnuplot" on the PATH is a broken install) closes the pipe, and
+// writing the rest of a large data block to it would otherwise end the whole program at once
+// (exit 141, no message, no summary.json). Ignored, the write just fails and the plot is skipped.
+class SigpipeIgnored {
+ public:
+  SigpipeIgnored() {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, &old_);
+  }
+  ~SigpipeIgnored() { sigaction(SIGPIPE, &old_, nullptr); }
+  SigpipeIgnored(const SigpipeIgnored&) = delete;
+  SigpipeIgnored& operator=(const SigpipeIgnored&) = delete;
+
+ private:
+  struct sigaction old_ {};
+};
+
+// Runs a gnuplot script that draws a `width` × `height` PNG; gnuplot's own errors go to its
+// stderr. Gnuplot draws into a draft file next to `png_path`, which replaces `png_path` only when
+// gnuplot wrote a non-empty image (so neither a half-written PNG nor an older one is taken for
+// this run's plot). Returns false (with a message) when gnuplot is missing or fails.
+bool run_gnuplot(const std::string& png_path, int width, int height, const std::string& script) {
   if (!gnuplot_available()) {
     std::fprintf(stderr, "note: gnuplot not found, so %s was not drawn (the CSV next to it has the numbers; "
                          "scripts/setup.sh installs gnuplot)\n", png_path.c_str());
     return false;
   }
   record_output(png_path);  // listed in the folder's manifest (log.hpp)
+  const std::string draft = draft_path(png_path);
+  std::error_code ec;
+  bool sent = false;
   try {
+    const SigpipeIgnored no_sigpipe;
     Gnuplot gp("gnuplot");
-    gp << script << "\nset output\nexit\n";
+    gp << header(draft, width, height) << script << "\nset output\nexit\n";
     gp.flush();
-  } catch (const std::exception& e) {
+    sent = static_cast<bool>(gp);
+  } catch (const std::exception& e) {  // the destructor above has waited for gnuplot to exit
     std::fprintf(stderr, "note: gnuplot failed for %s: %s\n", png_path.c_str(), e.what());
+    std::filesystem::remove(draft, ec);
     return false;
   }
-  // Gnuplot's destructor waits for the process; check the PNG exists and is not empty.
-  FILE* f = std::fopen(png_path.c_str(), "rb");
-  if (!f) {
+  if (!sent) {
+    std::fprintf(stderr, "note: gnuplot stopped reading its commands, so %s was not drawn\n", png_path.c_str());
+    std::filesystem::remove(draft, ec);
+    return false;
+  }
+  const auto bytes = std::filesystem::file_size(draft, ec);
+  if (ec || bytes == 0) {
     std::fprintf(stderr, "note: gnuplot did not write %s\n", png_path.c_str());
+    std::filesystem::remove(draft, ec);
     return false;
   }
-  std::fseek(f, 0, SEEK_END);
-  const long n = std::ftell(f);
-  std::fclose(f);
-  return n > 0;
-}
-
-std::string header(const std::string& png_path, int w, int h) {
-  std::ostringstream os;
-  os << "set terminal pngcairo size " << w << "," << h << " enhanced font 'sans,10'\n"
-     << "set output " << quote(png_path) << "\n";
-  return os.str();
+  std::filesystem::rename(draft, png_path, ec);
+  if (ec) {
+    std::fprintf(stderr, "note: cannot move the plot into place at %s: %s\n", png_path.c_str(), ec.message().c_str());
+    std::filesystem::remove(draft, ec);
+    return false;
+  }
+  return true;
 }
 
 std::string axes(const PlotSpec& s) {
@@ -97,7 +141,7 @@ bool plot_lines(const std::string& png_path, const PlotSpec& spec, const std::ve
   }
   if (drawn.empty()) return false;  // nothing to draw
   std::ostringstream os;
-  os << header(png_path, spec.width, spec.height) << axes(spec) << "set key outside right\n";
+  os << axes(spec) << "set key outside right\n";
   if (xmin == xmax) {
     const double pad = spec.logx ? 0.5 * std::fabs(xmin) : std::max(1.0, 0.5 * std::fabs(xmin));
     os << "set xrange [" << xmin - pad << ":" << xmax + pad << "]\n";
@@ -115,13 +159,13 @@ bool plot_lines(const std::string& png_path, const PlotSpec& spec, const std::ve
     os << (k ? ", " : "") << "$d" << k << " using 1:2 with " << style << " lw 2 title " << quote(drawn[k]->label);
   }
   os << "\n";
-  return run_gnuplot(png_path, os.str());
+  return run_gnuplot(png_path, spec.width, spec.height, os.str());
 }
 
 bool plot_bars(const std::string& png_path, const PlotSpec& spec, const std::vector<std::string>& labels,
                const std::vector<double>& values) {
   std::ostringstream os;
-  os << header(png_path, spec.width, spec.height) << axes(spec)
+  os << axes(spec)
      << "set style fill solid 0.8 border -1\nset boxwidth 0.7\nset xtics rotate by -30\nunset key\n"
      << "set yrange [" << (spec.logy ? "*" : "0") << ":*]\n";
   os << "$bars << EOD\n";
@@ -130,14 +174,14 @@ bool plot_bars(const std::string& png_path, const PlotSpec& spec, const std::vec
   os << "EOD\n";
   os << "plot $bars using 1:3:xtic(2) with boxes lc rgb '#4472c4', "
         "'' using 1:3:(sprintf('%.3g', $3)) with labels offset 0,0.7 notitle\n";
-  return run_gnuplot(png_path, os.str());
+  return run_gnuplot(png_path, spec.width, spec.height, os.str());
 }
 
 bool plot_heatmap(const std::string& png_path, const PlotSpec& spec, const Matrix& values,
                   const std::vector<std::string>& row_labels, const std::vector<std::string>& col_labels,
                   bool annotate) {
   std::ostringstream os;
-  os << header(png_path, spec.width, spec.height) << axes(spec)
+  os << axes(spec)
      << "unset grid\nset palette defined (0 'white', 1 '#9ecae1', 2 '#08519c')\nset yrange [] reverse\n"
      << "set xrange [-0.5:" << values.cols - 0.5 << "]\nset yrange [" << values.rows - 0.5 << ":-0.5]\n";
   if (!col_labels.empty()) {
@@ -157,34 +201,45 @@ bool plot_heatmap(const std::string& png_path, const PlotSpec& spec, const Matri
   os << "plot $cells using 1:2:3 with image notitle";
   if (annotate) os << ", $cells using 1:2:(sprintf('%g', $3)) with labels font 'sans,8' notitle";
   os << "\n";
-  return run_gnuplot(png_path, os.str());
+  return run_gnuplot(png_path, spec.width, spec.height, os.str());
 }
 
 bool plot_custom(const std::string& png_path, int width, int height, const std::string& commands,
                  const std::vector<std::string>& data_blocks) {
   std::ostringstream os;
-  os << header(png_path, width, height);
   for (std::size_t k = 0; k < data_blocks.size(); ++k) os << "$d" << k << " << EOD\n" << data_blocks[k] << "EOD\n";
   os << commands << "\n";
-  return run_gnuplot(png_path, os.str());
+  return run_gnuplot(png_path, width, height, os.str());
 }
+
+namespace {
+// stb encodes the PNG in memory and write_file_atomic puts it in place: a failed write (disk full,
+// file size limit) is reported and leaves any earlier file whole. (stbi_write_png itself ignores
+// the results of fwrite and fclose: a full disk left a truncated PNG and no error.)
+void write_png(const std::string& png_path, int width, int height, int channels, const unsigned char* pixels) {
+  std::string bytes;
+  const auto append = [](void* to, void* data, int size) {
+    static_cast<std::string*>(to)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
+  };
+  if (!stbi_write_png_to_func(append, &bytes, width, height, channels, pixels, width * channels))
+    throw std::runtime_error("cannot encode the PNG image '" + png_path + "'");
+  record_output(png_path);
+  write_file_atomic(png_path, bytes);
+}
+}  // namespace
 
 void write_png_gray(const std::string& png_path, int width, int height, const std::vector<unsigned char>& pixels) {
   if (pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height))
     throw std::invalid_argument("write_png_gray: pixel count does not match " + std::to_string(width) + "x" +
                                 std::to_string(height));
-  record_output(png_path);
-  if (!stbi_write_png(png_path.c_str(), width, height, 1, pixels.data(), width))
-    throw InputError("cannot write PNG '" + png_path + "'");
+  write_png(png_path, width, height, 1, pixels.data());
 }
 
 void write_png_rgb(const std::string& png_path, int width, int height, const std::vector<unsigned char>& pixels) {
   if (pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3)
     throw std::invalid_argument("write_png_rgb: pixel count does not match " + std::to_string(width) + "x" +
                                 std::to_string(height) + "x3");
-  record_output(png_path);
-  if (!stbi_write_png(png_path.c_str(), width, height, 3, pixels.data(), width * 3))
-    throw InputError("cannot write PNG '" + png_path + "'");
+  write_png(png_path, width, height, 3, pixels.data());
 }
 
 void write_image_grid_png(const std::string& png_path, const Matrix& images, int img_h, int img_w,
@@ -195,6 +250,10 @@ void write_image_grid_png(const std::string& png_path, const Matrix& images, int
   std::vector<int> idx = which;
   if (idx.empty())
     for (int i = 0; i < images.rows; ++i) idx.push_back(i);
+  for (int i : idx)
+    if (i < 0 || i >= images.rows)
+      throw std::invalid_argument("write_image_grid_png: image " + std::to_string(i) + " outside the " +
+                                  std::to_string(images.rows) + " rows of images");
   const int n = static_cast<int>(idx.size());
   grid_cols = std::max(1, std::min(grid_cols, std::max(n, 1)));
   const int grid_rows = std::max(1, (n + grid_cols - 1) / grid_cols);

@@ -29,6 +29,25 @@ MatrixD ref_matmul(const Matrix& A, const Matrix& B, bool ta, bool tb) {
 double ref_sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 }  // namespace
 
+TEST_CASE("the tests' max_abs_diff counts a NaN or an infinity on one side as a difference", "[ops][helpers]") {
+  const MatrixD ref(2, 2, 1.0);
+  MatrixD got = ref;
+  CHECK(max_abs_diff(got, ref) == 0.0);
+  got(0, 1) = 1.5;
+  CHECK(max_abs_diff(got, ref) == 0.5);
+  got(1, 0) = NAN;  // after a finite difference
+  CHECK_FALSE(max_abs_diff(got, ref) < 1e-4);
+  got.fill(NAN);  // every element NaN: before the fix the difference was 0
+  CHECK_FALSE(max_abs_diff(got, ref) < 1e-4);
+  got = ref;
+  got(0, 0) = INFINITY;
+  CHECK_FALSE(max_abs_diff(got, ref) < 1e-4);
+  MatrixD both = ref;  // the same NaN / infinity on both sides is no difference
+  both(0, 0) = NAN;
+  both(1, 1) = -INFINITY;
+  CHECK(max_abs_diff(both, both) == 0.0);
+}
+
 TEST_CASE("matmul, matmul_at_b, matmul_a_bt: naive and Eigen match a double reference", "[ops]") {
   Rng rng(10);
   for (auto [m, k, n] : {std::tuple{1, 1, 1}, std::tuple{3, 33, 7}, std::tuple{32, 784, 50}, std::tuple{10, 3, 1}}) {

@@ -24,12 +24,20 @@ inline std::vector<int> random_labels(int n, int classes, Rng& rng) {
   return y;
 }
 
+/// Largest |a − b| over the elements. Infinite when the shapes differ or when an element is NaN or
+/// infinite on one side only (std::max skips a NaN difference, so a result full of NaN would have
+/// shown a difference of 0 and passed `< tolerance`). Equal elements — both NaN, or the same
+/// infinity — differ by 0.
 template <typename T, typename U>
 double max_abs_diff(const BasicMatrix<T>& a, const BasicMatrix<U>& b) {
   if (!a.same_shape(b)) return INFINITY;
   double m = 0;
-  for (std::size_t k = 0; k < a.data.size(); ++k)
-    m = std::max(m, std::abs(static_cast<double>(a.data[k]) - static_cast<double>(b.data[k])));
+  for (std::size_t k = 0; k < a.data.size(); ++k) {
+    const double x = static_cast<double>(a.data[k]), y = static_cast<double>(b.data[k]);
+    if (x == y || (std::isnan(x) && std::isnan(y))) continue;
+    const double d = std::abs(x - y);
+    m = std::isnan(d) ? INFINITY : std::max(m, d);
+  }
   return m;
 }
 

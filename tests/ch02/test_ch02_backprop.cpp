@@ -7,6 +7,7 @@
 
 #include "catch.hpp"
 #include "dnn/eigen_ops.hpp"
+#include "dnn/gradcheck.hpp"
 #include "dnn/mlp.hpp"
 #include "dnn/naive.hpp"
 #include "test_helpers.hpp"
@@ -320,4 +321,21 @@ TEST_CASE("mlp_evaluate and mlp_predict give the same answer in any chunk size",
   for (std::size_t i = 0; i < y.size(); ++i) correct += p1[i] == y[i];
   CHECK(whole.accuracy == Approx(double(correct) / 103));
   CHECK_THROWS_AS(mlp_evaluate(eigen_ops(), net, X, std::vector<int>(5), ws), std::invalid_argument);
+}
+
+TEST_CASE("compare_gradients fails a gradient with NaN or infinite entries", "[ch02][gradcheck]") {
+  MatrixD numeric(2, 3, 0.5);
+  MatrixD analytic = numeric;
+  CHECK(compare_gradients(0, "W", analytic, numeric, 1e-7).pass);  // identical: passes
+
+  SECTION("one NaN among right entries") { analytic(1, 2) = NAN; }
+  SECTION("NaN first, then right entries (the NaN must not be forgotten)") { analytic(0, 0) = NAN; }
+  SECTION("every entry NaN") { analytic.fill(NAN); }
+  SECTION("an infinite entry") { analytic(0, 1) = INFINITY; }
+  SECTION("NaN in the numerical gradient") { numeric(1, 0) = NAN; }
+  const GradCheckRow r = compare_gradients(0, "W", analytic, numeric, 1e-7);
+  CAPTURE(r.max_abs_diff, r.max_rel_error);
+  CHECK_FALSE(r.pass);
+  CHECK_FALSE(r.max_rel_error < 1e-7);
+  CHECK_FALSE(r.max_abs_diff < 1e-7);
 }

@@ -24,13 +24,16 @@ using ch07_test::sparse_images;
 namespace {
 
 /// Largest |a − b| / (1e-3 + |b|) over every single weight: catches a wrong row that a norm would hide.
+/// A NaN difference is kept (std::max would skip it, and NaN weights would pass).
 double max_elementwise_difference(const Mlp& a, const Mlp& b) {
   double worst = 0;
   for (std::size_t l = 0; l < a.layers.size(); ++l)
     for (const auto& [p, q] : {std::pair<const Matrix*, const Matrix*>{&a.layers[l].W, &b.layers[l].W},
                                std::pair<const Matrix*, const Matrix*>{&a.layers[l].b, &b.layers[l].b}})
-      for (std::size_t k = 0; k < p->size(); ++k)
-        worst = std::max(worst, std::abs(static_cast<double>(p->data[k]) - q->data[k]) / (1e-3 + std::abs(q->data[k])));
+      for (std::size_t k = 0; k < p->size(); ++k) {
+        const double d = std::abs(static_cast<double>(p->data[k]) - q->data[k]) / (1e-3 + std::abs(q->data[k]));
+        if (std::isnan(d) || d > worst) worst = d;  // once NaN, stays NaN
+      }
   return worst;
 }
 

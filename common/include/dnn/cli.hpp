@@ -67,7 +67,8 @@ void apply_threads(int threads);
 /// Parses the command line, then runs `body`. `--help` prints usage and returns 0; a bad flag
 /// prints CLI11's message naming the flag and returns 2; exceptions thrown by `body` become
 /// one clear line on stderr and a non-zero exit code (see error.hpp; std::bad_alloc becomes
-/// "out of memory" with a hint at the sizes to lower).
+/// "out of memory" with a hint at the sizes to lower). When what the program printed could not
+/// be written to stdout (full disk, closed stdout), it says so on stderr and returns 1 instead of 0.
 int run_program(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
 
 }  // namespace dnn

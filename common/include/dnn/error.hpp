@@ -24,7 +24,7 @@ class DivergenceError : public std::runtime_error {
 /// Exit codes shared by all programs.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,      ///< unexpected internal error
+  kExitFailure = 1,      ///< unexpected internal error, or stdout could not be written
   kExitBadInput = 2,     ///< InputError / bad command line
   kExitDiverged = 3,     ///< DivergenceError
   kExitExerciseTodo = 4  ///< an exercise stub was called

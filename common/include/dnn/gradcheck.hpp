@@ -55,7 +55,12 @@ struct GradCheckRow {
   bool pass = false;
 };
 
-/// Compares an analytic gradient with a numerical one element by element.
+/// The larger of `so_far` and `e`, where NaN counts as larger than anything (and stays once seen).
+/// (std::max(so_far, NaN) returns so_far: a gradient full of NaN would show an error of 0.)
+inline double max_keeping_nan(double so_far, double e) { return std::isnan(e) || e > so_far ? e : so_far; }
+
+/// Compares an analytic gradient with a numerical one element by element. A NaN or infinite
+/// entry on either side makes the errors NaN or infinite, and the row fails.
 inline GradCheckRow compare_gradients(int layer, const std::string& tensor, const MatrixD& analytic,
                                       const MatrixD& numeric, double tolerance) {
   require_same_shape(analytic, numeric, "compare_gradients analytic vs numeric");
@@ -65,8 +70,8 @@ inline GradCheckRow compare_gradients(int layer, const std::string& tensor, cons
   r.rows = analytic.rows;
   r.cols = analytic.cols;
   for (std::size_t k = 0; k < analytic.data.size(); ++k) {
-    r.max_abs_diff = std::max(r.max_abs_diff, std::abs(analytic.data[k] - numeric.data[k]));
-    r.max_rel_error = std::max(r.max_rel_error, relative_error(analytic.data[k], numeric.data[k]));
+    r.max_abs_diff = max_keeping_nan(r.max_abs_diff, std::abs(analytic.data[k] - numeric.data[k]));
+    r.max_rel_error = max_keeping_nan(r.max_rel_error, relative_error(analytic.data[k], numeric.data[k]));
   }
   r.pass = r.max_rel_error < tolerance;
   return r;

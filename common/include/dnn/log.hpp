@@ -71,7 +71,8 @@ class OutputFileFlag {
 std::string join_path(const std::string& dir, const std::string& name);
 
 /// Writes `contents` to `path` atomically (temp file in the same folder + rename).
-/// Throws InputError naming the path on failure.
+/// Throws InputError naming the path and the reason on failure (disk full, ...); an earlier file
+/// at `path` is then left as it was.
 void write_file_atomic(const std::string& path, const std::string& contents);
 
 /// A CSV table built in memory and written atomically by save().

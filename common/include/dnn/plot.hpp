@@ -2,8 +2,10 @@
 /// @brief PNG plots through gnuplot (gnuplot-iostream), headless, and PNG images via stb.
 ///
 /// Every plot function returns false and prints one clear line when gnuplot is missing or
-/// fails; callers always write their CSV first, so the numbers are never lost. Every PNG they
-/// write is listed in its output folder's manifest, like the CSV and JSON files (log.hpp).
+/// fails (also when it quits without reading its commands: that never ends the program);
+/// callers always write their CSV first, so the numbers are never lost. Gnuplot draws into a
+/// draft file that replaces the PNG only once it is complete. Every PNG they write is listed in
+/// its output folder's manifest, like the CSV and JSON files (log.hpp).
 #pragma once
 
 #include <string>
@@ -56,14 +58,17 @@ bool plot_custom(const std::string& png_path, int width, int height, const std::
                  const std::vector<std::string>& data_blocks = {});
 
 /// Writes an 8-bit grayscale PNG (stb_image_write). `pixels` has width*height bytes, row-major.
+/// Written like write_file_atomic (log.hpp): throws InputError when the file cannot be written
+/// completely, and an earlier file at `png_path` is then left as it was.
 void write_png_gray(const std::string& png_path, int width, int height, const std::vector<unsigned char>& pixels);
 
-/// Writes an 8-bit RGB PNG. `pixels` has width*height*3 bytes.
+/// Writes an 8-bit RGB PNG. `pixels` has width*height*3 bytes. Errors as write_png_gray.
 void write_png_rgb(const std::string& png_path, int width, int height, const std::vector<unsigned char>& pixels);
 
 /// Tiles images (each row of `images` is one `img_h × img_w` image with values in [0,1]) into
 /// a grid PNG with `grid_cols` columns and a 2-pixel gap. `which` selects rows (all if empty).
-/// `scale` enlarges each pixel (nearest neighbour).
+/// `scale` enlarges each pixel (nearest neighbour). A row of `which` outside `images` throws
+/// std::invalid_argument.
 void write_image_grid_png(const std::string& png_path, const Matrix& images, int img_h, int img_w,
                           const std::vector<int>& which, int grid_cols, int scale = 2);
 
