@@ -66,7 +66,7 @@ std::string serialize_checkpoint(const Checkpoint& c);
 /// messages. Throws InputError for anything malformed; never anything else for bad bytes.
 Checkpoint parse_checkpoint(const std::string& bytes, const std::string& name);
 
-/// Writes `c` to `path` atomically. A checkpoint is not a result of --out: it is in no manifest,
+/// Writes `c` to `path` atomically. A checkpoint is not a result of `--out`: it is in no manifest,
 /// so the next run into the folder never removes it (05_mlp says when it replaces one).
 void save_checkpoint(const std::string& path, const Checkpoint& c);
 

@@ -20,7 +20,7 @@ struct CommonOptions {
   bool quiet = false;        ///< --quiet: no progress bars
 };
 
-/// Adds --seed, --threads, --out (default `default_out`) and --quiet to `app`.
+/// Adds `--seed`, `--threads`, `--out` (default `default_out`) and `--quiet` to `app`.
 void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& default_out);
 
 // ------------------------------------------------------------------ checked numeric flags
@@ -49,7 +49,7 @@ CLI::Validator at_least_below(double min, double max);
 /// A finite real number > `min` and <= `max` (a decay factor: (0, 1]).
 CLI::Validator above_at_most(double min, double max);
 
-/// The widest hidden layer --hidden accepts. The READMEs' experiments go up to 500,500; 4096,4096
+/// The widest hidden layer `--hidden` accepts. The READMEs' experiments go up to 500,500; 4096,4096
 /// still fits in memory everywhere, while 100000,100000 would need 40 GB for one weight matrix.
 constexpr int kMaxLayerWidth = 4096;
 
@@ -61,7 +61,7 @@ std::vector<int> parse_sizes(const std::string& text, const std::string& flag, i
 /// Hidden layer sizes ("50,50"): parse_sizes with at most kMaxLayerWidth units per layer.
 std::vector<int> parse_layer_sizes(const std::string& text, const std::string& flag = "--hidden");
 
-/// Applies --threads (Eigen and OpenMP). Throws InputError when threads < 1.
+/// Applies `--threads` (Eigen and OpenMP). Throws InputError when threads < 1.
 void apply_threads(int threads);
 
 /// Parses the command line, then runs `body`. `--help` prints usage and returns 0; a bad flag

@@ -66,7 +66,7 @@ struct DataOptions {
   static std::string default_repo_data_dir();
 };
 
-/// Adds --data, --dataset, --train-limit, --test-limit and --data-seed to `app`.
+/// Adds `--data`, `--dataset`, `--train-limit`, `--test-limit` and `--data-seed` to `app`.
 void add_data_options(CLI::App& app, DataOptions& opts);
 
 /// Resolves (see the file comment), loads, validates and normalises the dataset.

@@ -42,7 +42,7 @@ void gemm_blocked(int M, int N, int K, const float* A, const float* B, float* C)
 /// Step 4: blocked + packed panels + an MR×NR register micro-kernel (AVX-512 when available).
 void gemm_packed(int M, int N, int K, const float* A, const float* B, float* C);
 /// Step 5: Eigen's matrix product on the same memory (Eigen::Map, no copy). Uses as many
-/// threads as Eigen is told (Eigen::setNbThreads / --threads); benchmarks use 1.
+/// threads as Eigen is told (Eigen::setNbThreads / `--threads`); benchmarks use 1.
 void gemm_eigen(int M, int N, int K, const float* A, const float* B, float* C);
 /// Step 6: gemm_packed with the rows of C split between kOmpThreads OpenMP threads.
 void gemm_packed_omp(int M, int N, int K, const float* A, const float* B, float* C);
@@ -85,7 +85,7 @@ inline const CpuGemm* find_cpu_gemm(const std::string& name) {
   return nullptr;
 }
 
-/// "naive, ikj, blocked, ..." (for --help and error messages).
+/// "naive, ikj, blocked, ..." (for `--help` and error messages).
 inline std::string cpu_gemm_names() {
   std::string s;
   for (const CpuGemm& g : cpu_gemm_ladder()) s += (s.empty() ? "" : ", ") + std::string(g.name);

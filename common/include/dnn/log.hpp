@@ -13,7 +13,7 @@
 ///     note: out/05_mlp: replacing 9 files of an earlier run
 ///
 /// So no stale plot of an earlier, different run is left next to new numbers; a file we did not
-/// write (the user may pass --out ~) is never touched; and a run that stops on bad input before
+/// write (the user may pass `--out ~`) is never touched; and a run that stops on bad input before
 /// writing anything leaves the earlier results as they were.
 #pragma once
 
@@ -27,7 +27,7 @@ namespace dnn {
 inline constexpr const char* kOutputManifest = ".dnn-outputs";
 
 /// Creates `dir` (and parents) if needed and checks it is writable; otherwise throws
-/// InputError naming the folder (flag `flag`, e.g. "--out"). The folder is then this run's:
+/// InputError naming the folder (flag `flag`, e.g. `--out`). The folder is then this run's:
 /// its earlier results are replaced as the file comment above describes.
 void prepare_output_dir(const std::string& dir, const std::string& flag = "--out");
 
@@ -35,21 +35,21 @@ void prepare_output_dir(const std::string& dir, const std::string& flag = "--out
 /// prepared by prepare_output_dir, the first call removes the files listed by the earlier run's
 /// manifest (except `path` itself, which the write replaces atomically), prints the note and
 /// starts this run's manifest; every call adds `path`'s name to it. Paths elsewhere (a
-/// --checkpoint or --json file outside --out) are left to OutputFileFlag. Results are written
+/// `--checkpoint` or `--json` file outside `--out`) are left to OutputFileFlag. Results are written
 /// by the main thread only (this is not thread-safe).
 void record_output(const std::string& path);
 
-/// Checks a file named by an input flag (05_mlp --resume FILE) before any work starts:
+/// Checks a file named by an input flag (05_mlp `--resume` FILE) before any work starts:
 /// InputError naming `flag` when it is missing, a folder or unreadable; `what` says what was
 /// expected ("a checkpoint file").
 void check_input_file(const std::string& path, const std::string& flag, const std::string& what);
 
-/// A result file named by its own flag (05_mlp --checkpoint FILE, 07_fast --json FILE) rather
-/// than placed in --out. Made before any work starts, it checks the name at once, so a typo
+/// A result file named by its own flag (05_mlp `--checkpoint` FILE, 07_fast `--json` FILE) rather
+/// than placed in `--out`. Made before any work starts, it checks the name at once, so a typo
 /// fails in a second and not after the training: InputError naming `flag` when the name is a
 /// folder, or its folder is missing or not writable.
-/// A checkpoint is in no manifest (it must outlive the next run: --resume reads it); a --json
-/// file is, like every save_json file, when it lies in the --out folder. When the file existed
+/// A checkpoint is in no manifest (it must outlive the next run: `--resume` reads it); a `--json`
+/// file is, like every save_json file, when it lies in the `--out` folder. When the file existed
 /// before this run, the first before_write() says that it is being replaced, unless it is
 /// `resumed_from`, the checkpoint this run continues (rerunning a command must keep working, so
 /// replacing is allowed, just never silent).

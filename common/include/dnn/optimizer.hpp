@@ -22,7 +22,7 @@ OptimizerKind parse_optimizer(const std::string& name, const std::string& flag =
 struct OptimizerConfig {
   OptimizerKind kind = OptimizerKind::SGD;
   float lr = 0.01f;        ///< learning rate η (Keras SGD default 0.01)
-  /// The command-line flag that set `lr`, named by the divergence message ("Try a lower --lr-adam");
+  /// The command-line flag that set `lr`, named by the divergence message (`Try a lower --lr-adam`);
   /// "" when the program fixes η itself (the message then says so).
   std::string lr_flag = "--lr";
   float momentum = 0.9f;   ///< μ for Momentum

@@ -53,8 +53,8 @@ struct ToyTrainTest {
 ToyTrainTest make_toy_train_test(const std::string& name, int n, float noise, std::uint64_t seed,
                                  const std::string& flag = "--problem");
 
-/// Adds the flags of a 2-D problem's points (chapters 03 and 04) to `app`: --points (training
-/// points; the test set has as many, default `points`) and --noise (not given: `noise` keeps its
+/// Adds the flags of a 2-D problem's points (chapters 03 and 04) to `app`: `--points` (training
+/// points; the test set has as many, default `points`) and `--noise` (not given: `noise` keeps its
 /// value and the program passes a negative noise, the problem's default, to make_toy_problem).
 void add_toy_problem_options(CLI::App& app, int& points, float& noise);
 

@@ -187,7 +187,7 @@ inline bool loss_diverged(double loss) { return !(loss <= kDivergedLoss); }
 [[noreturn]] void throw_divergence(const std::string& what, double value, int epoch, long step, long steps,
                                    double lr, const std::string& lr_flag);
 
-/// The advice at the end of a divergence message: "Try a lower --lr (now 50)." (see throw_divergence).
+/// The advice at the end of a divergence message: `Try a lower --lr (now 50).` (see throw_divergence).
 std::string lower_lr_hint(double lr, const std::string& lr_flag);
 
 /// Options of fit().
