@@ -14,10 +14,10 @@ namespace dnn {
 
 /// Options almost every chapter program has.
 struct CommonOptions {
-  std::uint64_t seed = 42;   ///< --seed: every random choice derives from it
-  int threads = 1;           ///< --threads: Eigen/OpenMP threads (1 is fastest at batch 32 here)
-  std::string out_dir;       ///< --out: where CSV/JSON/PNG results go
-  bool quiet = false;        ///< --quiet: no progress bars
+  std::uint64_t seed = 42;   ///< `--seed`: every random choice derives from it
+  int threads = 1;           ///< `--threads`: Eigen/OpenMP threads (1 is fastest at batch 32 here)
+  std::string out_dir;       ///< `--out`: where CSV/JSON/PNG results go
+  bool quiet = false;        ///< `--quiet`: no progress bars
 };
 
 /// Adds `--seed`, `--threads`, `--out` (default `default_out`) and `--quiet` to `app`.

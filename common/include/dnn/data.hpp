@@ -41,8 +41,8 @@ struct Dataset {
   int classes = 10;
   std::vector<std::string> class_names;  ///< "0".."9" for digits, "T-shirt/top"... for Fashion-MNIST
   double load_seconds = 0;               ///< wall time of load_dataset()
-  int full_train_size = 0;  ///< training examples available before --train-limit
-  int full_test_size = 0;   ///< test examples available before --test-limit
+  int full_train_size = 0;  ///< training examples available before `--train-limit`
+  int full_test_size = 0;   ///< test examples available before `--test-limit`
 
   int train_size() const { return train_x.rows; }
   int test_size() const { return test_x.rows; }
@@ -51,13 +51,13 @@ struct Dataset {
 
 /// How to find and cut the data (the flags added by add_data_options).
 struct DataOptions {
-  std::string data_dir;            ///< --data DIR: folder with the four IDX files
-  std::string dataset = "auto";    ///< --dataset auto|mnist|fashion|synthetic
-  int limit_train = 0;             ///< --train-limit N: use the first N training examples (0 = all)
-  int limit_test = 0;              ///< --test-limit N: use the first N test examples (0 = all)
-  std::uint64_t seed = 20240601;   ///< --data-seed: seed of the synthetic digits (fixed, like a dataset)
-  int synthetic_train = 60000;     ///< size of the synthetic training set (before --train-limit)
-  int synthetic_test = 10000;      ///< size of the synthetic test set (before --test-limit)
+  std::string data_dir;            ///< `--data` DIR: folder with the four IDX files
+  std::string dataset = "auto";    ///< `--dataset` auto|mnist|fashion|synthetic
+  int limit_train = 0;             ///< `--train-limit` N: use the first N training examples (0 = all)
+  int limit_test = 0;              ///< `--test-limit` N: use the first N test examples (0 = all)
+  std::uint64_t seed = 20240601;   ///< `--data-seed`: seed of the synthetic digits (fixed, like a dataset)
+  int synthetic_train = 60000;     ///< size of the synthetic training set (before `--train-limit`)
+  int synthetic_test = 10000;      ///< size of the synthetic test set (before `--test-limit`)
   /// Where step 3 looks (not a flag; tests override it). Default: data/mnist in the repository.
   std::string repo_data_dir = default_repo_data_dir();
   /// Where Fashion-MNIST is looked for (not a flag; env FASHION_MNIST_DIR overrides it).
