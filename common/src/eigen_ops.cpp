@@ -40,18 +40,21 @@ std::string shapes(const char* fn, const Matrix& a, const Matrix& b) {
 // ---------------------------------------------------------------- products
 void matmul(const Matrix& A, const Matrix& B, Matrix& C) {
   if (A.cols != B.rows) throw std::invalid_argument(shapes("eigen::matmul A·B", A, B));
+  require_distinct_output(C, A, B, "eigen::matmul");
   C.resize(A.rows, B.cols);
   view(C).noalias() = view(A) * view(B);
 }
 
 void matmul_at_b(const Matrix& A, const Matrix& B, Matrix& C) {
   if (A.rows != B.rows) throw std::invalid_argument(shapes("eigen::matmul_at_b Aᵀ·B", A, B));
+  require_distinct_output(C, A, B, "eigen::matmul_at_b");
   C.resize(A.cols, B.cols);
   view(C).noalias() = view(A).transpose() * view(B);
 }
 
 void matmul_a_bt(const Matrix& A, const Matrix& B, Matrix& C) {
   if (A.cols != B.cols) throw std::invalid_argument(shapes("eigen::matmul_a_bt A·Bᵀ", A, B));
+  require_distinct_output(C, A, B, "eigen::matmul_a_bt");
   C.resize(A.rows, B.rows);
   view(C).noalias() = view(A) * view(B).transpose();
 }

@@ -171,15 +171,16 @@ void write_file_atomic(const std::string& path, const std::string& contents) {
       const int err = errno;  // ENOSPC on a full disk
       std::error_code ec;
       fs::remove(tmp, ec);
-      throw InputError("cannot write '" + path + "': " + (err ? std::strerror(err) : "write failed (disk full?)") +
-                       (fs::exists(target, ec) ? " (the earlier file there is left as it was)" : ""));
+      // Not bad input (exit 1, not 2): the disk is full or the file system refused the write.
+      throw std::runtime_error("cannot write '" + path + "': " + (err ? std::strerror(err) : "write failed") +
+                               (fs::exists(target, ec) ? " (the earlier file there is left as it was)" : ""));
     }
   }
   std::error_code ec;
   fs::rename(tmp, target, ec);
   if (ec) {
     fs::remove(tmp, ec);
-    throw InputError("cannot move the new file into place at '" + path + "': " + ec.message());
+    throw std::runtime_error("cannot move the new file into place at '" + path + "': " + ec.message());
   }
 }
 

@@ -25,6 +25,7 @@ std::string shapes(const char* fn, const std::string& a, const std::string& b) {
 template <typename T>
 void matmul(const BasicMatrix<T>& A, const BasicMatrix<T>& B, BasicMatrix<T>& C) {
   if (A.cols != B.rows) throw std::invalid_argument(shapes("matmul A·B", A.shape(), B.shape()));
+  require_distinct_output(C, A, B, "matmul");
   C.resize(A.rows, B.cols);
   C.fill(T(0));
   // C(i,j) = Σ_k A(i,k)·B(k,j). Loop order i-k-j walks B and C along rows (cache friendly).
@@ -38,6 +39,7 @@ void matmul(const BasicMatrix<T>& A, const BasicMatrix<T>& B, BasicMatrix<T>& C)
 template <typename T>
 void matmul_at_b(const BasicMatrix<T>& A, const BasicMatrix<T>& B, BasicMatrix<T>& C) {
   if (A.rows != B.rows) throw std::invalid_argument(shapes("matmul_at_b Aᵀ·B", A.shape(), B.shape()));
+  require_distinct_output(C, A, B, "matmul_at_b");
   C.resize(A.cols, B.cols);
   C.fill(T(0));
   // C(i,j) = Σ_k A(k,i)·B(k,j): one outer product per row k.
@@ -51,6 +53,7 @@ void matmul_at_b(const BasicMatrix<T>& A, const BasicMatrix<T>& B, BasicMatrix<T
 template <typename T>
 void matmul_a_bt(const BasicMatrix<T>& A, const BasicMatrix<T>& B, BasicMatrix<T>& C) {
   if (A.cols != B.cols) throw std::invalid_argument(shapes("matmul_a_bt A·Bᵀ", A.shape(), B.shape()));
+  require_distinct_output(C, A, B, "matmul_a_bt");
   C.resize(A.rows, B.rows);
   // C(i,j) = Σ_k A(i,k)·B(j,k): a dot product of row i of A and row j of B.
   for (int i = 0; i < A.rows; ++i)

@@ -77,6 +77,30 @@ TEST_CASE("matmul, matmul_at_b, matmul_a_bt: naive and Eigen match a double refe
   CHECK_THROWS_AS(eigen::matmul_a_bt(A, B, C), std::invalid_argument);
 }
 
+TEST_CASE("matmul refuses to write its result into one of its inputs", "[ops]") {
+  // S is square, so every shape check passes: only the aliasing check can catch S = S·T.
+  Rng rng(12);
+  Matrix S = random_matrix(5, 5, rng), T = random_matrix(5, 5, rng);
+  const Matrix S_before = S;
+  auto refused = [](auto&& call) {
+    try {
+      call();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what()).find("different matrix") != std::string::npos;
+    }
+    return false;
+  };
+  CHECK(refused([&] { naive::matmul(S, T, S); }));
+  CHECK(refused([&] { eigen::matmul(S, T, S); }));
+  CHECK(refused([&] { naive::matmul(T, S, S); }));
+  CHECK(refused([&] { eigen::matmul(T, S, S); }));
+  CHECK(refused([&] { naive::matmul_at_b(S, T, S); }));
+  CHECK(refused([&] { eigen::matmul_at_b(T, S, S); }));
+  CHECK(refused([&] { naive::matmul_a_bt(T, S, S); }));
+  CHECK(refused([&] { eigen::matmul_a_bt(S, T, S); }));
+  CHECK(S.data == S_before.data);  // refused before anything was written
+}
+
 TEST_CASE("eigen::dense_forward matches X·W + b on odd shapes and checks shapes", "[ops]") {
   Rng rng(11);
   for (auto [B, n_in, n_out] : {std::tuple{1, 1, 1}, std::tuple{3, 33, 7}, std::tuple{32, 784, 50},

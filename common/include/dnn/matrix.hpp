@@ -91,6 +91,16 @@ void require_labels(const BasicMatrix<T>& m, const std::vector<int>& labels, con
                                   std::to_string(i) + " is outside [0, " + std::to_string(m.cols) + ")");
 }
 
+/// Throws std::invalid_argument naming `what` when the output `out` is the same matrix as one of
+/// the inputs `a`, `b`: a product writes its output while it still reads its inputs, so C = A·B
+/// into A would read entries it has already overwritten.
+template <typename T>
+void require_distinct_output(const BasicMatrix<T>& out, const BasicMatrix<T>& a, const BasicMatrix<T>& b,
+                             const char* what) {
+  if (&out == &a || &out == &b)
+    throw std::invalid_argument(std::string(what) + ": the output must be a different matrix from the inputs");
+}
+
 /// A copy of `m` converted to another element type (float <-> double).
 template <typename To, typename From>
 BasicMatrix<To> matrix_cast(const BasicMatrix<From>& m) {
