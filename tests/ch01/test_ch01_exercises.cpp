@@ -96,16 +96,19 @@ TEST_CASE("softmax_rows matches a long-double reference and rows sum to 1", "[so
 }
 
 TEST_CASE("softmax_rows is stable for logits of ±1000", "[softmax_rows]") {
-  Matrix Z(3, 3), P;
+  Matrix Z(4, 3), P;
   Z.data = {1000, 0, -1000,       //  → [1, e^-1000, 0]
             1000, 1000, 1000,     //  → uniform, even though e^1000 overflows
-            -1000, -1000, -999};  // → e^1 / (2 + e)
+            -1000, -1000, -999,   // → e^1 / (2 + e)
+            -1000, 0, 1000};      // the max is last: shifting by z_0 instead of the max gives e^2000 = inf
   naive::softmax_rows(Z, P);
   for (float p : P.data) REQUIRE(std::isfinite(p));
   CHECK(P(0, 0) == Approx(1.0));
   CHECK(P(0, 2) == Approx(0.0).margin(1e-30));
   for (int j = 0; j < 3; ++j) CHECK(P(1, j) == Approx(1.0 / 3));
   CHECK(P(2, 2) == Approx(std::exp(1.0) / (2 + std::exp(1.0))));
+  CHECK(P(3, 0) == Approx(0.0).margin(1e-30));
+  CHECK(P(3, 2) == Approx(1.0));
   // double precision as well
   MatrixD Pd;
   naive::softmax_rows(matrix_cast<double>(Z), Pd);

@@ -168,12 +168,15 @@ TEST_CASE("eigen::softmax_rows matches a reference, sums to 1, stable at ±1000"
     eigen::softmax_rows(Z, P);
     CHECK(max_abs_diff(P, testing::ref_softmax(Z)) < 1e-6);
   }
-  Matrix Z(2, 3), P;
-  Z.data = {1000, 0, -1000, 1000, 1000, 1000};
+  Matrix Z(3, 3), P;
+  Z.data = {1000, 0, -1000, 1000, 1000, 1000,
+            -1000, 0, 1000};  // the max is last: shifting by z_0 instead of the max gives e^2000 = inf
   eigen::softmax_rows(Z, P);
   for (float p : P.data) REQUIRE(std::isfinite(p));
   CHECK(P(0, 0) == Approx(1.0));
   CHECK(P(1, 1) == Approx(1.0 / 3));
+  CHECK(P(2, 0) == Approx(0.0).margin(1e-30));
+  CHECK(P(2, 2) == Approx(1.0));
 }
 
 TEST_CASE("glorot_uniform draws within ±sqrt(6/(fan_in+fan_out)) with the right spread", "[mlp]") {
