@@ -111,6 +111,20 @@ TEST_CASE("activation backward (Eigen relu, sigmoid, tanh, linear and naive sigm
   CHECK_THROWS_AS(naive::tanh_backward(Z, bad, dZ), std::invalid_argument);
 }
 
+TEST_CASE("eigen relu_backward takes f′(0) = 0, like the naive exercise (and Keras/PyTorch)", "[ch02]") {
+  // z = 0 exactly is common in practice (zero biases on all-zero pixels), so the convention
+  // matters: every backend must block the gradient there, or they train differently.
+  Matrix Z(1, 5), dY(1, 5), Y, dZ;
+  Z.data = {-1.0f, 0.0f, 2.0f, 1e-6f, -0.0f};
+  dY.data = {10, 20, 30, 40, 50};
+  eigen::relu_backward(Z, dY, dZ);
+  CHECK(dZ.data == std::vector<float>{0, 0, 30, 40, 0});
+  eigen::activation_forward(Activation::ReLU, Z, Y);
+  dZ.fill(7.0f);
+  eigen::activation_backward(Activation::ReLU, Z, Y, dY, dZ);
+  CHECK(dZ.data == std::vector<float>{0, 0, 30, 40, 0});
+}
+
 TEST_CASE("eigen::softmax_ce_backward is (P − onehot)/B and checks labels", "[ch02]") {
   Matrix P(2, 3), dZ;
   P.data = {0.2f, 0.3f, 0.5f, 0.1f, 0.1f, 0.8f};
