@@ -1,5 +1,6 @@
 // The Optimizer over an Mlp (optimizer.hpp), on the Eigen backend (no exercise code involved):
-// state shapes, step count, parsing, and that a few steps lower the loss of a small network.
+// state shapes, step count, parsing, three hand-computed steps of each kind, and that a few steps
+// lower the loss of a small network.
 #include <cmath>
 
 #include "catch.hpp"
@@ -96,4 +97,60 @@ TEST_CASE("Optimizer: set_learning_rate keeps the state, a zero gradient leaves 
   MlpGrads wrong = zero;
   wrong.dW.pop_back();
   CHECK_THROWS_AS(opt.step(eigen_ops(), net, wrong), std::invalid_argument);
+}
+
+TEST_CASE("Optimizer: three steps with a constant gradient, by hand (SGD, momentum, Adam with t = 1, 2, 3)",
+          "[optimizer]") {
+  // One layer, W = [1 1], b = [0 0]; the gradients are given (not computed): dW = [2 −0.5], db = [1 −4].
+  // lr = 0.05 (not Adam's default 0.001: the Optimizer's lr must reach every update rule).
+  //  SGD:      W₃ = W₀ − 3·lr·g
+  //  momentum: V_t = μ·V_{t−1} − lr·g, so W₃ = W₀ − lr·g·(3 + 2μ + μ²) = W₀ − 0.2805·g  (μ = 0.9)
+  //  Adam:     with a constant g, m_t = (1 − β1^t)·g and v_t = (1 − β2^t)·g², so the bias-corrected
+  //            m̂ = g and v̂ = g² at every t and each step is lr·g/(|g| + ε) ≈ lr·sign(g):
+  //            W₃ = W₀ − 3·lr·sign(g). (A step count stuck at t = 1 gives steps 0.05, 0.067, 0.078.)
+  for (auto kind : {OptimizerKind::SGD, OptimizerKind::Momentum, OptimizerKind::Adam}) {
+    CAPTURE(to_string(kind));
+    Mlp net;
+    net.layers.resize(1);
+    net.layers[0].W = Matrix(1, 2, 1.0f);
+    net.layers[0].b = Matrix(1, 2, 0.0f);
+    net.layers[0].act = Activation::Linear;
+    MlpGrads g;
+    g.dW.emplace_back(1, 2);
+    g.dW[0].data = {2.0f, -0.5f};
+    g.db.emplace_back(1, 2);
+    g.db[0].data = {1.0f, -4.0f};
+    OptimizerConfig cfg;
+    cfg.kind = kind;
+    cfg.lr = 0.05f;
+    cfg.momentum = 0.9f;
+    Optimizer opt(cfg, net);
+    for (int s = 0; s < 3; ++s) opt.step(eigen_ops(), net, g);
+    REQUIRE(opt.steps() == 3);
+    const std::vector<float> W = net.layers[0].W.data, b = net.layers[0].b.data;
+    switch (kind) {
+      case OptimizerKind::SGD:
+        CHECK(W[0] == Approx(1.0 - 0.15 * 2.0).margin(1e-6));
+        CHECK(W[1] == Approx(1.0 + 0.15 * 0.5).margin(1e-6));
+        CHECK(b[0] == Approx(-0.15).margin(1e-6));
+        CHECK(b[1] == Approx(0.6).margin(1e-6));
+        break;
+      case OptimizerKind::Momentum:
+        CHECK(W[0] == Approx(1.0 - 0.2805 * 2.0).margin(1e-6));
+        CHECK(W[1] == Approx(1.0 + 0.2805 * 0.5).margin(1e-6));
+        CHECK(b[0] == Approx(-0.2805).margin(1e-6));
+        CHECK(b[1] == Approx(0.2805 * 4.0).margin(1e-6));
+        CHECK(opt.slots1()[0].data[0] == Approx(-0.05 * 2.71 * 2.0).margin(1e-6));  // V₃ = −lr·g·(1 + μ + μ²)
+        break;
+      case OptimizerKind::Adam:
+        // 1e-5: the float β2 (0.999f) makes (1 − β2) 1.3e-5 smaller than 0.001, and v̂ with it.
+        CHECK(W[0] == Approx(0.85).margin(1e-5));
+        CHECK(W[1] == Approx(1.15).margin(1e-5));
+        CHECK(b[0] == Approx(-0.15).margin(1e-5));
+        CHECK(b[1] == Approx(0.15).margin(1e-5));
+        CHECK(opt.slots1()[0].data[0] == Approx((1 - 0.9 * 0.9 * 0.9) * 2.0).epsilon(1e-5));        // m₃
+        CHECK(opt.slots2()[0].data[0] == Approx((1 - 0.999 * 0.999 * 0.999) * 4.0).epsilon(1e-4));  // v₃
+        break;
+    }
+  }
 }
