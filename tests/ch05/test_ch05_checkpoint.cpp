@@ -148,6 +148,18 @@ TEST_CASE("bad checkpoint files are clear InputErrors", "[ch05][checkpoint]") {
     }
   }
   SECTION("extra bytes at the end") { expect_input_error(good + "x", "unexpected bytes"); }
+  SECTION("a payload longer than its fields, with a size and checksum that agree") {
+    // One byte more before the CRC, the header's payload size (u64 at byte 12) raised by one and
+    // the CRC recomputed: only the payload parser can notice the byte nobody reads.
+    std::string b = good;
+    b.insert(b.size() - 4, 1, '\0');
+    std::uint64_t size = 0;
+    for (int k = 0; k < 8; ++k) size |= static_cast<std::uint64_t>(static_cast<unsigned char>(b[12 + k])) << (8 * k);
+    ++size;
+    for (int k = 0; k < 8; ++k) b[12 + k] = static_cast<char>(size >> (8 * k));
+    fix_crc(b);
+    expect_input_error(b, "1 unexpected bytes at the end of the payload");
+  }
   SECTION("a huge announced size does not allocate") {
     std::string b = good;
     b[19] = 0x7f;  // the payload size's top byte

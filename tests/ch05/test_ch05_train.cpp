@@ -1,10 +1,12 @@
 // Chapter 05: the training loop — it learns, naive and Eigen agree, divergence stops at once,
-// and a run resumed from a checkpoint is bit-identical to one that never stopped.
+// the epoch loop's bookkeeping (minibatches, Keras's weighted running mean, the history) is exact
+// on scripted steps, and a run resumed from a checkpoint is bit-identical to one that never stopped.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -73,6 +75,132 @@ TEST_CASE("count_correct counts argmax hits", "[ch05]") {
   P(1, 0) = 1;
   P(2, 3) = 1;
   CHECK(count_correct(P, {2, 1, 3}) == 2);
+  // A tie goes to the first of the largest, as argmax_row and mlp_predict decide it (an untrained
+  // network with equal outputs predicts class 0), so training and test accuracy count alike.
+  Matrix T(2, 3, 0.25f);
+  T(1, 0) = 0.0f;  // row 1: classes 1 and 2 tie
+  CHECK(argmax_row(T, 0) == 0);
+  CHECK(argmax_row(T, 1) == 1);
+  CHECK(count_correct(T, {0, 1}) == 2);
+  CHECK(count_correct(T, {2, 2}) == 0);
+}
+
+TEST_CASE("Rng::shuffle reaches every permutation (Fisher-Yates), so every epoch order is possible", "[ch05]") {
+  // 600 shuffles of {0, 1, 2}: all 3! = 6 orders must appear, each about 100 times. A shuffle that
+  // never lets an element stay where it is (j drawn below i − 1 instead of below i: Sattolo's
+  // algorithm) makes only the 2 cyclic orders.
+  Rng rng(2024);
+  std::map<std::vector<int>, int> seen;
+  for (int trial = 0; trial < 600; ++trial) {
+    std::vector<int> v{0, 1, 2};
+    rng.shuffle(v);
+    ++seen[v];
+  }
+  REQUIRE(seen.size() == 6);
+  for (const auto& [order, count] : seen) {
+    CAPTURE(order[0], order[1], order[2]);
+    CHECK(count > 60);
+    CHECK(count < 140);
+  }
+}
+
+TEST_CASE("train_minibatches: batches of `batch` rows, the last one shorter, means weighted by rows", "[ch05]") {
+  // 5 rows in batches of 2: steps (first, count) = (0, 2), (2, 2), (4, 1). The fake step reports
+  // losses 1, 2, 4 and 2, 1, 0 correct. Keras's mean weights each loss by its rows:
+  // loss = (1·2 + 2·2 + 4·1)/5 = 2, accuracy = 3/5 (not (1 + 2 + 4)/3, nor the short batch counted as 2).
+  const std::vector<int> order{4, 0, 3, 1, 2};
+  const float losses[] = {1.0f, 2.0f, 4.0f};
+  const long hits[] = {2, 1, 0};
+  std::vector<std::pair<int, int>> calls;
+  std::vector<std::pair<double, double>> running;
+  const EpochMetrics m = train_minibatches(
+      order, 2, 1, 0.01, "--lr", [&](long, long, double loss, double acc) { running.emplace_back(loss, acc); },
+      [&](int first, int count, long* correct) {
+        const std::size_t s = calls.size();
+        calls.emplace_back(first, count);
+        *correct += hits[s];
+        return losses[s];
+      });
+  CHECK(calls == std::vector<std::pair<int, int>>{{0, 2}, {2, 2}, {4, 1}});
+  CHECK(m.steps == 3);
+  CHECK(m.loss == Approx(2.0).epsilon(1e-12));
+  CHECK(m.accuracy == Approx(0.6).epsilon(1e-12));
+  REQUIRE(running.size() == 3);
+  CHECK(running[1].first == Approx(1.5).epsilon(1e-12));  // (1·2 + 2·2)/4
+  CHECK(running[1].second == Approx(0.75).epsilon(1e-12));
+  // A NaN or a loss above 1000 stops the epoch at that step.
+  for (float bad : {std::nanf(""), 1000.5f}) {
+    long steps_run = 0;
+    try {
+      train_minibatches(order, 2, 7, 0.01, "--lr", {}, [&](int, int, long*) { return ++steps_run == 2 ? bad : 1.0f; });
+      FAIL("no DivergenceError for a loss of " << bad);
+    } catch (const DivergenceError& e) {
+      CHECK(steps_run == 2);
+      CHECK(dnn_test::contains(e.what(), "epoch 7, step 2/3"));
+    }
+  }
+}
+
+namespace {
+/// A Trainer whose epochs report fixed metrics: fit's bookkeeping, checked without any arithmetic.
+class ScriptedTrainer : public Trainer {
+ public:
+  std::string name() const override { return "scripted"; }
+  int train_size() const override { return 10; }
+  int batch_size() const override { return 4; }
+  EpochMetrics train_epoch(const std::vector<int>& order, int epoch, const StepCallback&) override {
+    orders.push_back(order);
+    EpochMetrics m;
+    m.loss = 1.0 / epoch;        // 1, 0.5, 0.333...
+    m.accuracy = 0.1 * epoch;    // 0.1, 0.2, 0.3
+    m.steps = 3;
+    return m;
+  }
+  EvalResult evaluate(const Matrix&, const std::vector<int>&) override {
+    ++evaluations;
+    EvalResult r;
+    r.loss = 2.0 + evaluations;  // 3, 4, 5
+    r.accuracy = 0.5 + 0.01 * evaluations;
+    return r;
+  }
+  std::vector<int> predict(const Matrix& X) override { return std::vector<int>(static_cast<std::size_t>(X.rows)); }
+  void get_weights(Mlp&) const override {}
+  void set_weights(const Mlp&) override {}
+  void get_optimizer_state(Optimizer&) const override {}
+  void set_optimizer_state(const Optimizer&) override {}
+  std::vector<std::vector<int>> orders;
+  int evaluations = 0;
+};
+}  // namespace
+
+TEST_CASE("fit records each epoch's training and test metrics in the history, from first_epoch on", "[ch05]") {
+  ScriptedTrainer t;
+  const Matrix X(2, 3);
+  const std::vector<int> y{0, 1};
+  FitOptions f;
+  f.epochs = 4;
+  f.first_epoch = 1;  // resumed after epoch 1: runs epochs 2, 3, 4
+  f.seed = 9;
+  f.verbose = false;
+  f.test_x = &X;
+  f.test_y = &y;
+  std::vector<int> ends;
+  f.on_epoch_end = [&](const EpochStats& s) { ends.push_back(s.epoch); };
+  const auto h = fit(t, f);
+  REQUIRE(h.size() == 3);
+  CHECK(ends == std::vector<int>{2, 3, 4});
+  for (int k = 0; k < 3; ++k) {
+    const int epoch = k + 2;
+    CAPTURE(epoch);
+    CHECK(h[k].epoch == epoch);
+    CHECK(h[k].train_loss == Approx(1.0 / epoch).epsilon(1e-12));
+    CHECK(h[k].train_accuracy == Approx(0.1 * epoch).epsilon(1e-12));
+    CHECK(h[k].test_loss == Approx(3.0 + k).epsilon(1e-12));
+    CHECK(h[k].test_accuracy == Approx(0.51 + 0.01 * k).epsilon(1e-12));
+    std::vector<int> want;
+    epoch_order(9, epoch - 1, 10, want);  // epoch e (1-based) shuffles with epoch_order(seed, e − 1)
+    CHECK(t.orders[static_cast<std::size_t>(k)] == want);
+  }
 }
 
 TEST_CASE("CpuTrainer refuses a training set that does not fit the network", "[ch05]") {
