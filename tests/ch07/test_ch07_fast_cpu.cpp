@@ -242,6 +242,29 @@ TEST_CASE("fastcpu: NaN/Inf stops training at once with DivergenceError", "[ch07
   }
 }
 
+TEST_CASE("fastcpu: the loss of logits ±1000 is exact (softmax shifted by the row max, not by z_0)",
+          "[ch07][fastcpu]") {
+  // 1 → ReLU(1·x) → logits x·[−1000, 0, 1000]; x = 1. The largest logit is the last one: a softmax
+  // shifted by z_0 instead of the max computes e^2000 = inf. By hand (log-sum-exp, m = 1000):
+  // −log p_2 = log(e^−2000 + e^−1000 + 1) = 0 and −log p_1 = 1000, so the mean over labels {2, 1} is 500.
+  Mlp net;
+  net.layers.resize(2);
+  net.layers[0].W = Matrix(1, 1, 1.0f);
+  net.layers[0].b = Matrix(1, 1, 0.0f);
+  net.layers[0].act = Activation::ReLU;
+  net.layers[1].W = Matrix(1, 3, 0.0f);
+  net.layers[1].W.data = {-1000.0f, 0.0f, 1000.0f};
+  net.layers[1].b = Matrix(1, 3, 0.0f);
+  net.layers[1].act = Activation::Linear;
+  const Matrix X(2, 1, 1.0f);
+  const std::vector<int> y{2, 1};
+  FastCpuTrainer fast(net, sgd(0.01f), X, y, 2);
+  const EvalResult r = fast.evaluate(X, y);
+  CHECK(r.loss == 500.0);
+  CHECK(r.accuracy == 0.5);
+  CHECK(fast.predict(X) == std::vector<int>{2, 2});
+}
+
 TEST_CASE("fastcpu: unsupported optimizers and activations are refused with the flag named", "[ch07][fastcpu]") {
   Matrix X(4, 10, 0.5f);
   std::vector<int> y{0, 1, 2, 0};
