@@ -347,3 +347,13 @@ TEST_CASE("resume from a checkpoint equals an uninterrupted run, bit for bit", "
   SECTION("Adam, eigen") { check_resume(OptimizerKind::Adam, 0.001f, eigen_ops()); }
   SECTION("momentum, naive") { check_resume(OptimizerKind::Momentum, 0.01f, naive_ops()); }
 }
+
+TEST_CASE("loss_diverged: NaN, either infinity or a loss above kDivergedLoss", "[ch05]") {
+  CHECK(dnn::loss_diverged(std::nan("")));
+  CHECK(dnn::loss_diverged(INFINITY));
+  CHECK(dnn::loss_diverged(-INFINITY));
+  CHECK(dnn::loss_diverged(dnn::kDivergedLoss + 0.5));
+  CHECK_FALSE(dnn::loss_diverged(dnn::kDivergedLoss));
+  CHECK_FALSE(dnn::loss_diverged(0.0));
+  CHECK_FALSE(dnn::loss_diverged(2.3));
+}

@@ -17,6 +17,7 @@
 /// stopped.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -179,7 +180,7 @@ int count_correct(const Matrix& P, const std::vector<int>& labels);
 constexpr double kDivergedLoss = 1000.0;
 
 /// True when `loss` is NaN, ±Inf or above kDivergedLoss.
-inline bool loss_diverged(double loss) { return !(loss <= kDivergedLoss); }
+inline bool loss_diverged(double loss) { return !std::isfinite(loss) || loss > kDivergedLoss; }
 
 /// Throws DivergenceError: "<what> became <value> at epoch E, step S/T ... Try a lower <lr_flag>
 /// (now <lr>)" — `lr_flag` is the flag the program has (OptimizerConfig::lr_flag); "" says that
