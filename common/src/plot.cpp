@@ -141,7 +141,8 @@ bool plot_lines(const std::string& png_path, const PlotSpec& spec, const std::ve
   }
   if (drawn.empty()) return false;  // nothing to draw
   std::ostringstream os;
-  os << axes(spec) << "set key outside right\n";
+  // The legend goes under the plot: beside it, long labels took half the width from the curves.
+  os << axes(spec) << "set key outside below left Left reverse\n";
   if (xmin == xmax) {
     const double pad = spec.logx ? 0.5 * std::fabs(xmin) : std::max(1.0, 0.5 * std::fabs(xmin));
     os << "set xrange [" << xmin - pad << ":" << xmax + pad << "]\n";
