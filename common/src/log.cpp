@@ -155,12 +155,14 @@ std::string join_path(const std::string& dir, const std::string& name) {
   return (fs::path(dir) / name).string();
 }
 
+std::string draft_path(const std::string& path) { return path + ".tmp." + std::to_string(getpid()); }
+
 void write_file_atomic(const std::string& path, const std::string& contents) {
   const fs::path target(path);
   std::error_code dir_ec;
   if (fs::is_directory(target, dir_ec))
     throw InputError("cannot write '" + path + "': it is a folder, expected a file name");
-  const fs::path tmp = target.string() + ".tmp." + std::to_string(getpid());
+  const fs::path tmp = draft_path(path);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw InputError("cannot write '" + tmp.string() + "': " + std::strerror(errno));

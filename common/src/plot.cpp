@@ -4,7 +4,6 @@
 #include <stb/stb_image_write.h>
 
 #include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -43,9 +42,6 @@ std::string header(const std::string& png_path, int w, int h) {
   return os.str();
 }
 
-// Where gnuplot draws a plot before it is moved to `png_path` (same folder, so the move is a rename).
-std::string draft_path(const std::string& png_path) { return png_path + ".tmp." + std::to_string(getpid()); }
-
 // While a gnuplot session is open, SIGPIPE is ignored: a gnuplot that stops reading early (it
 // crashed or was killed, or "gnuplot" on the PATH is a broken install) closes the pipe, and
 // writing the rest of a large data block to it would otherwise end the whole program at once
@@ -77,7 +73,7 @@ bool run_gnuplot(const std::string& png_path, int width, int height, const std::
     return false;
   }
   record_output(png_path);  // listed in the folder's manifest (log.hpp)
-  const std::string draft = draft_path(png_path);
+  const std::string draft = draft_path(png_path);  // gnuplot draws here, then it is renamed (log.hpp)
   std::error_code ec;
   bool sent = false;
   try {

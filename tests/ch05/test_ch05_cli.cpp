@@ -33,10 +33,7 @@ fs::path work_dir() {
 
 RunResult run05(const std::string& args) { return dnn_test::run_program(DNN_05_MLP, args, work_dir()); }
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+std::string read_all(const fs::path& p) { return dnn_test::read_text(p); }
 
 void write_all(const fs::path& p, const std::string& s) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);

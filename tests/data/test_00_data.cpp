@@ -14,8 +14,7 @@ namespace {
 
 // Width and height of a PNG, from its IHDR chunk (bytes 16..23, big-endian).
 std::pair<std::uint32_t, std::uint32_t> png_size(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  const std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string b = dnn_test::read_text(p);
   REQUIRE(b.size() > 24);
   REQUIRE(b.compare(12, 4, "IHDR") == 0);
   auto be32 = [&](std::size_t at) {

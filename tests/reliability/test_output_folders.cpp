@@ -19,20 +19,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh, empty folder per test case.
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("dnn_output_folders_" + std::to_string(::getpid())) / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return dnn_test::fresh_dir("dnn_output_folders", name); }
 
 void write_text(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using dnn_test::read_text;
 
 // The names the manifest lists (comments left out).
 std::set<std::string> listed(const fs::path& dir) {

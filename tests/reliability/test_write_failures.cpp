@@ -30,17 +30,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("dnn_write_failures_" + std::to_string(::getpid())) / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh_dir(const std::string& name) { return dnn_test::fresh_dir("dnn_write_failures", name); }
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using dnn_test::read_text;
 
 // Names in `dir` other than `keep` (left-over drafts such as "x.png.tmp.1234").
 std::vector<std::string> others(const fs::path& dir, const std::string& keep) {

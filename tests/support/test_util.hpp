@@ -3,7 +3,12 @@
 // training set that needs no files.
 #pragma once
 
+#include <unistd.h>
+
 #include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "dnn/data.hpp"
@@ -36,6 +41,22 @@ inline dnn::Dataset synthetic_digits(int train, int test) {
   o.limit_train = train;
   o.limit_test = test;
   return dnn::load_dataset(o);
+}
+
+/// A fresh, empty folder `name` for one test case, under `<temp>/<group>_<pid>/` (removed and
+/// made again, so nothing of an earlier case is left in it).
+inline std::filesystem::path fresh_dir(const std::string& group, const std::string& name) {
+  const std::filesystem::path d =
+      std::filesystem::temp_directory_path() / (group + "_" + std::to_string(::getpid())) / name;
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+/// The whole content of the file at `p` ("" when it cannot be read).
+inline std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 }  // namespace dnn_test

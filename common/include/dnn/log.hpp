@@ -70,9 +70,14 @@ class OutputFileFlag {
 /// `dir + "/" + name`.
 std::string join_path(const std::string& dir, const std::string& name);
 
-/// Writes `contents` to `path` atomically (temp file in the same folder + rename).
-/// Throws InputError naming the path and the reason on failure (disk full, ...); an earlier file
-/// at `path` is then left as it was.
+/// The name a new version of `path` is written under before it replaces `path`: in the same folder
+/// (so the replacement is a rename) and unique to this process (`<path>.tmp.<pid>`).
+std::string draft_path(const std::string& path);
+
+/// Writes `contents` to `path` atomically (draft_path(path) + rename).
+/// Throws InputError when `path` is a folder or cannot be created, std::runtime_error naming the
+/// path and the reason when the write itself fails (disk full, ...); an earlier file at `path` is
+/// then left as it was.
 void write_file_atomic(const std::string& path, const std::string& contents);
 
 /// A CSV table built in memory and written atomically by save().
