@@ -21,8 +21,10 @@ PACKAGES=(
   libboost1.74-dev libboost-iostreams-dev libboost-iostreams1.74-dev libboost-iostreams1.74.0
   libboost-filesystem-dev libboost-filesystem1.74-dev libboost-filesystem1.74.0
   libboost-regex1.74-dev libboost-system1.74-dev
-  # tools, in case the GPU machine has none (used only when missing there)
-  cmake cmake-data ninja-build libjsoncpp25 librhash0 libuv1 pkgconf pkgconf-bin libpkgconf3 pkg-config
+  # tools, in case the GPU machine has none (used only when missing there). No cmake: its .deb needs
+  # libraries of its own (jsoncpp, rhash, libuv, libarchive, curl …) and would not run there anyway,
+  # while costing ~11 MB of the 64 MiB that may travel; the GPU machine must bring its own CMake ≥ 3.24.
+  ninja-build pkgconf pkgconf-bin libpkgconf3 pkg-config
 )
 
 if [ "${1:-}" = "--list" ]; then
@@ -49,6 +51,10 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 echo "fetch-gpu-deps.sh: $(ls ./*.deb | wc -l) .deb files in $(pwd) ($(du -sh . | cut -f1))"
+for stale in cmake cmake-data libjsoncpp25 librhash0 libuv1; do  # left by an older version of this script
+  ls "${stale}"_*.deb >/dev/null 2>&1 && { rm -f "${stale}"_*.deb; echo "removed ${stale}_*.deb (not needed there)"; }
+done
+echo "next: scripts/gpu-check.sh --preflight (does data/ + .debs/ fit the 64 MiB carry?)"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fetch-gpu-deps.sh: could not download: ${failed[*]}" >&2
   exit 1

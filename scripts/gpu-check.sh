@@ -32,20 +32,51 @@
 #              DNN_GPU_JOBS (build jobs, default: all cores), CUDA_HOME (default: the folder above
 #              the nvcc on PATH, else /usr/local/cuda), DNN_GPU_BUDGET_S, DNN_GPU_HARD_LIMIT_S.
 # Options:     --prefix-only   only prepare the dependency prefix and print the CMake arguments.
+#              --preflight     run HERE before the device run: checks what must travel (data/mnist with
+#                              the four .gz files, .debs/) and prints its size against the 64 MiB carry
+#                              limit; exit 0 only when it fits.
 set -uo pipefail
 
-usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; }
 PREFIX_ONLY=0
+PREFLIGHT=0
 OUT=""
 for arg in "$@"; do
   case "$arg" in
     -h|--help) usage; exit 0 ;;
     --prefix-only) PREFIX_ONLY=1 ;;
+    --preflight) PREFLIGHT=1 ;;
     -*) echo "gpu-check.sh: error: unknown option '$arg' (see --help)" >&2; exit 2 ;;
     *) if [ -n "$OUT" ]; then echo "gpu-check.sh: error: more than one OUTDIR given ('$OUT', '$arg')" >&2; exit 2; fi
        OUT="$arg" ;;
   esac
 done
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+
+# ---------------------------------------------------------------- --preflight: what must travel, and does it fit
+if [ "$PREFLIGHT" = 1 ]; then
+  LIMIT_MB=64
+  ok=1
+  kb() { du -sk "$1" 2>/dev/null | cut -f1; }
+  total=0
+  for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
+    if [ -f "$ROOT/data/mnist/$f" ]; then :; else
+      echo "gpu-check.sh --preflight: MISSING data/mnist/$f (mkdir -p data && cp -r <your MNIST folder> data/mnist)"; ok=0
+    fi
+  done
+  [ -d "$ROOT/data" ] && { echo "data/:  $(( $(kb "$ROOT/data") / 1024 )) MiB"; total=$(( total + $(kb "$ROOT/data") )); }
+  if ls "$ROOT"/.debs/*.deb >/dev/null 2>&1; then
+    echo ".debs/: $(( $(kb "$ROOT/.debs") / 1024 )) MiB in $(ls "$ROOT"/.debs/*.deb | wc -l) packages"
+    total=$(( total + $(kb "$ROOT/.debs") ))
+  else
+    echo "gpu-check.sh --preflight: no .debs/ (run scripts/fetch-gpu-deps.sh, unless the GPU machine has the -dev packages)"
+  fi
+  echo "carry total: $(( total / 1024 )) MiB of ${LIMIT_MB} MiB"
+  [ "$total" -gt $(( LIMIT_MB * 1024 )) ] && { echo "gpu-check.sh --preflight: TOO BIG for the carry limit"; ok=0; }
+  [ "$ok" = 1 ] && { echo "gpu-check.sh --preflight: OK"; exit 0; }
+  exit 1
+fi
+
 if [ -z "$OUT" ] && [ "$PREFIX_ONLY" = 0 ]; then
   echo "gpu-check.sh: error: missing OUTDIR (the folder for logs and JSON). Usage: scripts/gpu-check.sh OUTDIR" >&2
   exit 2
@@ -56,7 +87,6 @@ HARD="${DNN_GPU_HARD_LIMIT_S:-540}"
 is_count "$BUDGET" || { echo "gpu-check.sh: error: DNN_GPU_BUDGET_S='$BUDGET' is not a number of seconds" >&2; exit 2; }
 is_count "$HARD" || { echo "gpu-check.sh: error: DNN_GPU_HARD_LIMIT_S='$HARD' is not a number of seconds" >&2; exit 2; }
 
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -z "${CUDA_HOME:-}" ]; then
   if [ -x /usr/local/cuda/bin/nvcc ] || ! command -v nvcc >/dev/null; then CUDA_HOME=/usr/local/cuda
   else CUDA_HOME="$(cd "$(dirname "$(readlink -f "$(command -v nvcc)")")/.." && pwd)"; fi
@@ -150,7 +180,9 @@ if [ -n "$PREFIX" ]; then
   export PKG_CONFIG_PATH="$PREFIX/usr/lib/$MULTI/pkgconfig:$PREFIX/usr/share/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
   # stb.pc says includedir=/usr/include/stb: re-root it under the prefix when the system has no stb.
   if ! PKG_CONFIG_PATH= pkg-config --exists stb 2>/dev/null; then export PKG_CONFIG_SYSROOT_DIR="$PREFIX"; fi
-  export LD_LIBRARY_PATH="$PREFIX/usr/lib/$MULTI${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  # Not exported: cmake, ninja and python must keep the machine's own libraries. Only the test and
+  # program steps get it (WITH_DEPS_LIBS below); the binaries also carry rpaths into the prefix.
+  DEPS_LD_PATH="$PREFIX/usr/lib/$MULTI"
   export LIBRARY_PATH="$PREFIX/usr/lib/$MULTI${LIBRARY_PATH:+:$LIBRARY_PATH}"
   # Tools from the prefix only when the machine has none.
   command -v cmake >/dev/null || export PATH="$PATH:$PREFIX/usr/bin"
@@ -165,6 +197,10 @@ if [ "$PREFIX_ONLY" = 1 ]; then
 fi
 
 status=0
+# "${WITH_DEPS_LIBS[@]}" CMD...: runs CMD with the prefix's libraries first on LD_LIBRARY_PATH (the test
+# and program steps only). An env command, not a function, so that `timeout` in step() can run it.
+WITH_DEPS_LIBS=(env)
+[ -n "${DEPS_LD_PATH:-}" ] && WITH_DEPS_LIBS=(env "LD_LIBRARY_PATH=$DEPS_LD_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
 # step NAME LOG LIMIT CMD...: runs CMD with a time limit (never past the hard limit), output to
 # WORK/LOG; exit 77 = SKIP, 0 = PASS, else FAIL (with the end of the log in the summary).
 step() {
@@ -198,6 +234,10 @@ step() {
 }
 
 {
+  # The toolkit first: what nvcc and whether cuBLAS is there (without it the cuBLAS rows are skipped).
+  echo "nvcc: $(command -v nvcc || echo 'NOT FOUND') $(nvcc --version 2>&1 | sed -n 's/^Cuda compilation tools, //p')"
+  CUBLAS_LIB="$(ls "$CUDA_HOME"/lib64/libcublas.so* "$CUDA_HOME"/targets/*/lib/libcublas.so* 2>/dev/null | head -1)"
+  echo "cuBLAS: ${CUBLAS_LIB:-NOT FOUND in $CUDA_HOME (the cuBLAS rows will be skipped; hand-written kernels still run)}"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ' (with uncommitted changes)')"
   echo "host: $(hostname)"
@@ -240,7 +280,7 @@ built() { [ -x "$1" ] && return 0; note "FAIL  $2: $1 was not built"; status=1; 
 # ---------------------------------------------------------------- 1. CUDA tests
 HAVE_GPU=1
 if [ -n "$CUDA_TESTS" ]; then
-  step "CUDA tests (ctest -L cuda)" ctest_cuda.log 200 ctest --test-dir "$BUILD" -L cuda --output-on-failure --timeout 180
+  step "CUDA tests (ctest -L cuda)" ctest_cuda.log 200 "${WITH_DEPS_LIBS[@]}" ctest --test-dir "$BUILD" -L cuda --output-on-failure --timeout 180
   if grep -q "(Skipped)" "$WORK/ctest_cuda.log" 2>/dev/null; then
     note "SKIP  CUDA tests reported as skipped by ctest: $(grep '(Skipped)' "$WORK/ctest_cuda.log" | awk '{print $3}' | tr '\n' ' ')"
   fi
@@ -248,7 +288,7 @@ if [ -n "$CUDA_TESTS" ]; then
   # Is there a GPU the programs can use? (A test program exits 77 when there is none.)
   FIRST_TEST=${CUDA_TESTS%% *}
   if [ -x "$BUILD/tests/$FIRST_TEST" ]; then
-    "$BUILD/tests/$FIRST_TEST" --list-tests > "$WORK/gpu_probe.log" 2>&1
+    "${WITH_DEPS_LIBS[@]}" "$BUILD/tests/$FIRST_TEST" --list-tests > "$WORK/gpu_probe.log" 2>&1
     [ $? -eq 77 ] && HAVE_GPU=0
   fi
 else
@@ -265,7 +305,7 @@ fi
 
 # ---------------------------------------------------------------- 2. benchmarks
 if built "$BUILD/bench/bench_ch06_cuda" "bench_ch06_cuda"; then
-  step "bench_ch06_cuda (JSON)" bench_ch06_cuda.log 240 "$BUILD/bench/bench_ch06_cuda" \
+  step "bench_ch06_cuda (JSON)" bench_ch06_cuda.log 240 "${WITH_DEPS_LIBS[@]}" "$BUILD/bench/bench_ch06_cuda" \
     --benchmark_out="$WORK/bench_ch06_cuda.json" --benchmark_out_format=json
   grep -c "ERROR OCCURRED" "$WORK/bench_ch06_cuda.log" >/dev/null &&
     { note "FAIL  benchmarks that reported an error:"; grep "ERROR OCCURRED" "$WORK/bench_ch06_cuda.log" | cut -c1-200 | sed 's/^/    /' >> "$SUMMARY"; status=1; }
@@ -283,11 +323,11 @@ elif [ "$HAVE_07" = 0 ]; then
 elif built "$BUILD/bin/07_fast" "chapter 07 GPU timing"; then
   # grep -c, not grep -q: under `set -o pipefail` an early-exiting grep -q can make the pipeline fail
   # (the writer gets SIGPIPE) although the text was found.
-  if "$BUILD/bin/07_fast" --help 2>/dev/null | grep -c -- "--gpu-ladder" >/dev/null; then
-    step "07_fast --gpu-ladder (chapter 07 GPU timing)" ch07_gpu.log 180 "$BUILD/bin/07_fast" --gpu-ladder \
+  if "${WITH_DEPS_LIBS[@]}" "$BUILD/bin/07_fast" --help 2>/dev/null | grep -c -- "--gpu-ladder" >/dev/null; then
+    step "07_fast --gpu-ladder (chapter 07 GPU timing)" ch07_gpu.log 180 "${WITH_DEPS_LIBS[@]}" "$BUILD/bin/07_fast" --gpu-ladder \
       --json "$WORK/ch07_gpu.json" --out "$WORK/ch07"
   else
-    step "07_fast --backend cuda (chapter 07 GPU training)" ch07_gpu.log 180 "$BUILD/bin/07_fast" --backend cuda \
+    step "07_fast --backend cuda (chapter 07 GPU training)" ch07_gpu.log 180 "${WITH_DEPS_LIBS[@]}" "$BUILD/bin/07_fast" --backend cuda \
       --out "$WORK/ch07"
   fi
   { grep -E "^data:|WARNING" "$WORK/ch07_gpu.log" | head -3
@@ -298,7 +338,7 @@ fi
 if [ "$HAVE_GPU" = 0 ]; then
   note "SKIP  06_kernels --device cuda: no usable GPU"
 elif built "$BUILD/bin/06_kernels" "06_kernels --device cuda"; then
-  step "06_kernels --device cuda at 4096^3" ch06_program_4096.log 120 "$BUILD/bin/06_kernels" --device cuda \
+  step "06_kernels --device cuda at 4096^3" ch06_program_4096.log 120 "${WITH_DEPS_LIBS[@]}" "$BUILD/bin/06_kernels" --device cuda \
     --m 4096 --n 4096 --k 4096 --repeat 3 --out "$WORK/ch06_program"
   grep -A 13 -E "^kernel +thr" "$WORK/ch06_program_4096.log" 2>/dev/null | cut -c1-160 | sed 's/^/    /' >> "$SUMMARY"
 fi
@@ -328,7 +368,7 @@ else
       # A run the budget cuts short is reported as SKIP (cut), not as a failure of the code.
       before=$status
       CUT_IS_SKIP=1 step "compute-sanitizer $tool $t" "sanitizer_${tool}_$t.log" "$limit" \
-        "$SAN" --tool "$tool" --error-exitcode 1 --print-limit 30 "$exe" "~[large]"
+        "${WITH_DEPS_LIBS[@]}" "$SAN" --tool "$tool" --error-exitcode 1 --print-limit 30 "$exe" "~[large]"
       if grep -q "Device not supported" "$WORK/sanitizer_${tool}_$t.log" 2>/dev/null; then
         status=$before  # the tool, not the code: compute-sanitizer refuses this machine (seen on gVisor)
         note "SKIP  compute-sanitizer refuses this device ('Device not supported'): not a code defect; no more sanitizer runs"

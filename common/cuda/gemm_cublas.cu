@@ -8,7 +8,10 @@
 //  - gemm_cublas_tf32: CUBLAS_COMPUTE_32F_FAST_TF32 — inputs rounded to TF32 (10-bit
 //    mantissa) and multiplied on the tensor cores, accumulating in FP32. Several times faster
 //    on an H200 but less exact: a labelled extra, tested with a looser tolerance.
+// A toolkit without cuBLAS (DNN_HAVE_CUBLAS=0) builds the ladder without these two rows.
+#if DNN_HAVE_CUBLAS
 #include <cublas_v2.h>
+#endif
 
 #include <algorithm>
 #include <cstddef>
@@ -20,6 +23,7 @@
 
 namespace dnn::cuda {
 
+#if DNN_HAVE_CUBLAS
 namespace {
 
 void check_cublas(cublasStatus_t s, const char* what) {
@@ -66,6 +70,7 @@ void gemm_cublas_tf32(int M, int N, int K, const float* A, const float* B, float
   gemm_cublas_with(CUBLAS_COMPUTE_32F_FAST_TF32, "cuda::gemm_cublas_tf32 (cublasGemmEx TF32)", M, N, K, A, B, C,
                    stream);
 }
+#endif  // DNN_HAVE_CUBLAS
 
 const std::vector<CudaGemm>& cuda_gemm_ladder() {
   static const std::vector<CudaGemm> ladder{
@@ -79,8 +84,10 @@ const std::vector<CudaGemm>& cuda_gemm_ladder() {
       {"warptile", "warp tiles 64x64, 8x16 per thread, double-buffered shared memory", &gemm_warptile, false, true},
       {"warptile_8warps", "warptile variant: 8 warps of 64x32, 8x8 per thread", &gemm_warptile_8warps, false, true},
       {"warptile_wide", "warptile variant: 128x256 block tile, 8 warps of 64x64", &gemm_warptile_wide, false, true},
+#if DNN_HAVE_CUBLAS
       {"cublas", "cuBLAS FP32 (reference)", &gemm_cublas, false, false},
       {"cublas_tf32", "cuBLAS TF32 tensor cores (extra, less exact)", &gemm_cublas_tf32, true, false},
+#endif
   };
   return ladder;
 }

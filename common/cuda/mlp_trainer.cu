@@ -4,7 +4,11 @@
 // CSR + pixel-range offsets for the hand-written kernels), then every epoch uploads only its order
 // (60000 ints) and downloads only the per-step losses. The weights live in device memory between
 // epochs; get_weights/set_weights copy them.
+// A toolkit without cuBLAS (DNN_HAVE_CUBLAS=0) builds the hand-written variants only: the cublas
+// variant is then refused with the reason when a trainer is made.
+#if DNN_HAVE_CUBLAS
 #include <cublas_v2.h>
+#endif
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -45,19 +49,25 @@ GpuVariant parse_gpu_variant(const std::string& name, const std::string& flag) {
 }
 
 std::vector<GpuVariant> all_gpu_variants() {
+#if DNN_HAVE_CUBLAS
   return {GpuVariant::Cublas, GpuVariant::Kernels, GpuVariant::Graph, GpuVariant::Persistent,
           GpuVariant::Cooperative};
+#else
+  return {GpuVariant::Kernels, GpuVariant::Graph, GpuVariant::Persistent, GpuVariant::Cooperative};
+#endif
 }
 
 void warm_up_device() { CUDA_CHECK(cudaFree(nullptr)); }
 
 namespace {
 
+#if DNN_HAVE_CUBLAS
 void check_cublas(cublasStatus_t s, const char* call) {
   if (s != CUBLAS_STATUS_SUCCESS)
     throw std::runtime_error(std::string(call) + " failed with cuBLAS status " + std::to_string(static_cast<int>(s)));
 }
 #define CUBLAS_CHECK(call) check_cublas((call), #call)
+#endif  // DNN_HAVE_CUBLAS
 
 /// Page-locked host memory (fast, asynchronous copies; a CUDA Graph may capture copies from it).
 template <typename T>
@@ -86,6 +96,7 @@ class PinnedBuffer {
   std::size_t n_ = 0;
 };
 
+#if DNN_HAVE_CUBLAS
 // Row-major GEMMs with column-major cuBLAS: a row-major M×N matrix is a column-major N×M one.
 // C = A·B      (A: m×k, B: k×n)   →  Cᵀ = Bᵀ·Aᵀ
 void gemm_nn(cublasHandle_t h, int m, int n, int k, const float* A, const float* B, float* C) {
@@ -102,6 +113,13 @@ void gemm_nt(cublasHandle_t h, int m, int n, int k, const float* A, const float*
   const float one = 1.0f, zero = 0.0f;
   CUBLAS_CHECK(cublasSgemm(h, CUBLAS_OP_T, CUBLAS_OP_N, n, m, k, &one, B, k, A, k, &zero, C, n));
 }
+#else
+using cublasHandle_t = void*;  // no cuBLAS in this build: the cublas variant is refused before any step
+[[noreturn]] void no_cublas() { throw std::logic_error("GpuTrainer: this build has no cuBLAS"); }
+void gemm_nn(cublasHandle_t, int, int, int, const float*, const float*, float*) { no_cublas(); }
+void gemm_tn(cublasHandle_t, int, int, int, const float*, const float*, float*) { no_cublas(); }
+void gemm_nt(cublasHandle_t, int, int, int, const float*, const float*, float*) { no_cublas(); }
+#endif
 
 }  // namespace
 
@@ -149,7 +167,9 @@ struct GpuTrainer::Impl {
   ~Impl() {
     if (graph_exec) cudaGraphExecDestroy(graph_exec);
     if (graph) cudaGraphDestroy(graph);
+#if DNN_HAVE_CUBLAS
     if (cublas) cublasDestroy(cublas);
+#endif
     if (stream) cudaStreamDestroy(stream);
   }
 
@@ -300,6 +320,9 @@ GpuTrainer::GpuTrainer(const Mlp& net, const OptimizerConfig& opt, const Matrix&
                        const std::vector<int>& train_y, int batch, GpuVariant variant) {
   std::string why;
   if (!device_available(&why)) throw InputError("the GPU trainer needs an NVIDIA GPU: " + why);
+  if (variant == GpuVariant::Cublas && !DNN_HAVE_CUBLAS)
+    throw InputError("--backend cublas: this build has no cuBLAS (the CUDA toolkit found at configure time has no "
+                     "libcublas); the hand-written kernels work: --backend cuda");
   if (batch < 1 || batch > kMaxBatch)
     throw InputError("--batch: the GPU trainer takes 1.." + std::to_string(kMaxBatch) + ", got " +
                      std::to_string(batch));
@@ -342,9 +365,11 @@ GpuTrainer::GpuTrainer(const Mlp& net, const OptimizerConfig& opt, const Matrix&
   // cudaMemcpy/cudaMemset run, so an upload always completes before a kernel of ours reads it.
   CUDA_CHECK(cudaStreamCreate(&m.stream));
   if (variant == GpuVariant::Cublas) {
+#if DNN_HAVE_CUBLAS
     CUBLAS_CHECK(cublasCreate(&m.cublas));
     CUBLAS_CHECK(cublasSetStream(m.cublas, m.stream));
     CUBLAS_CHECK(cublasSetMathMode(m.cublas, CUBLAS_DEFAULT_MATH));  // plain FP32, no TF32
+#endif
   }
   m.timings.setup_seconds = setup.seconds();
 
