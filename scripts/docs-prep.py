@@ -1,13 +1,22 @@
 #!/usr/bin/env python3
-"""Copy the Markdown pages into the docs build folder, turning $…$ / $$…$$ math (as GitHub renders
-it) into Doxygen's \\f$…\\f$ / \\f[…\\f] so the Doxygen site renders the same formulas (MathJax).
+"""Copy the Markdown pages into the docs build folder, rewriting what Doxygen 1.9's Markdown reads
+differently from GitHub's, so that the site renders what GitHub shows (docs/markdown.md):
+
+- $…$ / $$…$$ math becomes Doxygen's \\f$…\\f$ / \\f[…\\f] (typeset by MathJax);
+- **strong**, *emphasis* and _emphasis_ become <strong>/<em> by GitHub's rules (Doxygen gives up on
+  emphasis around a formula, a code span with a quote, a Chinese character next to the marker …);
+- a table inside a list item becomes an HTML table (Doxygen ends the list at a Markdown table and
+  numbers the rest from 1 again).
+
 Code blocks and `inline code` are left untouched.
 
     docs-prep.py SOURCE_ROOT OUT_DIR
+    docs-prep.py --self-test
 """
 import pathlib
 import re
 import shutil
+import unicodedata
 import sys
 
 SOURCE_ROOT = pathlib.Path(".")
@@ -63,10 +72,156 @@ def convert_chunk(text):
     # Doxygen applies Markdown emphasis inside formulas in table cells ("(z_i)_{y_i}" opens "_..._").
     # "_ " can never open emphasis, and TeX ignores the space: "z_ i" is still z subscript i.
     tex = lambda body: body.replace("_", "_ ")
-    text = re.sub(r"\$\$(.+?)\$\$", lambda m: "\\f[" + tex(m.group(1)) + "\\f]", text, flags=re.S)
+
+    def formula(converted):
+        codes.append(converted)  # kept out of the emphasis rules: "a_1 b_2" has no emphasis
+        return f"\x00{len(codes) - 1}\x00"
+
+    text = re.sub(r"\$\$(.+?)\$\$", lambda m: formula("\\f[" + tex(m.group(1)) + "\\f]"), text, flags=re.S)
     text = re.sub(r"(?<![\\\w$])\$(?![\s$])((?:[^$\n]|\n(?!\s*\n))+?)(?<!\s)\$(?![\w$])",
-                  lambda m: "\\f$" + tex(m.group(1)) + "\\f$", text)
-    return re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], text)
+                  lambda m: formula("\\f$" + tex(m.group(1)) + "\\f$"), text)
+    # Link targets, autolinks and HTML tags are not prose either ("a_b.md", "<a href=x_y>").
+    text = re.sub(r"\]\([^)\s]*\)|<[A-Za-z/!][^<>\n]*>", lambda m: formula(m.group(0)), text)
+    text = "\n".join(convert_emphasis(block) for block in inline_blocks(text))
+    while "\x00" in text:
+        text = re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], text)
+    return text
+
+
+BLOCK_START = re.compile(r"\s*(?:[-*+]\s|\d+[.)]\s|#|>|\||<|$)")
+
+
+def inline_blocks(text):
+    """Split a run of lines into the pieces whose inline content Markdown parses as one: a
+    paragraph, a list item's first lines, a heading, each cell of a table row. Emphasis never spans
+    two of them. Yields strings that join back (with "\\n") to TEXT."""
+    block = []
+    for line in text.split("\n"):
+        if block and BLOCK_START.match(line):
+            yield "\n".join(block)
+            block = []
+        if line.lstrip().startswith("|"):
+            yield line  # a table row: the emphasis rules run per cell (convert_emphasis splits it)
+            continue
+        block.append(line)
+        if not line.strip():
+            yield "\n".join(block)
+            block = []
+    if block:
+        yield "\n".join(block)
+
+
+def _kind(ch):
+    """Character class for the delimiter rules: space, punctuation or other (a placeholder \\x00 for
+    code or a formula counts as other, like a letter)."""
+    if ch == "" or ch.isspace():
+        return "space"
+    if ch != "\x00" and unicodedata.category(ch).startswith(("P", "S")):
+        return "punct"
+    return "other"
+
+
+def convert_emphasis(text):
+    """GitHub's (CommonMark's) emphasis, written as HTML that Doxygen passes through.
+
+    >>> convert_emphasis("a **b** *c* _d_ snake_case_name 2*3*4")
+    'a <strong>b</strong> <em>c</em> <em>d</em> snake_case_name 2<em>3</em>4'
+    >>> convert_emphasis("**derivative (计算导数): \\x000\\x00**; *back*propagation")
+    '<strong>derivative (计算导数): \\x000\\x00</strong>; <em>back</em>propagation'
+    >>> convert_emphasis("**\\"仅对一个样本\\"** (x) and ***both***")
+    '<strong>"仅对一个样本"</strong> (x) and <em><strong>both</strong></em>'
+    >>> convert_emphasis("* a list item, a * b, __init__ and a ** b")
+    '* a list item, a * b, <strong>init</strong> and a ** b'
+    >>> convert_emphasis("| **a** | b* | *c |")
+    '| <strong>a</strong> | b* | *c |'
+    """
+    if text.lstrip().startswith("|"):
+        cells = re.split(r"(?<!\\)(\|)", text)
+        return "".join(c if c == "|" else convert_emphasis(c) for c in cells)
+    pieces = []  # text, or a delimiter run: [char, count, can_open, can_close, close_tags, open_tags]
+    last = 0
+    for m in re.finditer(r"\*+|_+", text):
+        start, end = m.span()
+        if start > 0 and text[start - 1] == "\\":
+            continue  # \* is a literal star
+        before = _kind(text[start - 1] if start else "")
+        after = _kind(text[end] if end < len(text) else "")
+        left = after != "space" and (after != "punct" or before in ("space", "punct"))
+        right = before != "space" and (before != "punct" or after in ("space", "punct"))
+        if m.group(0)[0] == "*":
+            can_open, can_close = left, right
+        else:
+            can_open = left and (not right or before == "punct")
+            can_close = right and (not left or after == "punct")
+        pieces.append(text[last:start])
+        pieces.append([m.group(0)[0], end - start, can_open, can_close, [], []])
+        last = end
+    pieces.append(text[last:])
+    # Pair each closer with the nearest opener of the same character (CommonMark's "process
+    # emphasis", without its rule of 3): two or more on both sides make <strong>, else <em>.
+    stack = []
+    for run in pieces:
+        if isinstance(run, str):
+            continue
+        if run[3]:
+            while run[1] > 0:
+                opener = next((o for o in reversed(stack) if o[0] == run[0]), None)
+                if opener is None:
+                    break
+                n = 2 if opener[1] >= 2 and run[1] >= 2 else 1
+                tag = "strong" if n == 2 else "em"
+                opener[1] -= n
+                run[1] -= n
+                opener[5].insert(0, f"<{tag}>")   # the opener's innermost end
+                run[4].append(f"</{tag}>")        # the closer's innermost start
+                del stack[stack.index(opener) + 1:]
+                if opener[1] == 0:
+                    stack.remove(opener)
+        if run[2] and run[1] > 0:
+            stack.append(run)
+    return "".join(p if isinstance(p, str) else "".join(p[4]) + p[0] * p[1] + "".join(p[5])
+                   for p in pieces)
+
+
+TABLE_ROW = re.compile(r"^( +)\|(.*)\|\s*$")
+TABLE_RULE = re.compile(r"^\s*\|(\s*:?-+:?\s*\|)+\s*$")
+
+
+def list_tables_to_html(lines):
+    """A Markdown table indented under a list item, as an HTML table (Doxygen 1.9 ends the list at
+    a Markdown table, so the items after it are numbered from 1 again; an HTML table stays in the
+    item). The cells stay Markdown; the classes are those of Doxygen's own tables.
+
+    >>> list_tables_to_html(["2. Chapters:", "", "   | a | b |", "   |---|--:|", "   | `x` | 1 |", "", "3. Next"])
+    ['2. Chapters:', '', '   <table class="markdownTable">', '   <tr class="markdownTableHead"><th class="markdownTableHeadNone">a</th><th class="markdownTableHeadRight">b</th></tr>', '   <tr class="markdownTableRowOdd"><td class="markdownTableBodyNone">`x`</td><td class="markdownTableBodyRight">1</td></tr>', '   </table>', '', '3. Next']
+    """
+    out, i = [], 0
+    while i < len(lines):
+        head = TABLE_ROW.match(lines[i])
+        if not (head and i + 1 < len(lines) and TABLE_RULE.match(lines[i + 1])):
+            out.append(lines[i])
+            i += 1
+            continue
+        indent = head.group(1)
+        split = lambda row: [c.strip() for c in re.split(r"(?<!\\)\|", row)]
+        align = []
+        for rule in split(TABLE_RULE.match(lines[i + 1]).group(0).strip()[1:-1]):
+            align.append("Center" if rule.startswith(":") and rule.endswith(":") else
+                         "Right" if rule.endswith(":") else "Left" if rule.startswith(":") else "None")
+        cells = lambda row, tag, kind: "".join(
+            f'<{tag} class="markdownTable{kind}{align[k] if k < len(align) else "None"}">{c}</{tag}>'
+            for k, c in enumerate(split(row)))
+        out.append(f'{indent}<table class="markdownTable">')
+        out.append(f'{indent}<tr class="markdownTableHead">{cells(head.group(2), "th", "Head")}</tr>')
+        i += 2
+        odd = True
+        while i < len(lines) and (row := TABLE_ROW.match(lines[i])):
+            out.append(f'{indent}<tr class="markdownTableRow{"Odd" if odd else "Even"}">'
+                       f'{cells(row.group(2), "td", "Body")}</tr>')
+            odd = not odd
+            i += 1
+        out.append(f"{indent}</table>")
+    return out
 
 
 def convert_math(text, page=None, pages=frozenset()):
@@ -74,7 +229,7 @@ def convert_math(text, page=None, pages=frozenset()):
 
     def flush():
         if chunk:
-            out.append(convert_chunk("\n".join(chunk)))
+            out.append(convert_chunk("\n".join(list_tables_to_html(chunk))))
             chunk.clear()
 
     for line in text.split("\n"):
@@ -92,6 +247,14 @@ def convert_math(text, page=None, pages=frozenset()):
 
 def main():
     global SOURCE_ROOT
+    if sys.argv[1:] == ["--self-test"]:
+        import doctest
+        failures, tests = doctest.testmod()
+        print(f"docs-prep: {tests - failures}/{tests} examples pass")
+        return 1 if failures else 0
+    if len(sys.argv) != 3:
+        print("docs-prep: expected SOURCE_ROOT OUT_DIR (or --self-test)", file=sys.stderr)
+        return 2
     src, dst = pathlib.Path(sys.argv[1]).resolve(), pathlib.Path(sys.argv[2])
     SOURCE_ROOT = src
     files = [f for pattern in PAGES for f in sorted(src.glob(pattern))]

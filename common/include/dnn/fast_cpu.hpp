@@ -133,6 +133,8 @@ class FastCpuTrainer : public Trainer {
   double csr_seconds() const { return csr_seconds_; }
 
  private:
+  // Hidden from Doxygen: 1.9 links a "Classes" section for a private nested class, then omits it.
+  /// \cond PRIVATE
   struct Layer {
     int n_in = 0, n_out = 0;  // real sizes
     int rows = 0, ld = 0;     // padded sizes: W is rows × ld, rows = pad(n_in), ld = pad(n_out)
@@ -140,6 +142,7 @@ class FastCpuTrainer : public Trainer {
     AlignedFloats dW, db;  // only without fused_update
     AlignedFloats Wt;      // Wᵀ (ld × rows), refreshed every step, for the hand-written backward pass
   };
+  /// \endcond
   // Forward of rows [0, count) of the current minibatch, input either CSR rows (idx) or dense rows.
   void forward(const int* idx, const Matrix* dense_x, const int* dense_rows, int count);
   void forward_eigen(int count);

@@ -15,7 +15,7 @@
 ///                   CUDA Graph and replayed: the CPU launch cost per kernel disappears.
 ///  - `Persistent` : one kernel per epoch. A single thread block keeps all ≈42k parameters in
 ///                   shared memory (on chip) across all 1875 steps, reads the shuffled minibatches
-///                   from global memory and synchronises with __syncthreads() instead of kernel
+///                   from global memory and synchronises with `__syncthreads()` instead of kernel
 ///                   launches. Bounded by that one SM's shared-memory bandwidth (≈ 10 µs per step).
 ///  - `Cooperative`: one kernel per epoch on 16 SMs (a cooperative launch): block p keeps the W1 rows
 ///                   of its share of the pixels and its own copy of the small layers; per step the

@@ -3,7 +3,7 @@
 ///
 /// std::mt19937 is portable but std::uniform_real_distribution and std::shuffle are not
 /// (each standard library may produce different values), so results would change between
-/// compilers. This generator (xoshiro256**, seeded by splitmix64) and its helpers are fully
+/// compilers. This generator (`xoshiro256**`, seeded by splitmix64) and its helpers are fully
 /// specified here, so the same seed gives bit-identical runs on every machine.
 #pragma once
 
