@@ -91,7 +91,12 @@ class Browser:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error'].get('message')}")
                 return reply.get("result", {})
-            self.events.append(reply)
+            self._keep(reply)
+
+    def _keep(self, event):
+        # Only the events something waits for (Network.enable alone sends dozens per page).
+        if event.get("method") in ("Page.loadEventFired",):
+            self.events.append(event)
 
     def wait_event(self, method, session, timeout=PAGE_TIMEOUT_S):
         deadline = time.monotonic() + timeout
@@ -99,7 +104,7 @@ class Browser:
             for i, event in enumerate(self.events):
                 if event.get("method") == method and event.get("sessionId") == session:
                     return self.events.pop(i)
-            self.events.append(self._read_message(deadline))
+            self._keep(self._read_message(deadline))
 
     def close(self):
         try:
@@ -283,6 +288,7 @@ def check_page(browser, session, html_dir, page, shots_dir, anchors_of, fonts_ca
     html = page.read_text(errors="replace")
     has_math = "\\(" in html or "\\[" in html or "\\begin{" in html
     browser.call("Network.setBlockedURLs", session, urls=[] if has_math else ["*MathJax.js*", "*mathjax*"])
+    browser.events.clear()
     browser.call("Page.navigate", session, url=url)
     browser.wait_event("Page.loadEventFired", session)
     reply = browser.call("Runtime.evaluate", session, awaitPromise=True, returnByValue=True,

@@ -7,6 +7,7 @@
 #
 #   scripts/setup.sh            # build + test dependencies
 #   scripts/setup.sh --torch    # also Debian's python3-torch, for the PyTorch comparison (large)
+#   scripts/setup.sh --docs     # also Chromium, to check the docs site in a browser (CI does)
 set -euo pipefail
 
 PACKAGES=(
@@ -20,19 +21,24 @@ PACKAGES=(
   libstb-dev             # stb_image_write: PNG digit grids
   zlib1g-dev             # reading the .gz IDX files
   doxygen graphviz libjs-mathjax   # the docs site (formulas rendered offline by MathJax)
+  fonts-wqy-microhei fontconfig    # the docs site: a font with the book's Chinese terms (1.6 MB)
   dataset-fashion-mnist  # offline fallback dataset (same IDX format as MNIST)
   libboost-filesystem-dev  # gnuplot-iostream's temporary files (linked by common/)
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer + AddressSanitizer/UBSan for the IDX reader
 )
 WANT_TORCH=0
+WANT_DOCS=0
 for arg in "$@"; do
   case "$arg" in
     --torch) WANT_TORCH=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) echo "setup.sh: unknown option '$arg' (expected --torch or --help)" >&2; exit 2 ;;
+    --docs) WANT_DOCS=1 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option '$arg' (expected --torch, --docs or --help)" >&2; exit 2 ;;
   esac
 done
 [ "$WANT_TORCH" = 1 ] && PACKAGES+=(python3-torch)
+# scripts/docs-browser-check.py: Debian's Chromium (81 MB download, about 20 s to install).
+[ "$WANT_DOCS" = 1 ] && PACKAGES+=(chromium)
 
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
   echo "setup.sh: this is not a Debian/Ubuntu system; please install the equivalents of:" >&2
