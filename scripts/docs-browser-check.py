@@ -14,7 +14,7 @@ reader would see broken:
 It writes a full-length screenshot of every page made from a Markdown file (README, docs/, every
 chapter README) to OUT_DIR (default: html/../screenshots) for a person to look at.
 
-    docs-browser-check.py [--out DIR] [--browser chromium] [--only PATTERN] build/docs/html
+    docs-browser-check.py [--out DIR] [--browser chromium] [--only PATTERN] [--jobs N] build/docs/html
 
 Only the Python standard library: Chromium is driven through its DevTools protocol over a pipe
 (--remote-debugging-pipe: JSON messages separated by NUL bytes on file descriptors 3 and 4).
@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -387,11 +388,13 @@ def main():
     parser.add_argument("--browser", default=os.environ.get("CHROMIUM", "chromium"),
                         help="Chromium executable (default: chromium, or $CHROMIUM)")
     parser.add_argument("--only", default="*", help="check only pages whose file name matches (glob)")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="browsers side by side (default: 2, or 1 on one core)")
     args = parser.parse_args()
 
     html_dir = args.html_dir
     if not (html_dir / "index.html").is_file():
-        print(f"{PROGRAM}: --html_dir '{html_dir}': expected the Doxygen site (index.html); "
+        print(f"{PROGRAM}: HTML_DIR '{html_dir}': expected the Doxygen site (index.html); "
               "build it with: cmake --build build --target docs", file=sys.stderr)
         return 2
     executable = shutil.which(args.browser)
@@ -406,26 +409,50 @@ def main():
 
     pages = sorted(p for p in html_dir.glob("*.html") if fnmatch.fnmatch(p.name, args.only))
     chapter_pages = [p for p in pages if p.name.startswith("md_chapters_")]
-    counts = dict.fromkeys(["pages", "mathjax_errors", "raw_tex", "literal_emphasis", "misnumbered_lists",
-                            "broken_images", "dead_links", "cjk_runs", "cjk_boxes"], 0)
-    problems, anchors_of, fonts_cache = [], {}, {}
+    names = ["pages", "mathjax_errors", "raw_tex", "literal_emphasis", "misnumbered_lists",
+             "broken_images", "dead_links", "cjk_runs", "cjk_boxes"]
     started = time.monotonic()
-    browser = Browser(executable)
-    try:
-        target = browser.call("Target.createTarget", url="about:blank")["targetId"]
-        session = browser.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        browser.call("Page.enable", session)
-        browser.call("Network.enable", session)
-        browser.call("Emulation.setDeviceMetricsOverride", session, width=1280, height=900,
-                     deviceScaleFactor=1, mobile=False)
-        for i, page in enumerate(pages, 1):
-            before = len(problems)
-            check_page(browser, session, html_dir, page, shots_dir, anchors_of, fonts_cache, problems, counts)
-            counts["pages"] += 1
-            if is_chapter_page(page.name) or len(problems) > before:
-                print(f"[{i}/{len(pages)}] {page.name}: {len(problems) - before} problem(s)", flush=True)
-    finally:
-        browser.close()
+    # A few browsers side by side (each page is mostly one renderer's CPU time); the long chapter
+    # pages first so that no worker is left with one at the end.
+    pages.sort(key=lambda p: (not is_chapter_page(p.name), p.name))
+    jobs = max(1, min(args.jobs, len(pages)))
+    queue, lock, results = list(pages), threading.Lock(), []
+
+    def worker():
+        counts, problems, anchors_of, fonts_cache = dict.fromkeys(names, 0), [], {}, {}
+        browser = Browser(executable)
+        try:
+            target = browser.call("Target.createTarget", url="about:blank")["targetId"]
+            session = browser.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            browser.call("Page.enable", session)
+            browser.call("Network.enable", session)
+            browser.call("Emulation.setDeviceMetricsOverride", session, width=1280, height=900,
+                         deviceScaleFactor=1, mobile=False)
+            while True:
+                with lock:
+                    if not queue:
+                        break
+                    page = queue.pop(0)
+                    done = len(pages) - len(queue)
+                before = len(problems)
+                check_page(browser, session, html_dir, page, shots_dir, anchors_of, fonts_cache, problems, counts)
+                counts["pages"] += 1
+                if is_chapter_page(page.name) or len(problems) > before:
+                    print(f"[{done}/{len(pages)}] {page.name}: {len(problems) - before} problem(s)", flush=True)
+        except Exception as e:  # noqa: BLE001 - reported as a failure of the check
+            problems.append(f"the browser failed: {e}")
+        finally:
+            browser.close()
+            with lock:
+                results.append((counts, problems))
+
+    threads = [threading.Thread(target=worker) for _ in range(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    counts = {k: sum(c[k] for c, _ in results) for k in names}
+    problems = sorted(p for _, ps in results for p in ps)
 
     for p in problems:
         print(f"{PROGRAM}: {p}")

@@ -48,7 +48,9 @@ def convert_links(line, page, pages):
                 return f"![{text}]({name})"
             return f"(figure: `{target}`)"
         return text if text else f"`{target}`"
-    return LINK.sub(repl, line)
+    # Not inside `code`: there a link is an example of Markdown, shown as written.
+    parts = re.split(r"(`[^`]*`)", line)
+    return "".join(p if p.startswith("`") else LINK.sub(repl, p) for p in parts)
 
 
 def convert_chunk(text):
