@@ -59,7 +59,7 @@ class Browser:
                 "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
                 "--allow-file-access-from-files", f"--user-data-dir={self.profile}",
                 "--remote-debugging-pipe", "about:blank"]
-        self.log = open(os.path.join(self.profile, "..", os.path.basename(self.profile) + ".log"), "w")
+        self.log = open(os.path.join(self.profile, "chromium.log"), "w")
         self.process = subprocess.Popen(args, preexec_fn=child_fds, close_fds=False,
                                         stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
         for fd in (to_chrome_r, from_chrome_w, high_r, high_w):
@@ -74,7 +74,10 @@ class Browser:
                 raise TimeoutError("Chromium did not answer in time")
             chunk = os.read(self._from_chrome, 1 << 20)
             if not chunk:
-                raise RuntimeError(f"Chromium exited (status {self.process.poll()}); see {self.log.name}")
+                self.log.flush()
+                with open(self.log.name, errors="replace") as log:
+                    tail = log.read()[-2000:]
+                raise RuntimeError(f"Chromium exited (status {self.process.poll()}); its last words:\n{tail}")
             self._buffer += chunk
         message, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(message)
@@ -374,6 +377,9 @@ def check_page(browser, session, html_dir, page, shots_dir, anchors_of, fonts_ca
                      deviceScaleFactor=1, mobile=False)
         browser.call("Runtime.evaluate", session, awaitPromise=True, returnByValue=True,
                      expression="new Promise(r => { window.dispatchEvent(new Event('resize'));"
+                                " const s = document.createElement('style');"
+                                " s.textContent = '#MathJax_Message { display: none !important; }';"
+                                " document.head.append(s);"
                                 " requestAnimationFrame(() => requestAnimationFrame(r)); })")
         shot = browser.call("Page.captureScreenshot", session, format="png", timeout=120)["data"]
         (shots_dir / (page.stem + ".png")).write_bytes(base64.b64decode(shot))

@@ -24,6 +24,7 @@ PAGES = ["README.md", "docs/*.md", "chapters/*/README.md"]
 
 
 LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
+LINK_OR_CODE = re.compile(LINK.pattern + r"|`[^`]*`")
 IMAGES = {}  # committed images the pages show: unique name in OUT_DIR/images -> source file
 
 
@@ -48,9 +49,9 @@ def convert_links(line, page, pages):
                 return f"![{text}]({name})"
             return f"(figure: `{target}`)"
         return text if text else f"`{target}`"
-    # Not inside `code`: there a link is an example of Markdown, shown as written.
-    parts = re.split(r"(`[^`]*`)", line)
-    return "".join(p if p.startswith("`") else LINK.sub(repl, p) for p in parts)
+    # Not inside `code` (there a link is an example of Markdown, shown as written); a link's text
+    # may hold code: scanning from the left, whichever starts first wins.
+    return LINK_OR_CODE.sub(lambda m: m.group(0) if m.group(0).startswith("`") else repl(m), line)
 
 
 def convert_chunk(text):
