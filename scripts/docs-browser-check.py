@@ -231,6 +231,13 @@ PAGE_REPORT_JS = r"""
                           own.trim().replace(/\s+/g, ' ').slice(0, 70) + '"');
     });
   }
+  // A list item Doxygen left as text ("2. …" in a paragraph, the list after it numbered from 1).
+  for (const ol of contents.querySelectorAll('ol')) {
+    const prev = ol.previousElementSibling;
+    if (prev && prev.tagName === 'P' && /^\s*\d+[.)]\s/.test(prev.textContent.replace(/\u200d/g, '')))
+      result.lists.push('a list item left as text before a list: "' +
+                        prev.textContent.trim().replace(/\s+/g, ' ').slice(0, 70) + '"');
+  }
   for (const img of document.images) {
     if (img.closest('#MSearchBox, #nav-tree, #side-nav')) continue;
     if (!img.complete || img.naturalWidth === 0) result.images.push(img.getAttribute('src'));

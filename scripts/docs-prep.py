@@ -6,7 +6,8 @@ differently from GitHub's, so that the site renders what GitHub shows (docs/mark
 - **strong**, *emphasis* and _emphasis_ become <strong>/<em> by GitHub's rules (Doxygen gives up on
   emphasis around a formula, a code span with a quote, a Chinese character next to the marker …);
 - a table inside a list item becomes an HTML table (Doxygen ends the list at a Markdown table and
-  numbers the rest from 1 again).
+  numbers the rest from 1 again);
+- a numbered list that starts at another number than 1 becomes an HTML list with that start.
 
 Code blocks and `inline code` are left untouched.
 
@@ -84,10 +85,16 @@ def convert_chunk(text):
     text = re.sub(r"(?<![\\\w$])\$(?![\s$])((?:[^$\n]|\n(?!\s*\n))+?)(?<!\s)\$(?![\w$])",
                   lambda m: formula("\\f$" + tex(m.group(1)) + "\\f$"), text)
     # Link targets, autolinks and HTML tags are not prose either ("a_b.md", "<a href=x_y>").
-    text = re.sub(r"\]\([^)\s]*\)|<[A-Za-z/!][^<>\n]*>", lambda m: formula(m.group(0)), text)
+    text = re.sub(r"\]\([^)\s]*\)", lambda m: formula(m.group(0)), text)
+    # An HTML tag is kept the same way, marked \x01 so that the emphasis rules see punctuation
+    # there, as they would see "<li>" itself: "<li>*(tried)*" opens emphasis.
+    def tag(m):
+        codes.append(m.group(0))
+        return f"\x01{len(codes) - 1}\x01"
+    text = re.sub(r"<[A-Za-z/!][^<>\n]*>", tag, text)
     text = "\n".join(convert_emphasis(block) for block in inline_blocks(text))
-    while "\x00" in text:
-        text = re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], text)
+    while "\x00" in text or "\x01" in text:
+        text = re.sub(r"([\x00\x01])(\d+)\1", lambda m: codes[int(m.group(2))], text)
     return text
 
 
@@ -116,10 +123,10 @@ def inline_blocks(text):
 
 def _kind(ch):
     """Character class for the delimiter rules: space, punctuation or other (a placeholder \\x00 for
-    code or a formula counts as other, like a letter)."""
+    code or a formula counts as other, like a letter; \\x01 for an HTML tag as punctuation)."""
     if ch == "" or ch.isspace():
         return "space"
-    if ch != "\x00" and unicodedata.category(ch).startswith(("P", "S")):
+    if ch == "\x01" or ch != "\x00" and unicodedata.category(ch).startswith(("P", "S")):
         return "punct"
     return "other"
 
@@ -227,12 +234,53 @@ def list_tables_to_html(lines):
     return out
 
 
+ITEM = re.compile(r"^((?:>\s?)*)(\d+)[.)]\s+(.*)$")
+
+
+def numbered_lists_to_html(lines):
+    """A numbered list that does not start at 1 ("0. the baseline", a quote of the book's steps 2
+    and 3) as an HTML list with its start: Doxygen 1.9 numbers every list from 1 (and in a quote
+    it does not even see the first item). Items are joined to one line each (inline Markdown
+    stays); lists starting at 1 are left to Doxygen.
+
+    >>> numbered_lists_to_html(["x", "0. **a**", "   more", "1. b", "", "> 2. c", "> 3. d"])
+    ['x', '<ol start="0">', '<li>**a**\\nmore</li>', '<li>b</li>', '</ol>', '', '> <ol start="2">', '> <li>c</li>', '> <li>d</li>', '> </ol>']
+    """
+    out, i = [], 0
+    while i < len(lines):
+        first = ITEM.match(lines[i])
+        starts_list = first and (i == 0 or not lines[i - 1].strip() or not (
+            ITEM.match(lines[i - 1]) or lines[i - 1].startswith((" ", "\t"))))
+        if not (starts_list and int(first.group(2)) != 1):
+            out.append(lines[i])
+            i += 1
+            continue
+        prefix = first.group(1)
+        quote = prefix.rstrip() + " " if prefix else ""
+        items = []
+        while i < len(lines):
+            item = ITEM.match(lines[i])
+            if item and item.group(1) == prefix:
+                items.append([item.group(3)])
+            elif items and lines[i].startswith(prefix) and lines[i][len(prefix):][:1] in (" ", "\t") \
+                    and lines[i].strip():
+                items[-1].append(lines[i][len(prefix):].strip())
+            else:
+                break
+            i += 1
+        out.append(f'{quote}<ol start="{int(first.group(2))}">')
+        # the item's lines stay lines: Doxygen reads no formula in a "quote" on one line
+        out.extend(f"{quote}<li>" + f"\n{quote}".join(item) + "</li>" for item in items)
+        out.append(f"{quote}</ol>")
+    return out
+
+
 def convert_math(text, page=None, pages=frozenset()):
     out, chunk, in_fence = [], [], False
 
     def flush():
         if chunk:
-            out.append(convert_chunk("\n".join(list_tables_to_html(chunk))))
+            out.append(convert_chunk("\n".join(numbered_lists_to_html(list_tables_to_html(chunk)))))
             chunk.clear()
 
     for line in text.split("\n"):
