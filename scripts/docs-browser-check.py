@@ -175,16 +175,17 @@ PAGE_REPORT_JS = r"""
   for (let n = walker.nextNode(); n; n = walker.nextNode()) textNodes.push(n);
   for (const n of textNodes) {
     const parent = n.parentElement;
-    if (!parent || skip(parent)) continue;
+    if (!parent || parent.closest('script, style, textarea, .MathJax, .MathJax_Display, mjx-container')) continue;
     const text = n.nodeValue;
+    const prose = !skip(parent);  // Chinese is checked in code too; emphasis and TeX only in prose
     // ** or __ anywhere, and a single * or _ around a word ("*back*propagation", "_not_").
-    for (const m of text.matchAll(/\*\*|__|(?:^|(?<=[\s(]))\*(?=[^\s*])[^*\n]{0,80}?[^\s*]\*(?!\*)|\b_[^\s_][^_\n]{0,80}?[^\s_]_\b/g)) {
+    if (prose) for (const m of text.matchAll(/\*\*|__|(?:^|(?<=[\s(]))\*(?=[^\s*])[^*\n]{0,80}?[^\s*]\*(?!\*)|\b_[^\s_][^_\n]{0,80}?[^\s_]_\b/g)) {
       const around = (n.previousSibling ? n.previousSibling.textContent : '') + text +
                      (n.nextSibling ? n.nextSibling.textContent : '');
       const at = around.indexOf(text) + m.index;
       result.emphasis.push(around.slice(Math.max(0, at - 40), at + 42).replace(/\s+/g, ' ').trim());
     }
-    for (const m of text.matchAll(/\\[\(\[]|\\f[\$\[]/g))
+    if (prose) for (const m of text.matchAll(/\\[\(\[]|\\f[\$\[]/g))
       result.rawTeX.push(text.slice(Math.max(0, m.index - 20), m.index + 60).replace(/\s+/g, ' ').trim());
     // Each run of Chinese text gets its own span so that DevTools can say which font draws it.
     if (cjk.test(text)) {
