@@ -171,6 +171,7 @@ PAGE_REPORT_JS = r"""
   const contents = document.querySelector('div.contents') || document.body;
   const walker = document.createTreeWalker(contents, NodeFilter.SHOW_TEXT);
   const cjk = /[\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+/g;
+  const hasCjk = new RegExp(cjk.source);  // without /g: test() keeps no state
   const textNodes = [];
   for (let n = walker.nextNode(); n; n = walker.nextNode()) textNodes.push(n);
   for (const n of textNodes) {
@@ -188,8 +189,8 @@ PAGE_REPORT_JS = r"""
     if (prose) for (const m of text.matchAll(/\\[\(\[]|\\f[\$\[]/g))
       result.rawTeX.push(text.slice(Math.max(0, m.index - 20), m.index + 60).replace(/\s+/g, ' ').trim());
     // Each run of Chinese text gets its own span so that DevTools can say which font draws it.
-    if (cjk.test(text)) {
-      cjk.lastIndex = 0;
+    // (Not in what is not drawn: the hidden tooltips of the source pages have no font at all.)
+    if (hasCjk.test(text) && parent.getClientRects().length) {
       const frag = document.createDocumentFragment();
       let last = 0;
       for (const m of text.matchAll(cjk)) {
@@ -247,6 +248,8 @@ PAGE_REPORT_JS = r"""
   for (const a of document.querySelectorAll('a[href]'))
     if (!a.closest('div.contents')) result.links.push(a.getAttribute('href'));
   for (const e of document.querySelectorAll('[id], a[name]')) result.anchors.push(e.id || e.getAttribute('name'));
+  void document.body.offsetHeight;  // lay out the new spans before DevTools asks for their fonts
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   return result;
 })()
 """
