@@ -41,7 +41,7 @@ build_target() {  # build_target NAME -> $dir/fuzz_NAME, seeds in $dir/seeds_NAM
       rm -rf "$seeds"; bash fuzz/make-corpus.sh "$seeds" ;;
     checkpoint)
       "$cxx" "${common[@]}" -DDNN_COMPILER_ID='"clang"' -DDNN_BUILD_TYPE='"fuzz"' -DDNN_NATIVE_FLAG=0 \
-        fuzz/fuzz_checkpoint.cpp common/src/checkpoint.cpp common/src/log.cpp common/src/activation.cpp \
+        fuzz/fuzz_checkpoint.cpp common/src/checkpoint.cpp common/src/idx.cpp common/src/log.cpp common/src/activation.cpp \
         common/src/optimizer.cpp common/src/mlp.cpp common/src/rng.cpp -lz -o "$dir/fuzz_checkpoint"
       rm -rf "$seeds"; mkdir -p "$seeds"; FUZZ_WRITE_SEEDS="$seeds" "$dir/fuzz_checkpoint" ;;
     *) echo "fuzz.sh: unknown target '$t' (expected idx or checkpoint)" >&2; exit 2 ;;

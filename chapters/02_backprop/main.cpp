@@ -22,6 +22,7 @@
 #include "dnn/mlp.hpp"
 #include "dnn/ops.hpp"
 #include "dnn/plot.hpp"
+#include "dnn/timer.hpp"
 
 namespace {
 
@@ -140,6 +141,22 @@ int main(int argc, char** argv) {
     std::vector<std::string> bar_labels;
     std::vector<double> bar_values;
     int failures = 0, kink_failures = 0;
+    // Central differences cost 2 forward passes per parameter: wide layers take minutes, so a long
+    // check says so first and then reports each tensor (on stderr: the table on stdout is the same).
+    double madds_per_forward = 0, params = 0;
+    for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
+      madds_per_forward += double(batch) * sizes[l] * sizes[l + 1];
+      params += double(sizes[l] + 1) * sizes[l + 1];
+    }
+    const double estimate_s = double(configs.size()) * 2 * params * madds_per_forward / 1e9;  // ~1e9 madds/s
+    const bool report_progress = estimate_s > 20 && !common.quiet;
+    const dnn::Timer check_timer;
+    const int tensors_total = static_cast<int>(configs.size() * 2 * (sizes.size() - 1));
+    int tensors_done = 0;
+    if (report_progress)
+      std::fprintf(stderr, "note: the check perturbs each of the %.0f parameters of %zu networks, 2 forward passes of "
+                           "%d digits each: roughly %.0f s here; lower --hidden or --batch for a faster check\n",
+                   params, configs.size(), batch, estimate_s);
     dnn::Rng rng(common.seed);
     for (const Config& cfg : configs) {
       // Glorot-uniform weights (as chapter 01) and small random biases, so db is not trivial.
@@ -153,8 +170,15 @@ int main(int argc, char** argv) {
         if (cfg.act != dnn::Activation::ReLU || min_hidden_abs_z(net, cd, cfg.loss) > 10 * h || redraws >= 50) break;
       }
       const bool near_kink = cfg.act == dnn::Activation::ReLU && min_hidden_abs_z(net, cd, cfg.loss) <= 10 * h;
+      const auto progress = [&](const dnn::GradCheckRow& r) {
+        ++tensors_done;
+        if (report_progress)
+          std::fprintf(stderr, "  checked %s %s%d: %d of %d tensors, %.0f s so far\n", cfg.name().c_str(),
+                       r.tensor.c_str(), r.layer, tensors_done, tensors_total, check_timer.seconds());
+      };
       const auto rows = dnn::gradient_check(net, cd, cfg.loss, tolerance,
-                                            planted_bug ? dnn::DeltaRule(textbook_delta) : dnn::DeltaRule(), h);
+                                            planted_bug ? dnn::DeltaRule(textbook_delta) : dnn::DeltaRule(), h,
+                                            progress);
       for (const auto& r : rows) {
         const std::string shape = std::to_string(r.rows) + "x" + std::to_string(r.cols);
         std::printf("  %-18s %-5d %-6s %-8s %13.3e %13.3e  %s\n", cfg.name().c_str(), r.layer, r.tensor.c_str(),

@@ -148,7 +148,6 @@ Path descend(const dnn::Ops& ops, dnn::Backend backend, const Surface& s, Opt o,
   return p;
 }
 
-std::string quote(const std::string& s) { return "\"" + s + "\""; }
 
 /// Contours of each surface with every optimizer's path, side by side (gnuplot).
 bool plot_paths(const std::string& png, const std::vector<Surface>& surf, const std::vector<std::vector<Path>>& paths) {
@@ -188,14 +187,14 @@ bool plot_paths(const std::string& png, const std::vector<Surface>& surf, const 
     for (std::size_t i = 0; i < s.levels.size(); ++i) cmd << (i ? "," : "") << s.levels[i];
     cmd << "\nset table $c" << k << "\nsplot $d" << grid_block << " using 1:2:3 with lines notitle\nunset table\n"
         << "unset contour\nset surface\n"
-        << "set title " << quote(s.formula + ", " + std::to_string(s.steps) + " steps from (" +
+        << "set title " << dnn::gnuplot_quote(s.formula + ", " + std::to_string(s.steps) + " steps from (" +
                                  dnn::format_number(s.x0, 3) + ", " + dnn::format_number(s.y0, 3) + ")")
         << "\nset xrange [" << s.xmin << ":" << s.xmax << "]\nset yrange [" << s.ymin << ":" << s.ymax << "]\n"
         << "set xlabel 'x'\nset ylabel 'y'\nset key bottom right box opaque\nset grid\n"
         << "plot $c" << k << " using 1:2 with lines lc rgb '#c0c0c0' notitle";
     for (std::size_t i = 0; i < paths[k].size(); ++i)
       cmd << ", $d" << path_blocks[i] << " using 1:2 with linespoints pt 7 ps 0.35 lw 1.5 lc rgb '" << colors[i % 4]
-          << "' title " << quote(paths[k][i].optimizer + " (lr " + dnn::format_number(paths[k][i].lr, 3) + ")")
+          << "' title " << dnn::gnuplot_quote(paths[k][i].optimizer + " (lr " + dnn::format_number(paths[k][i].lr, 3) + ")")
           << ", $d" << path_blocks[i] + 1 << " using 1:2 with points pt 9 ps 2.2 lc rgb '" << colors[i % 4]
           << "' notitle";
     const double mx = k == 0 ? 0 : 1, my = k == 0 ? 0 : 1;  // the minimum

@@ -129,8 +129,10 @@ void save_mistakes(const std::string& out, const Dataset& ds, const std::vector<
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x) canvas[static_cast<std::size_t>(oy + y) * W + ox + x] = img[y * w + x];
     const int p = pred[static_cast<std::size_t>(wrong[k])], t = ds.test_y[static_cast<std::size_t>(wrong[k])];
-    cmd << "set label " << k + 1 << " \"pred " << ds.class_names[static_cast<std::size_t>(p)] << " / true "
-        << ds.class_names[static_cast<std::size_t>(t)] << "\" at " << ox + w / 2.0 << "," << oy - 5
+    cmd << "set label " << k + 1 << " "
+        << gnuplot_quote("pred " + ds.class_names[static_cast<std::size_t>(p)] + " / true " +
+                         ds.class_names[static_cast<std::size_t>(t)])
+        << " at " << ox + w / 2.0 << "," << oy - 5
         << " center front font 'sans,9' textcolor rgb '#b2182b'\n";
   }
   std::ostringstream data;
@@ -243,6 +245,13 @@ void adopt_checkpoint_settings(const CLI::App& app, const Checkpoint& ck, const 
     throw InputError(where + "the checkpoint was trained on " + ck.dataset + " (" + std::to_string(ck.train_size) +
                      " examples), this run loaded " + ds.name + " (" + std::to_string(ds.train_size()) +
                      " examples): resume with the same data");
+  if (!ck.has_fingerprint)
+    std::fprintf(stderr, "note: %s was written before checkpoints recorded their data: cannot check that it was "
+                         "trained on this data\n", file.c_str());
+  else if (ck.data_fingerprint != data_fingerprint(ds))
+    throw InputError(where + "the checkpoint was trained on other " + ck.dataset + " data than " + ds.source +
+                     " holds (same size, different images or labels: another folder, or train and test "
+                     "swapped?): resume with the same data");
   const std::vector<int> hidden(sizes.begin() + 1, sizes.end() - 1);
   conflict("--hidden", sizes_text(c.hidden), sizes_text(hidden));
   const Activation act = ck.net.layers.size() > 1 ? ck.net.layers.front().act : c.activation;
@@ -267,7 +276,8 @@ int run(CLI::App& app, ch05::Options o) {
   prepare_output_dir(o.common.out_dir, "--out");
   // Checked now, not after the training; says so if it replaces another run's checkpoint.
   OutputFileFlag checkpoint_file;
-  if (!o.checkpoint.empty()) checkpoint_file = OutputFileFlag(o.checkpoint, "--checkpoint", o.resume);
+  if (!o.checkpoint.empty())
+    checkpoint_file = OutputFileFlag(o.checkpoint, "--checkpoint", checkpoint_file_kind(), o.resume);
 
   Dataset ds = load_dataset(o.data);
   std::printf("%s\n", describe(ds).c_str());
@@ -276,7 +286,11 @@ int run(CLI::App& app, ch05::Options o) {
   Checkpoint ck;
   const bool resuming = !o.resume.empty();
   if (resuming) {
-    ck = load_checkpoint(o.resume);
+    try {
+      ck = load_checkpoint(o.resume);
+    } catch (const InputError& e) {
+      throw InputError(std::string("--resume: ") + e.what());
+    }
     adopt_checkpoint_settings(app, ck, o.resume, ds, o, c);
     if (ck.epochs_done >= o.epochs)
       std::printf("Resuming %s: it already has %d epoch(s), --epochs is %d: nothing to train, evaluating it\n",
@@ -312,29 +326,42 @@ int run(CLI::App& app, ch05::Options o) {
   fo.lr = c.optimizer.lr;
   fo.test_x = &ds.test_x;
   fo.test_y = &ds.test_y;
+  // Kept up to date, so an interrupted run keeps its numbers and its last checkpoint, but rewritten
+  // only when due (RewriteSchedule, log.hpp): 4000 tiny epochs must not cost 4000 whole rewrites.
+  RewriteSchedule history_due, checkpoint_due;
+  const std::uint32_t fingerprint = checkpoint_file.given() ? data_fingerprint(ds) : 0;
   fo.on_epoch_end = [&](const EpochStats& st) {
     history.push_back(st);
-    save_history_csv(csv, history);  // kept up to date: an interrupted run keeps its numbers
-    if (checkpoint_file.given()) {
+    const bool last = st.epoch >= fo.epochs;
+    if (history_due.due(last)) history_due.timed([&] { save_history_csv(csv, history); });
+    if (checkpoint_file.given() && checkpoint_due.due(last)) {
       Checkpoint out;
       out.dataset = ds.name;
       out.train_size = ds.train_size();
+      out.data_fingerprint = fingerprint;
       out.seed = o.common.seed;
       out.batch = o.batch;
       out.epochs_done = st.epoch;
       capture_training_state(trainer, c.optimizer, out);
       out.history = history;
       checkpoint_file.before_write();
-      save_checkpoint(checkpoint_file.path(), out);
+      checkpoint_due.timed([&] { save_checkpoint(checkpoint_file.path(), out); });
     }
   };
   const Timer total;
-  fit(trainer, fo);
+  try {
+    fit(trainer, fo);
+  } catch (const DivergenceError&) {
+    save_history_csv(csv, history);  // the good epochs' numbers (the checkpoint keeps the last one written)
+    throw;
+  }
   const double train_seconds = total.seconds();
 
   // model.evaluate(x_test, y_test) — what the textbook prints at the end.
   const EvalResult test = trainer.evaluate(ds.test_x, ds.test_y);
   std::printf("Test loss: %.4f\nTest accuracy: %.4f\n", test.loss, test.accuracy);
+  const bool learned_nothing = warn_if_not_learning(
+      "05_mlp", test.accuracy, history.empty() ? 0.0 : history.back().train_loss, ds.classes, "--lr", c.optimizer.lr);
   if (!o.checkpoint.empty()) std::printf("checkpoint: %s\n", o.checkpoint.c_str());
 
   save_history_csv(csv, history);
@@ -369,7 +396,7 @@ int run(CLI::App& app, ch05::Options o) {
       {"history", hist}};
   save_json(join_path(o.common.out_dir, "summary.json"), summary);
   std::printf("wrote %s\n", join_path(o.common.out_dir, "summary.json").c_str());
-  return kExitOk;
+  return learned_nothing ? kExitDiverged : kExitOk;
 }
 
 }  // namespace

@@ -20,14 +20,18 @@ void add_options(CLI::App& app, Options& o) {
       ->capture_default_str();
   app.add_option("--optimizer", o.optimizer, "sgd (Keras 'sgd': no momentum), momentum or adam")
       ->capture_default_str();
-  app.add_option("--lr", o.lr, "Learning rate η (Keras SGD default 0.01; Adam usually 0.001)")->capture_default_str();
+  app.add_option("--lr", o.lr, "Learning rate η (Keras SGD default 0.01; Adam usually 0.001)")
+      ->capture_default_str()
+      ->check(dnn::above_at_most(0, 1e6));
   app.add_option("--momentum", o.momentum, "Momentum μ for --optimizer momentum")->capture_default_str();
   app.add_option("--batch", o.batch, "Minibatch size (Keras default 32)")->capture_default_str();
   app.add_option("--epochs", o.epochs, "Epochs: passes over the 60000 training images (the textbook: 10)")
       ->capture_default_str();
-  app.add_option("--checkpoint", o.checkpoint, "Save model + optimizer state to FILE after every epoch (atomic)");
+  app.add_option("--checkpoint", o.checkpoint, "Save model + optimizer state to FILE after every epoch (atomic)")
+      ->check(dnn::file_name());
   app.add_option("--resume", o.resume,
-                 "Continue the run saved in FILE up to --epochs (model, optimizer, seed and batch come from FILE)");
+                 "Continue the run saved in FILE up to --epochs (model, optimizer, seed and batch come from FILE)")
+      ->check(dnn::file_name());
   CLI::Option* bench = app.add_flag("--bench", o.bench,
                                      "Benchmark mode: time --bench-epochs epochs for each of --bench-backends x "
                                      "--bench-batches, write bench.json");

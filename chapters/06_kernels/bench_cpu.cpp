@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "dnn/cli.hpp"
+#include "dnn/error.hpp"
 #include "dnn/eigen_ops.hpp"
 #include "dnn/exercise.hpp"
 #include "dnn/gemm.hpp"
@@ -165,9 +167,12 @@ int main(int argc, char** argv) {
   register_gemm();
   register_mlp_kernels();
   benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("dnn_machine", machine_info().dump());
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return dnn::kExitBadInput;
+  // Errors and a stdout that cannot be written (/dev/full) as in chapters/bench_main.cpp.
+  return dnn::guarded_main("bench_ch06_cpu", [] {
+    benchmark::AddCustomContext("dnn_machine", machine_info().dump());
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return dnn::kExitOk;
+  });
 }

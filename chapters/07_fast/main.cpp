@@ -435,7 +435,7 @@ int run(const Options& o) {
   const std::vector<int> hidden = dnn::parse_layer_sizes(o.hidden, "--hidden");  // a typo fails before the data loads
   prepare_output_dir(o.common.out_dir, "--out");
   OutputFileFlag json;  // checked now, not after the training
-  if (!o.json.empty()) json = OutputFileFlag(o.json, "--json");
+  if (!o.json.empty()) json = OutputFileFlag(o.json, "--json", result_json_kind("07_fast"));
 
   Dataset ds = load_dataset(o.data);
   std::printf("%s\n", describe(ds).c_str());
@@ -470,7 +470,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--hidden", o.hidden, "Hidden layer sizes, comma-separated (the textbook: 50,50)")
       ->capture_default_str();
-  app.add_option("--lr", o.lr, "Learning rate η of SGD (Keras default 0.01)")->capture_default_str();
+  app.add_option("--lr", o.lr, "Learning rate η of SGD (Keras default 0.01)")
+      ->capture_default_str()
+      ->check(dnn::above_at_most(0, 1e6));
   app.add_option("--batch", o.batch, "Minibatch size (Keras default 32)")->capture_default_str();
   app.add_option("--epochs", o.epochs, "Epochs (the textbook: 10)")->capture_default_str();
   app.add_flag("--ladder", o.ladder,
@@ -481,7 +483,7 @@ int main(int argc, char** argv) {
                "Time every GPU variant for --epochs epochs, upload included (gpu_ladder.json); needs a GPU");
   app.add_option("--pytorch-seconds", o.pytorch_seconds,
                  "PyTorch's s/epoch measured separately (chapters/05_mlp/pytorch_reference.py): added to the chart");
-  app.add_option("--json", o.json, "Also write the summary (or ladder) JSON to FILE");
+  app.add_option("--json", o.json, "Also write the summary (or ladder) JSON to FILE")->check(dnn::file_name());
   add_common_options(app, o.common, "out/07_fast");
   add_data_options(app, o.data);
   return run_program(app, argc, argv, [&] { return run(o); });

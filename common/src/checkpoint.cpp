@@ -14,6 +14,7 @@
 #include <iterator>
 
 #include "dnn/error.hpp"
+#include "dnn/idx.hpp"
 #include "dnn/log.hpp"
 
 namespace dnn {
@@ -197,6 +198,7 @@ std::string serialize_checkpoint(const Checkpoint& c) {
   Writer p;  // payload
   p.str(c.dataset);
   p.u32(static_cast<std::uint32_t>(c.train_size));
+  p.u32(c.data_fingerprint);
   p.u64(c.seed);
   p.u32(static_cast<std::uint32_t>(c.batch));
   p.u32(static_cast<std::uint32_t>(c.epochs_done));
@@ -253,8 +255,8 @@ Checkpoint parse_checkpoint(const std::string& bytes, const std::string& name) {
     throw InputError(where + "not a dnn-companion checkpoint (starts with \"" + printable(bytes.substr(0, kMagicSize)) +
                      "\", expected \"" + kCheckpointMagic + "\")");
   const std::uint32_t version = read_u32_at(bytes, kMagicSize);
-  if (version != kCheckpointVersion)
-    throw InputError(where + "format version " + std::to_string(version) + ", but this program reads version " +
+  if (version != kCheckpointVersion && version != 1)
+    throw InputError(where + "format version " + std::to_string(version) + ", but this program reads versions 1 to " +
                      std::to_string(kCheckpointVersion) + " (written by a different version of dnn-companion?)");
   const std::uint64_t payload = read_u64_at(bytes, kMagicSize + 4);
   const std::uint64_t available = bytes.size() - kHeaderSize - kTrailerSize;
@@ -279,6 +281,8 @@ Checkpoint parse_checkpoint(const std::string& bytes, const std::string& name) {
   const std::uint32_t train_size = r.u32("train size");
   if (train_size > (1u << 30)) r.fail("train size " + std::to_string(train_size) + " out of range");
   c.train_size = static_cast<int>(train_size);
+  c.has_fingerprint = version >= 2;
+  if (c.has_fingerprint) c.data_fingerprint = r.u32("data fingerprint");
   c.seed = r.u64("seed");
   const std::uint32_t batch = r.u32("batch size");
   const std::uint32_t epochs = r.u32("epochs done");
@@ -315,6 +319,15 @@ Checkpoint parse_checkpoint(const std::string& bytes, const std::string& name) {
   c.optimizer.adam.eps = r.f64("adam epsilon");
   c.optimizer.adam.lr = c.optimizer.lr;
   if (!std::isfinite(c.optimizer.lr) || !(c.optimizer.lr > 0)) r.fail("learning rate is not a positive number");
+  // What the optimizer would refuse later without naming the file (cli.hpp's ranges).
+  if (!(c.optimizer.momentum >= 0 && c.optimizer.momentum < 1))
+    r.fail("momentum " + format_number(c.optimizer.momentum) + " is outside [0, 1)");
+  if (!(c.optimizer.adam.beta1 >= 0 && c.optimizer.adam.beta1 < 1))
+    r.fail("adam beta1 " + format_number(c.optimizer.adam.beta1) + " is outside [0, 1)");
+  if (!(c.optimizer.adam.beta2 >= 0 && c.optimizer.adam.beta2 < 1))
+    r.fail("adam beta2 " + format_number(c.optimizer.adam.beta2) + " is outside [0, 1)");
+  if (!std::isfinite(c.optimizer.adam.eps) || !(c.optimizer.adam.eps > 0))
+    r.fail("adam epsilon " + format_number(c.optimizer.adam.eps) + " is not a number > 0");
   const std::int64_t steps = static_cast<std::int64_t>(r.u64("optimizer step count"));
   if (steps < 0) r.fail("negative optimizer step count");
   c.optimizer_steps = static_cast<long>(steps);
@@ -353,14 +366,21 @@ Checkpoint parse_checkpoint(const std::string& bytes, const std::string& name) {
 void save_checkpoint(const std::string& path, const Checkpoint& c) { write_file_atomic(path, serialize_checkpoint(c)); }
 
 Checkpoint load_checkpoint(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError("checkpoint '" + path + "': is a folder, expected a checkpoint file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("checkpoint '" + path + "': cannot open: " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError("checkpoint '" + path + "': read error");
-  return parse_checkpoint(bytes, path);
+  std::vector<unsigned char> raw;
+  try {
+    raw = read_file_bytes(path, kMaxCheckpointBytes);  // regular files only, size-bounded (idx.hpp)
+  } catch (const InputError& e) {
+    throw InputError("checkpoint " + std::string(e.what()));
+  }
+  return parse_checkpoint(std::string(raw.begin(), raw.end()), path);
+}
+
+OwnedFileKind checkpoint_file_kind() {
+  return {std::string("a checkpoint (a file starting with \"") + kCheckpointMagic + "\")", [](const std::string& path) {
+            std::ifstream in(path, std::ios::binary);
+            char head[kMagicSize] = {};
+            return in.read(head, kMagicSize) && std::memcmp(head, kCheckpointMagic, kMagicSize) == 0;
+          }};
 }
 
 void restore_optimizer_state(const Checkpoint& c, Optimizer& opt, const std::string& name) {

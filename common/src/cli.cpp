@@ -4,11 +4,13 @@
 #include <Eigen/Core>
 #include <cctype>
 #include <cerrno>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <iostream>
 #include <new>
 #include <sstream>
 #ifdef _OPENMP
@@ -65,6 +67,9 @@ CLI::Validator real_number(const std::string& what, double min, bool min_in, dou
     char* end = nullptr;
     const double v = std::strtod(text.c_str(), &end);
     if (end != text.c_str() + text.size() || !std::isfinite(v)) return false;  // "abc", "1x", nan, inf, 1e999
+    // "> 0": the training keeps these in 32-bit floats, where 1e-300 (or anything below FLT_MIN)
+    // is 0 or a denormal, so a learning rate of 1e-300 would silently train with η = 0.
+    if (min == 0 && !min_in && std::fabs(v) < FLT_MIN) return false;
     return (min_in ? v >= min : v > min) && (max_in ? v <= max : v < max);
   });
 }
@@ -98,6 +103,61 @@ CLI::Validator seed_number() {
     return errno != ERANGE;
   });
 }
+
+CLI::Validator file_name() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return text.empty() ? "expected a file name, got an empty string (an unset variable?)" : "";
+      },
+      "");
+}
+
+namespace {
+// The decimal rule for an integer option that has no whole_number()/seed_number() check (added by
+// run_program): the description is empty, so --help is unchanged.
+CLI::Validator decimal_rule() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (is_decimal_integer(text) && !has_leading_zero(text)) return "";
+        return "expected a whole number written in decimal digits, got '" + text + "'" +
+               (is_decimal_integer(text) ? " (write it without leading zeros)" : "");
+      },
+      "");
+}
+
+bool is_integer_option(const CLI::Option* opt) {
+  const std::string type = opt->get_type_name();
+  return type.rfind("INT", 0) == 0 || type.rfind("UINT", 0) == 0;
+}
+
+// The size flags of `app`, for the out-of-memory hint: only those it really has.
+std::string size_flags_of(const CLI::App& app) {
+  std::string flags;
+  for (const char* f : {"--hidden", "--batch", "--train-limit", "--m", "--n", "--k", "--points", "--grid"}) {
+    bool has = false;
+    for (const CLI::Option* opt : app.get_options())
+      if (opt->check_lname(std::string(f).substr(2))) has = true;
+    if (has) flags += (flags.empty() ? "" : ", ") + std::string(f);
+  }
+  return flags.empty() ? "the sizes" : flags;
+}
+
+// Everything the program printed must have reached stdout: a full disk (`> log.txt`) or a closed
+// stdout would otherwise lose the results' lines (or the --help text) and still exit 0.
+// Both C's stdout and std::cout (CLI11's --help, Google Benchmark's tables) are checked.
+int check_stdout(const std::string& program, int code) {
+  errno = 0;
+  std::cout.flush();
+  const bool cout_failed = std::cout.fail();
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) || cout_failed) {
+    const int err = errno;  // 0 when only an earlier write failed
+    std::fprintf(stderr, "%s: error: writing to standard output failed%s%s\n", program.c_str(), err ? ": " : "",
+                 err ? std::strerror(err) : "");
+    return code == kExitOk ? kExitFailure : code;
+  }
+  return code;
+}
+}  // namespace
 
 CLI::Validator positive() { return real_number("number > 0", 0, false, INFINITY, false); }
 
@@ -166,7 +226,8 @@ void apply_threads(int threads) {
 #endif
 }
 
-int guarded_main(const std::string& program, const std::function<int()>& body) {
+namespace {
+int guarded_body(const std::string& program, const std::function<int()>& body, const std::string& size_flags) {
   try {
     return body();
   } catch (const InputError& e) {
@@ -181,8 +242,8 @@ int guarded_main(const std::string& program, const std::function<int()>& body) {
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr,
                  "%s: error: out of memory: the run asked for more memory than this machine can give. "
-                 "Lower the sizes (--hidden, --batch, --train-limit, ...) and try again\n",
-                 program.c_str());
+                 "Lower the sizes (%s) and try again\n",
+                 program.c_str(), size_flags.c_str());
     return kExitFailure;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());
@@ -190,29 +251,27 @@ int guarded_main(const std::string& program, const std::function<int()>& body) {
   }
 }
 
+}  // namespace
+
+int guarded_main(const std::string& program, const std::function<int()>& body, const std::string& size_flags) {
+  return check_stdout(program, guarded_body(program, body, size_flags));
+}
+
 int run_program(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+  for (CLI::Option* opt : app.get_options())
+    if (is_integer_option(opt)) opt->check(decimal_rule());
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);  // prints --help, exit 0
+    return check_stdout(app.get_name(), app.exit(e));  // prints --help, exit 0
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return check_stdout(app.get_name(), app.exit(e));
   } catch (const CLI::ParseError& e) {
     // CLI11 names the flag and what it expected; we use our "bad input" exit code.
     app.exit(e);
     return kExitBadInput;
   }
-  const int code = guarded_main(app.get_name(), body);
-  // Everything the program printed must have reached stdout: a full disk (`> log.txt`) or a
-  // closed stdout would otherwise lose the results' lines and still exit 0.
-  errno = 0;
-  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
-    const int err = errno;  // 0 when only an earlier write failed
-    std::fprintf(stderr, "%s: error: writing to standard output failed%s%s\n", app.get_name().c_str(),
-                 err ? ": " : "", err ? std::strerror(err) : "");
-    return code == kExitOk ? kExitFailure : code;
-  }
-  return code;
+  return guarded_main(app.get_name(), body, size_flags_of(app));
 }
 
 }  // namespace dnn

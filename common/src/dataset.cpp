@@ -3,6 +3,9 @@
 #include "dnn/data.hpp"
 
 #include <CLI/CLI.hpp>
+#include <zlib.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -16,9 +19,11 @@ namespace dnn {
 
 namespace {
 
-bool is_file(const std::string& p) {
+// Anything of that name: a regular file, but also a folder, a FIFO or a link to /dev/zero, which
+// the reader then refuses by name (read_file_bytes) instead of calling the file "missing".
+bool exists_any(const std::string& p) {
   struct stat st;
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  return ::lstat(p.c_str(), &st) == 0;
 }
 bool is_dir(const std::string& p) {
   struct stat st;
@@ -40,6 +45,51 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return s;
 }
 
+void set_fashion(Dataset& ds);
+
+// The first labels of the official files: what a folder holds, whatever the flags said.
+struct KnownLabels {
+  const char* dataset;  // "mnist" or "fashion"
+  const char* split;    // "train" or "test"
+  std::array<int, 16> first;
+};
+constexpr KnownLabels kKnownLabels[] = {
+    {"mnist", "train", {5, 0, 4, 1, 9, 2, 1, 3, 1, 4, 3, 5, 3, 6, 1, 7}},
+    {"mnist", "test", {7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0, 6, 9, 0, 1, 5}},
+    {"fashion", "train", {9, 0, 0, 3, 0, 2, 7, 2, 5, 5, 0, 9, 5, 5, 7, 9}},
+    {"fashion", "test", {9, 2, 1, 1, 6, 1, 4, 6, 5, 7, 4, 5, 7, 3, 4, 1}},
+};
+const KnownLabels* recognise(const std::vector<int>& labels) {
+  if (labels.size() < 16) return nullptr;
+  for (const KnownLabels& k : kKnownLabels)
+    if (std::equal(k.first.begin(), k.first.end(), labels.begin())) return &k;
+  return nullptr;
+}
+
+// A folder of the official Fashion-MNIST files is named Fashion-MNIST (with its class names) even
+// when it came by --data or MNIST_DIR; `--dataset mnist` on Fashion (or fashion on MNIST) and test
+// files in place of the training files are refused. Other data (a custom set) keeps its name.
+void name_by_content(const std::string& origin, const std::string& dir, const DataOptions& opts, Dataset& ds) {
+  const KnownLabels* train = recognise(ds.train_y);
+  const KnownLabels* test = recognise(ds.test_y);
+  const auto pretty = [](const std::string& d) { return d == "mnist" ? "MNIST" : "Fashion-MNIST"; };
+  if ((train && std::string(train->split) == "test") || (test && std::string(test->split) == "train"))
+    throw InputError(origin + " '" + dir + "': the training files hold the " + pretty(train ? train->dataset : test->dataset) +
+                     " test set (or the test files its training set): are train-* and t10k-* swapped?");
+  if (!train) return;
+  const std::string found = train->dataset;
+  if (found == ds.name) return;
+  if (opts.dataset != "auto")
+    throw InputError(origin + " '" + dir + "': holds " + pretty(found) + ", not " + pretty(ds.name) +
+                     " (--dataset " + opts.dataset + "); use --dataset " + found + " or --dataset auto");
+  if (found == "fashion") {
+    set_fashion(ds);
+  } else {
+    ds.name = "mnist";
+    ds.class_names = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+  }
+}
+
 /// Loads the four files of `dir` into `ds` (images 28×28 required: MNIST and Fashion-MNIST).
 void load_folder(const std::string& dir, const std::string& origin, const DataOptions& opts, Dataset& ds) {
   if (!is_dir(dir))
@@ -50,6 +100,17 @@ void load_folder(const std::string& dir, const std::string& origin, const DataOp
   if (!f.complete())
     throw InputError(origin + " '" + dir + "': incomplete dataset folder, missing " + join(f.missing(), ", ") +
                      " (each may also end in .gz); " + kGetMnistHint + ", " + kFallbackHint);
+  // Two spellings of one file (x.gz and x): used only when they hold the same data, never one
+  // of two different files picked silently.
+  for (const auto& [used, other] : f.also_present) {
+    try {
+      if (read_idx_file(used).data != read_idx_file(other).data)
+        throw InputError("both " + used + " and " + other + " are present and hold different data; "
+                         "remove the one that is not the file you mean");
+    } catch (const InputError& e) {
+      throw InputError(origin + " '" + dir + "': " + e.what());
+    }
+  }
   int h1 = 0, w1 = 0, h2 = 0, w2 = 0;
   try {
     ds.full_train_size = load_idx_pair(f.train_images, f.train_labels, ds.classes, opts.limit_train, "--train-limit",
@@ -68,6 +129,7 @@ void load_folder(const std::string& dir, const std::string& origin, const DataOp
   ds.height = 28;
   ds.width = 28;
   ds.source = dir;
+  name_by_content(origin, dir, opts, ds);
 }
 
 std::vector<std::string> digit_names() { return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}; }
@@ -116,15 +178,20 @@ std::vector<std::string> IdxFiles::missing() const {
 
 IdxFiles find_idx_files(const std::string& dir) {
   // The official names, gzipped or not; also the "train-images.idx3-ubyte" spelling some mirrors use.
+  IdxFiles f;
   auto find = [&](const std::string& stem, const std::string& kind) -> std::string {
+    std::string first;
     for (const char* sep : {"-", "."})
       for (const char* ext : {".gz", ""}) {
         const std::string p = dir + "/" + stem + sep + kind + ext;
-        if (is_file(p)) return p;
+        if (!exists_any(p)) continue;
+        if (first.empty())
+          first = p;
+        else
+          f.also_present.push_back({first, p});
       }
-    return "";
+    return first;
   };
-  IdxFiles f;
   f.train_images = find("train-images", "idx3-ubyte");
   f.train_labels = find("train-labels", "idx1-ubyte");
   f.test_images = find("t10k-images", "idx3-ubyte");
@@ -195,6 +262,9 @@ Dataset load_dataset(const DataOptions& opts) {
   ds.class_names = digit_names();
 
   if (opts.dataset == "synthetic") {
+    if (!opts.data_dir.empty())
+      throw InputError("--data '" + opts.data_dir + "': --dataset synthetic generates its digits and reads no "
+                       "folder; leave --data out, or use --dataset auto (or mnist, fashion) to read the folder");
     make_synthetic(opts, ds);
   } else if (opts.dataset == "fashion") {
     set_fashion(ds);
@@ -243,6 +313,25 @@ Dataset load_dataset(const DataOptions& opts) {
   }
   ds.load_seconds = timer.seconds();
   return ds;
+}
+
+std::uint32_t data_fingerprint(const Dataset& ds) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const auto add = [&crc](const void* p, std::size_t n) {
+    const auto* b = static_cast<const Bytef*>(p);
+    while (n > 0) {  // zlib takes uInt lengths
+      const uInt piece = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+      crc = crc32(crc, b, piece);
+      b += piece;
+      n -= piece;
+    }
+  };
+  add(ds.train_x.data.data(), ds.train_x.data.size() * sizeof(float));
+  for (int label : ds.train_y) {
+    const unsigned char c = static_cast<unsigned char>(label);
+    add(&c, 1);
+  }
+  return static_cast<std::uint32_t>(crc);
 }
 
 std::string describe(const Dataset& ds) {

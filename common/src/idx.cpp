@@ -9,8 +9,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dnn/error.hpp"
 
@@ -238,21 +239,38 @@ IdxArray decode_idx_file_bytes(const std::vector<unsigned char>& bytes, const st
   return parse_idx_impl(bytes, name, "");
 }
 
-std::vector<unsigned char> read_file_bytes(const std::string& path) {
+std::vector<unsigned char> read_file_bytes(const std::string& path, std::uint64_t max_bytes) {
+  // Opened first, then checked through the open descriptor (no gap between check and read);
+  // O_NONBLOCK so that opening a FIFO does not wait for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw InputError(path + ": cannot open (" + std::strerror(errno) + ")");
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0)
-    throw InputError(path + ": cannot open (" + std::strerror(errno) + ")");
-  if (S_ISDIR(st.st_mode)) throw InputError(path + ": is a folder, expected an IDX file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open for reading (" + std::strerror(errno) + ")");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw InputError(path + ": cannot determine the file size (not a regular file?)");
-  in.seekg(0, std::ios::beg);
+  if (::fstat(fd, &st) != 0) throw InputError(path + ": cannot open (" + std::strerror(errno) + ")");
+  if (S_ISDIR(st.st_mode)) throw InputError(path + ": is a folder, expected a file");
+  if (!S_ISREG(st.st_mode))
+    throw InputError(path + ": is not a regular file (" +
+                     (S_ISFIFO(st.st_mode) ? std::string("a pipe") : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)
+                                                                         ? std::string("a device")
+                                                                         : std::string("a socket or other special file")) +
+                     "), expected a file");
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size > max_bytes)
+    throw InputError(path + ": is " + std::to_string(size) + " bytes, more than the " + std::to_string(max_bytes) +
+                     " bytes a file of this kind can have (the wrong file?)");
   std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size))
-    throw InputError(path + ": read error after " + std::to_string(in.gcount()) + " of " + std::to_string(size) +
-                     " bytes");
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      throw InputError(path + ": read error after " + std::to_string(got) + " of " + std::to_string(size) +
+                       " bytes" + (n < 0 ? std::string(" (") + std::strerror(errno) + ")" : std::string(" (the file shrank)")));
+    got += static_cast<std::size_t>(n);
+  }
   return bytes;
 }
 

@@ -1,6 +1,9 @@
 // Output folders, atomic file writes, CSV and JSON results, machine description.
 #include "dnn/log.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -76,7 +79,90 @@ void start_manifest(const fs::path& dir, OutputFolder& f, const std::string& kee
   }
 }
 
+// ---- the folder lock: one run per output folder at a time
+
+// The locks this process holds, removed when it exits (normally or by an exception caught in
+// main; a run killed by a signal leaves its lock, which the next run finds stale and takes over).
+struct HeldLocks {
+  std::vector<std::string> paths;
+  ~HeldLocks() {
+    for (const std::string& p : paths) ::unlink(p.c_str());
+  }
+};
+HeldLocks& held_locks() {
+  static HeldLocks locks;
+  return locks;
+}
+
+bool process_alive(long pid) {
+  if (pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+// The PID written in a lock file (0 when it cannot be read).
+long lock_owner(const std::string& path) {
+  std::ifstream in(path);
+  long pid = 0;
+  if (!(in >> pid)) return 0;
+  return pid;
+}
+
+// Takes `dir`'s lock, or throws InputError naming the run that holds it. Creating the lock is also
+// the real test that files can be created there (root passes access(W_OK) even on /proc).
+void take_folder_lock(const std::string& dir, const std::string& shown, const std::string& flag) {
+  const std::string path = (fs::path(dir) / kOutputLock).string();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      const std::string pid = std::to_string(getpid()) + "\n";
+      const bool ok = ::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+      ::close(fd);
+      held_locks().paths.push_back(path);
+      if (!ok) throw InputError(flag + ": cannot write into folder '" + shown + "': " + std::strerror(errno));
+      return;
+    }
+    if (errno != EEXIST)
+      throw InputError(flag + ": cannot create files in folder '" + shown + "': " + std::strerror(errno));
+    const long owner = lock_owner(path);
+    if (owner == getpid()) return;  // this run prepared the folder already
+    if (process_alive(owner))
+      throw InputError(flag + ": folder '" + shown + "' is in use by another run (PID " + std::to_string(owner) +
+                       ") writing its results there; wait until it ends or pick another " + flag);
+    ::unlink(path.c_str());  // left by a run that was killed: take it over
+  }
+  throw InputError(flag + ": cannot lock folder '" + shown + "' (" + path + " keeps reappearing)");
+}
+
+// "name.tmp.PID" → PID (0 when `name` is not a draft's name).
+long draft_owner(const std::string& name) {
+  const std::size_t at = name.rfind(".tmp.");
+  if (at == std::string::npos || at == 0 || at + 5 == name.size()) return 0;
+  long pid = 0;
+  for (std::size_t i = at + 5; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9' || pid > 100000000) return 0;
+    pid = pid * 10 + (name[i] - '0');
+  }
+  return pid;
+}
+
 }  // namespace
+
+void remove_stale_drafts(const std::string& dir, const std::vector<std::string>& names) {
+  const std::set<std::string> ours(names.begin(), names.end());
+  std::error_code ec;
+  int removed = 0;
+  for (fs::directory_iterator it(dir.empty() ? "." : dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const long pid = draft_owner(name);
+    if (pid == 0 || !ours.count(name.substr(0, name.rfind(".tmp.")))) continue;
+    std::error_code e2;
+    if (pid == 0 || pid == getpid() || process_alive(pid) || !fs::is_regular_file(it->symlink_status(e2))) continue;
+    if (fs::remove(it->path(), e2)) ++removed;
+  }
+  if (removed > 0)
+    std::fprintf(stderr, "note: removed %d unfinished draft%s (*.tmp.PID) left in '%s' by a run that was killed\n",
+                 removed, removed == 1 ? "" : "s", dir.c_str());
+}
 
 void prepare_output_dir(const std::string& dir, const std::string& flag) {
   if (dir.empty()) throw InputError(flag + ": expected a folder name, got an empty string");
@@ -87,10 +173,15 @@ void prepare_output_dir(const std::string& dir, const std::string& flag) {
   if (ec) throw InputError(flag + ": cannot create folder '" + dir + "': " + ec.message());
   if (access(dir.c_str(), W_OK) != 0)
     throw InputError(flag + ": folder '" + dir + "' is not writable: " + std::strerror(errno));
-  // Nothing is removed yet: a run that stops on bad input must leave the earlier results alone.
+  // Nothing of the earlier run is removed yet: a run that stops on bad input must leave its
+  // results alone. Only the lock is taken, and drafts of killed runs are cleaned.
   OutputFolder f;
   f.shown = fs::path(dir).lexically_normal().string();
   if (f.shown.size() > 1 && f.shown.back() == '/') f.shown.pop_back();
+  take_folder_lock(dir, f.shown, flag);
+  std::vector<std::string> ours = read_manifest(dir);  // a killed run listed a file before drafting it
+  ours.push_back(kOutputManifest);
+  remove_stale_drafts(dir, ours);
   g_folders[folder_key(dir)] = f;
 }
 
@@ -120,11 +211,14 @@ void check_input_file(const std::string& path, const std::string& flag, const st
   const fs::file_status st = fs::status(path, ec);
   if (!fs::exists(st)) throw InputError(flag + ": '" + path + "' does not exist; expected " + what);
   if (fs::is_directory(st)) throw InputError(flag + ": '" + path + "' is a folder; expected " + what);
+  if (!fs::is_regular_file(st))  // a FIFO would hang the read, /dev/zero would never end
+    throw InputError(flag + ": '" + path + "' is not a regular file (a pipe, a device?); expected " + what);
   if (access(path.c_str(), R_OK) != 0)
     throw InputError(flag + ": cannot read '" + path + "': " + std::strerror(errno));
 }
 
-OutputFileFlag::OutputFileFlag(const std::string& path, const std::string& flag, const std::string& resumed_from)
+OutputFileFlag::OutputFileFlag(const std::string& path, const std::string& flag, const OwnedFileKind& kind,
+                               const std::string& resumed_from)
     : path_(path), flag_(flag) {
   if (path.empty()) throw InputError(flag + ": expected a file name, got an empty string");
   std::error_code ec;
@@ -139,7 +233,32 @@ OutputFileFlag::OutputFileFlag(const std::string& path, const std::string& flag,
   if (access(parent.c_str(), W_OK) != 0)
     throw InputError(flag + ": cannot write '" + path + "': folder '" + parent.string() +
                      "' is not writable: " + std::strerror(errno));
-  replaces_earlier_ = fs::exists(path, ec) && !(!resumed_from.empty() && fs::equivalent(path, resumed_from, ec));
+  const fs::file_status st = fs::status(path, ec);
+  if (fs::exists(st)) {
+    // Replaced only when this program can prove the file is its own (its magic bytes or its JSON
+    // "program"); anything else may be the learner's, and a rename would destroy it.
+    if (!fs::is_regular_file(st))
+      throw InputError(flag + ": '" + path + "' exists and is not a regular file; refusing to replace it with " +
+                       kind.what + " (pick another name)");
+    if (!kind.is_ours(path))
+      throw InputError(flag + ": '" + path + "' exists and is not " + kind.what +
+                       ", so it may be yours: refusing to replace it (pick another name, or remove the file first)");
+  }
+  replaces_earlier_ = fs::exists(st) && !(!resumed_from.empty() && fs::equivalent(path, resumed_from, ec));
+  remove_stale_drafts(parent.string(), {fs::path(path).filename().string()});
+}
+
+OwnedFileKind result_json_kind(const std::string& program) {
+  return {"a JSON result of " + program + " (an object whose \"program\" starts with \"" + program + "\")",
+          [program](const std::string& path) {
+            std::error_code ec;
+            const auto size = fs::file_size(path, ec);
+            if (ec || size > (64u << 20)) return false;
+            std::ifstream in(path, std::ios::binary);
+            const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+            if (!doc.is_object() || !doc.contains("program") || !doc["program"].is_string()) return false;
+            return doc["program"].get<std::string>().rfind(program, 0) == 0;
+          }};
 }
 
 void OutputFileFlag::before_write() {

@@ -24,21 +24,33 @@ bool gnuplot_available() {
   return ok;
 }
 
-namespace {
-
-std::string quote(const std::string& s) {
+std::string gnuplot_quote(const std::string& s) {
   std::string r = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') r += '\\';
-    r += c;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      r += '\\';
+      r += ch;
+    } else if (c < 0x20 || c == 0x7f || c == '`') {
+      // A newline would end the command (and start the attacker's next one); a backquote runs a
+      // shell command even inside "..."; so these are written as octal escapes, which gnuplot
+      // turns back into the same byte only after it has parsed the command.
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\%03o", c);
+      r += buf;
+    } else {
+      r += ch;
+    }
   }
   return r + "\"";
 }
 
+namespace {
+
 std::string header(const std::string& png_path, int w, int h) {
   std::ostringstream os;
   os << "set terminal pngcairo size " << w << "," << h << " enhanced font 'sans,10'\n"
-     << "set output " << quote(png_path) << "\n";
+     << "set output " << gnuplot_quote(png_path) << "\n";
   return os.str();
 }
 
@@ -109,9 +121,9 @@ bool run_gnuplot(const std::string& png_path, int width, int height, const std::
 
 std::string axes(const PlotSpec& s) {
   std::ostringstream os;
-  os << "set title " << quote(s.title) << "\n"
-     << "set xlabel " << quote(s.xlabel) << "\n"
-     << "set ylabel " << quote(s.ylabel) << "\n"
+  os << "set title " << gnuplot_quote(s.title) << "\n"
+     << "set xlabel " << gnuplot_quote(s.xlabel) << "\n"
+     << "set ylabel " << gnuplot_quote(s.ylabel) << "\n"
      << "set grid\n";
   if (s.logy) os << "set logscale y\n";
   if (s.logx) os << "set logscale x\n";
@@ -153,7 +165,7 @@ bool plot_lines(const std::string& png_path, const PlotSpec& spec, const std::ve
   for (std::size_t k = 0; k < drawn.size(); ++k) {
     // A series of one point is invisible as a line: draw it as a point.
     const std::string style = points(*drawn[k]) == 1 ? "points" : drawn[k]->style;
-    os << (k ? ", " : "") << "$d" << k << " using 1:2 with " << style << " lw 2 title " << quote(drawn[k]->label);
+    os << (k ? ", " : "") << "$d" << k << " using 1:2 with " << style << " lw 2 title " << gnuplot_quote(drawn[k]->label);
   }
   os << "\n";
   return run_gnuplot(png_path, spec.width, spec.height, os.str());
@@ -167,7 +179,7 @@ bool plot_bars(const std::string& png_path, const PlotSpec& spec, const std::vec
      << "set yrange [" << (spec.logy ? "*" : "0") << ":*]\n";
   os << "$bars << EOD\n";
   for (std::size_t i = 0; i < labels.size() && i < values.size(); ++i)
-    os << i << " " << quote(labels[i]) << " " << values[i] << "\n";
+    os << i << " " << gnuplot_quote(labels[i]) << " " << values[i] << "\n";
   os << "EOD\n";
   os << "plot $bars using 1:3:xtic(2) with boxes lc rgb '#4472c4', "
         "'' using 1:3:(sprintf('%.3g', $3)) with labels offset 0,0.7 notitle\n";
@@ -183,12 +195,12 @@ bool plot_heatmap(const std::string& png_path, const PlotSpec& spec, const Matri
      << "set xrange [-0.5:" << values.cols - 0.5 << "]\nset yrange [" << values.rows - 0.5 << ":-0.5]\n";
   if (!col_labels.empty()) {
     os << "set xtics (";
-    for (std::size_t j = 0; j < col_labels.size(); ++j) os << (j ? ", " : "") << quote(col_labels[j]) << " " << j;
+    for (std::size_t j = 0; j < col_labels.size(); ++j) os << (j ? ", " : "") << gnuplot_quote(col_labels[j]) << " " << j;
     os << ")\n";
   }
   if (!row_labels.empty()) {
     os << "set ytics (";
-    for (std::size_t i = 0; i < row_labels.size(); ++i) os << (i ? ", " : "") << quote(row_labels[i]) << " " << i;
+    for (std::size_t i = 0; i < row_labels.size(); ++i) os << (i ? ", " : "") << gnuplot_quote(row_labels[i]) << " " << i;
     os << ")\n";
   }
   os << "$cells << EOD\n";

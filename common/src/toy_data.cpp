@@ -171,14 +171,14 @@ bool plot_decision_boundaries(const std::string& png_path, const std::string& ti
   }
 
   std::ostringstream cmd;
-  cmd << "set multiplot layout 1," << n << " title \"" << title << "\" font 'sans,12'\n"
+  cmd << "set multiplot layout 1," << n << " title " << gnuplot_quote(title) << " font 'sans,12'\n"
       << "unset colorbox\nset size ratio -1\nset xrange [" << box.xmin << ":" << box.xmax << "]\n"
       << "set yrange [" << box.ymin << ":" << box.ymax << "]\nset cbrange [-0.5:" << C - 0.5 << "]\n"
       << "set palette maxcolors " << C << "\nset palette defined (";
   for (int k = 0; k < C; ++k) cmd << (k ? ", " : "") << k << " '" << light[k] << "'";
   cmd << ")\n";
   for (int k = 0; k < n; ++k) {
-    cmd << "set title \"" << panels[static_cast<std::size_t>(k)].title << "\"\n"
+    cmd << "set title " << gnuplot_quote(panels[static_cast<std::size_t>(k)].title) << "\n"
         << "plot $d" << k + 1 << " using 1:2:3 with image notitle";
     for (int c = 0; c < C; ++c)
       cmd << ", $d0 using 1:($3==" << c << " ? $2 : 1/0) with points pt 7 ps 0.45 lc rgb '" << dark[c]

@@ -137,8 +137,8 @@ TEST_CASE("bad checkpoint files are clear InputErrors", "[ch05][checkpoint]") {
   }
   SECTION("wrong version") {
     std::string b = good;
-    b[8] = 2;
-    expect_input_error(b, "version 2");
+    b[8] = 3;
+    expect_input_error(b, "version 3");
   }
   SECTION("a flipped byte anywhere is caught by the checksum") {
     for (std::size_t at = 20; at < good.size(); at += 13) {
@@ -206,4 +206,36 @@ TEST_CASE("restoring an optimizer of another shape is an InputError", "[ch05][ch
   const Mlp other = make_mlp({20, 8, 5, 4}, Activation::Tanh, rng);
   Optimizer opt(c.optimizer, other);
   CHECK_THROWS_AS(restore_optimizer_state(c, opt, "x.ckpt"), InputError);
+}
+
+TEST_CASE("version 2 records the data fingerprint; version 1 files are still read", "[ch05][checkpoint]") {
+  Checkpoint c = sample_checkpoint();
+  c.data_fingerprint = 0xdeadbeef;
+  const std::string v2 = serialize_checkpoint(c);
+  const Checkpoint back = parse_checkpoint(v2, "v2.ckpt");
+  CHECK(back.has_fingerprint);
+  CHECK(back.data_fingerprint == 0xdeadbeef);
+  // The same checkpoint as version 1 wrote it: no fingerprint after the train size.
+  std::string v1 = v2;
+  const std::size_t at = 20 + 4 + c.dataset.size() + 4;  // header, dataset string, train size
+  v1.erase(at, 4);
+  v1[8] = 1;
+  std::uint64_t size = 0;
+  for (int k = 0; k < 8; ++k) size |= static_cast<std::uint64_t>(static_cast<unsigned char>(v1[12 + k])) << (8 * k);
+  size -= 4;
+  for (int k = 0; k < 8; ++k) v1[12 + k] = static_cast<char>(size >> (8 * k));
+  fix_crc(v1);
+  const Checkpoint old = parse_checkpoint(v1, "v1.ckpt");
+  CHECK_FALSE(old.has_fingerprint);
+  CHECK(old.epochs_done == c.epochs_done);
+  CHECK(same_bits(old.net.layers[1].W, c.net.layers[1].W));
+}
+
+TEST_CASE("hyper-parameters the optimizer would refuse are named with the file", "[ch05][checkpoint]") {
+  Checkpoint c = sample_checkpoint(OptimizerKind::Momentum);
+  c.optimizer.momentum = 5;
+  expect_input_error(serialize_checkpoint(c), "momentum 5 is outside [0, 1)");
+  c = sample_checkpoint(OptimizerKind::Adam);
+  c.optimizer.adam.eps = 0;
+  expect_input_error(serialize_checkpoint(c), "adam epsilon 0 is not a number > 0");
 }

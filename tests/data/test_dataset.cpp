@@ -1,5 +1,8 @@
 // Dataset resolution (--data > MNIST_DIR > data/mnist > Fashion-MNIST > synthetic), explicit
 // folders that are broken, limits, normalisation, one-hot, the synthetic digits, real MNIST.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -315,4 +318,99 @@ TEST_CASE("real MNIST (only when MNIST_DIR is set): 60000/10000, first labels 5 
   const auto [lo, hi] = std::minmax_element(ds.train_x.data.begin(), ds.train_x.data.end());
   CHECK(*lo == 0.0f);
   CHECK(*hi == 1.0f);
+}
+
+namespace {
+/// n labels starting with `first` (then i % 10): the official files' first labels make a folder
+/// recognisable as MNIST or Fashion-MNIST, train or test.
+Bytes labels_starting(std::uint32_t n, const std::vector<int>& first) {
+  Bytes data(n);
+  for (std::uint32_t i = 0; i < n; ++i)
+    data[i] = static_cast<unsigned char>(i < first.size() ? first[i] : static_cast<int>(i % 10));
+  return dnn::encode_idx({n}, data);
+}
+const std::vector<int> kFashionTrain{9, 0, 0, 3, 0, 2, 7, 2, 5, 5, 0, 9, 5, 5, 7, 9};
+const std::vector<int> kMnistTest{7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0, 6, 9, 0, 1, 5};
+}  // namespace
+
+TEST_CASE("a folder is named by what it holds: Fashion-MNIST by --data is Fashion-MNIST", "[data][resolve]") {
+  TempDir tmp;
+  EnvGuard no_env("MNIST_DIR", nullptr);
+  dnn::DataOptions o = isolated(tmp);
+  const std::string dir = tmp.sub("clothes");
+  write_dataset(dir, 20, 20, false);
+  write_bytes(dir + "/train-labels-idx1-ubyte", labels_starting(20, kFashionTrain));
+  o.data_dir = dir;
+  const dnn::Dataset ds = dnn::load_dataset(o);
+  CHECK(ds.name == "fashion");
+  CHECK(ds.class_names[0] == "T-shirt/top");
+  CHECK(contains(dnn::describe(ds), "data: Fashion-MNIST from " + dir));
+  o.dataset = "mnist";  // insisting on MNIST with Fashion-MNIST files: refused
+  const std::string e = input_error_of([&] { dnn::load_dataset(o); });
+  CHECK(contains(e, "holds Fashion-MNIST, not MNIST (--dataset mnist)"));
+}
+
+TEST_CASE("test files in place of the training files are refused", "[data][resolve]") {
+  TempDir tmp;
+  dnn::DataOptions o = isolated(tmp);
+  const std::string dir = tmp.sub("swapped");
+  write_dataset(dir, 20, 20, false);
+  write_bytes(dir + "/train-labels-idx1-ubyte", labels_starting(20, kMnistTest));
+  o.data_dir = dir;
+  const std::string e = input_error_of([&] { dnn::load_dataset(o); });
+  CHECK(contains(e, "are train-* and t10k-* swapped?"));
+}
+
+TEST_CASE("--dataset synthetic --data DIR is refused, not silently ignored", "[data][resolve]") {
+  TempDir tmp;
+  dnn::DataOptions o = isolated(tmp);
+  o.dataset = "synthetic";
+  o.data_dir = tmp.sub("some_folder");
+  const std::string e = input_error_of([&] { dnn::load_dataset(o); });
+  CHECK(contains(e, "--data '" + o.data_dir + "': --dataset synthetic generates its digits and reads no folder"));
+}
+
+TEST_CASE("x.gz and x both present: the same data is fine, different data is refused", "[data][resolve]") {
+  TempDir tmp;
+  dnn::DataOptions o = isolated(tmp);
+  const std::string dir = tmp.sub("both");
+  write_dataset(dir, 20, 10, true);
+  write_dataset(dir, 20, 10, false);  // the same files, uncompressed
+  o.data_dir = dir;
+  CHECK(dnn::load_dataset(o).train_size() == 20);
+  write_bytes(dir + "/t10k-labels-idx1-ubyte", labels_starting(10, {3, 3, 3}));
+  const std::string e = input_error_of([&] { dnn::load_dataset(o); });
+  CHECK(contains(e, "t10k-labels-idx1-ubyte.gz and " + dir + "/t10k-labels-idx1-ubyte are present and hold different data"));
+}
+
+TEST_CASE("a FIFO or a link to /dev/zero named like an MNIST file is named as such, never 'missing' or a hang",
+          "[data][resolve]") {
+  TempDir tmp;
+  dnn::DataOptions o = isolated(tmp);
+  const std::string dir = tmp.sub("special");
+  write_dataset(dir, 20, 10, false);
+  std::remove((dir + "/train-images-idx3-ubyte").c_str());
+  REQUIRE(symlink("/dev/zero", (dir + "/train-images-idx3-ubyte").c_str()) == 0);
+  o.data_dir = dir;
+  std::string e = input_error_of([&] { dnn::load_dataset(o); });
+  CHECK(contains(e, "train-images-idx3-ubyte: is not a regular file (a device)"));
+  std::remove((dir + "/t10k-labels-idx1-ubyte").c_str());
+  REQUIRE(mkfifo((dir + "/t10k-labels-idx1-ubyte").c_str(), 0644) == 0);
+  std::remove((dir + "/train-images-idx3-ubyte").c_str());
+  write_bytes(dir + "/train-images-idx3-ubyte", image_file(20));
+  e = input_error_of([&] { dnn::load_dataset(o); });
+  CHECK(contains(e, "t10k-labels-idx1-ubyte: is not a regular file (a pipe)"));
+}
+
+TEST_CASE("data_fingerprint: the same data gives the same value, other images or labels another", "[data]") {
+  dnn::Dataset a;
+  a.train_x = dnn::Matrix(2, 3, 0.5f);
+  a.train_y = {1, 2};
+  dnn::Dataset b = a;
+  CHECK(dnn::data_fingerprint(a) == dnn::data_fingerprint(b));
+  b.train_y[1] = 3;
+  CHECK(dnn::data_fingerprint(a) != dnn::data_fingerprint(b));
+  b = a;
+  b.train_x(1, 2) = 0.25f;
+  CHECK(dnn::data_fingerprint(a) != dnn::data_fingerprint(b));
 }

@@ -12,14 +12,19 @@ loads any data (a bad output file is found before the training, not after it).
 Then the rerun checks: a run into a folder that holds an earlier run's results removes those files
 (and says so) but never a file it did not write; a run that fails on bad input removes nothing;
 replacing another run's checkpoint is said in a note.
+Then the checks of issue 21 (reliability2_checks): no string reaches gnuplot as a command, the
+output-folder lock, inputs that are FIFOs or devices, benchmarks on a bad data folder, stdout on
+/dev/full.
 Programs that are not built are reported and skipped. Prints a table and 'N passed, N failed'.
 """
 import hashlib
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 BIN = pathlib.Path(sys.argv[1])
 WORK = pathlib.Path(sys.argv[2])
@@ -49,6 +54,10 @@ def setup():
     (out / "sentinel.csv").write_text("epoch,loss\n1,0.5\n")
     # checkpoints: a garbage file, and (if 05_mlp exists) a real one plus damaged copies
     (WORK / "garbage.ckpt").write_bytes(os.urandom(300))
+    # the learner's own files, which no --checkpoint or --json may replace
+    (WORK / "notes.txt").write_text("my notes\n")
+    (WORK / "precious.txt").write_text("{\"not\": \"ours\"}\n")
+    os.mkfifo(WORK / "fifo.ckpt")
     (WORK / "empty.ckpt").write_bytes(b"")
     ck = WORK / "good.ckpt"
     mlp = BIN / "05_mlp"
@@ -191,6 +200,42 @@ def cases(out, ck):
         ("07_fast", [*SMALL, "--lr", "-1", "--out", str(out)], EXIT_BAD_INPUT, "--lr"),
         ("07_fast", [*SMALL, "--backend", "tpu", "--out", str(out)], EXIT_BAD_INPUT, "--backend"),
     ]
+    # issue 21. Only a file the program can prove is its own is replaced (magic / JSON "program").
+    for prog, flag, path, kind in [("05_mlp", "--checkpoint", f"{w}/notes.txt", "a checkpoint"),
+                                   ("05_mlp", "--checkpoint", str(out / "sentinel.csv"), "a checkpoint"),
+                                   ("07_fast", "--json", f"{w}/precious.txt", "a JSON result of 07_fast")]:
+        c.append((prog, [*SMALL, "--epochs", "1", "--out", str(out), flag, path], EXIT_BAD_INPUT,
+                  [f"{flag}: '{path}' exists and is not {kind}"], before_data))
+    # an empty name (an unset variable) is refused, never read as "not given"
+    for prog, flag in [("05_mlp", "--resume"), ("05_mlp", "--checkpoint"), ("07_fast", "--json")]:
+        c.append((prog, [*SMALL, "--out", str(out), flag, ""], EXIT_BAD_INPUT,
+                  f"{flag}: expected a file name, got an empty string", before_data))
+    # every integer flag is decimal: no octal 010 = 8, no hex 0x10 = 16
+    for prog, args in [("05_mlp", ["--batch", "010"]), ("05_mlp", ["--epochs", "0x10"]),
+                       ("05_mlp", ["--bench", "--bench-epochs", "0x2"]), ("07_fast", ["--batch", "0x10"]),
+                       ("07_fast", ["--epochs", "010"]), ("06_kernels", ["--m", "0x10"]),
+                       ("06_kernels", ["--repeat", "010"]), ("00_data", ["--show", "0x3"])]:
+        c.append((prog, [*SMALL, *args, "--out", str(out)], EXIT_BAD_INPUT,
+                  f"{args[-2]}: expected a whole number", before_data))
+    # a learning rate that is 0 in 32-bit floats
+    for prog in ["03_sgd", "05_mlp", "07_fast"]:
+        c.append((prog, [*SMALL, "--lr", "1e-300", "--out", str(out)], EXIT_BAD_INPUT,
+                  "--lr: expected a number > 0 and <= 1e+06, got '1e-300'", before_data))
+    c += [
+        ("05_mlp", [*SMALL, "--dataset", "synthetic", "--data", f"{w}/bad_mnist", "--out", str(out)], EXIT_BAD_INPUT,
+         "--dataset synthetic generates its digits and reads no folder"),
+        # inputs that are not regular files: refused before any data is loaded, no hang
+        ("05_mlp", [*SMALL, "--out", str(out), "--resume", f"{w}/fifo.ckpt"], EXIT_BAD_INPUT,
+         ["--resume: ", "is not a regular file"], before_data),
+        ("05_mlp", [*SMALL, "--out", str(out), "--resume", "/dev/zero"], EXIT_BAD_INPUT,
+         ["--resume: ", "is not a regular file"], before_data),
+        # a folder where nothing can be created (root passes access(W_OK) on /proc): before training
+        ("05_mlp", [*SMALL, "--out", "/proc"], EXIT_BAD_INPUT, ["--out: ", "/proc"], before_data),
+    ]
+    if ck.exists():
+        # the checkpoint's data fingerprint: same name and size, other images (another --data-seed)
+        c.append((m, [*SMALL, "--data-seed", "7", "--out", str(out), "--resume", str(ck)], EXIT_BAD_INPUT,
+                  ["--resume", "the checkpoint was trained on other synthetic data"]))
     return c
 
 
@@ -258,9 +303,69 @@ def rerun_checks():
                f"exits {code1}/{code2}, not written by the last run: {sorted(stale)}")
 
 
+def reliability2_checks():
+    """Yields (label, ok, why) for issue 21's contracts that need more than one run."""
+    # 1. A newline (or a backquote) in --out reaches gnuplot as part of a file name, never as a command.
+    if not (BIN / "05_mlp").exists():
+        yield "05_mlp gnuplot injection", None, "05_mlp not built"
+    else:
+        pwned = WORK / "pwned"
+        evil = WORK / f"x\nsystem 'touch {pwned}'\n#`touch {pwned}`"
+        evil.mkdir()
+        code, text = run("05_mlp", [*SMALL, "--epochs", "2", "--out", str(evil)])
+        yield ("a newline and a backquote in --out run no command", code == 0 and not pwned.exists()
+               and (evil / "loss_curves.png").exists() == (shutil.which("gnuplot") is not None),
+               f"exit {code}, {pwned} exists: {pwned.exists()}: {text[-300:]}")
+    # 2. The output-folder lock: a second run into a busy folder stops at once naming the first's PID;
+    #    a lock left by a killed run is taken over.
+    if not (BIN / "05_mlp").exists():
+        yield "05_mlp folder lock", None, "05_mlp not built"
+    else:
+        folder = WORK / "locked"
+        first = subprocess.Popen([str(BIN / "05_mlp"), *SMALL, "--epochs", "100000", "--out", str(folder)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while not (folder / ".dnn-lock").exists() and time.time() < deadline and first.poll() is None:
+            time.sleep(0.05)
+        code, text = run("05_mlp", [*SMALL, "--epochs", "1", "--out", str(folder)])
+        yield ("a second run into a busy folder names the first's PID", code == EXIT_BAD_INPUT
+               and f"is in use by another run (PID {first.pid})" in text and "data:" not in text,
+               f"exit {code}: {text[-300:]}")
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        code, text = run("05_mlp", [*SMALL, "--epochs", "1", "--out", str(folder)])
+        yield ("the lock of a killed run is taken over", code == 0 and not (folder / ".dnn-lock").exists(),
+               f"exit {code}: {text[-300:]}")
+    # 3. The benchmarks on a bad data folder: one clear line and exit 2, not an abort (134).
+    bench = BIN.parent / "bench"
+    for b in ["bench_05_mlp", "bench_07_fast"]:
+        if not (bench / b).exists():
+            yield f"{b} bad data folder", None, f"{bench / b} not built"
+            continue
+        r = subprocess.run([str(bench / b), "--benchmark_filter=BM_Epoch", "--benchmark_min_time=0.001"],
+                           capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "MNIST_DIR": str(WORK / "bad_mnist")})
+        yield (f"{b} on a bad data folder: exit 2 naming it", r.returncode == EXIT_BAD_INPUT and "bad_mnist" in r.stderr,
+               f"exit {r.returncode}: {r.stderr[-300:]}")
+    # 4. --help and a benchmark whose stdout is /dev/full do not exit 0.
+    runs = [("05_mlp --help", [str(BIN / "05_mlp"), "--help"])]
+    if (bench / "bench_05_mlp").exists():
+        runs.append(("bench_05_mlp", [str(bench / "bench_05_mlp"), "--benchmark_filter=BM_Op_Relu/1",
+                                      "--benchmark_min_time=0.001"]))
+    for label, cmd in runs:
+        if not pathlib.Path(cmd[0]).exists():
+            yield f"{label} >/dev/full", None, f"{cmd[0]} not built"
+            continue
+        with open("/dev/full", "w") as full:
+            r = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+                               env={**os.environ, "MNIST_DIR": ""})
+        yield (f"{label} >/dev/full exits non-zero", r.returncode == EXIT_FAILURE
+               and "writing to standard output failed" in r.stderr, f"exit {r.returncode}: {r.stderr[-300:]}")
+
+
 def main():
     out, ck = setup()
-    protected = [out / "sentinel.csv"] + ([ck] if ck.exists() else [])
+    protected = [out / "sentinel.csv", WORK / "notes.txt", WORK / "precious.txt"] + ([ck] if ck.exists() else [])
     passed = failed = skipped = 0
     for prog, args, want_code, want_text, *forbidden in cases(out, ck):
         before = {p: digest(p) for p in protected}
@@ -296,7 +401,7 @@ def main():
                 why.append("printed " + ", ".join(repr(f) for f in found) +
                            (": the check came too late" if "data:" in found else ": it must not"))
             print(f"FAIL  {label}  ({'; '.join(why)})\n      output: {err.strip()[-400:]}")
-    for label, ok, why in rerun_checks():
+    for label, ok, why in [*rerun_checks(), *reliability2_checks()]:
         if ok is None:
             skipped += 1
             print(f"SKIP  {label}  ({why})")

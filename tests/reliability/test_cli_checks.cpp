@@ -83,3 +83,48 @@ TEST_CASE("parse_layer_sizes: 1 to kMaxLayerWidth units per layer", "[cli]") {
   CHECK_THROWS_WITH(dnn::parse_layer_sizes("100000,100000"),
                     "--hidden: expected comma-separated whole numbers from 1 to 4096 like 50,50, got '100000,100000'");
 }
+
+namespace {
+// Runs `args` through dnn::run_program with one unchecked int option `--n` and one file option.
+int run_with(const std::vector<std::string>& args, int& n, std::string& file) {
+  CLI::App app{"test", "test_prog"};
+  app.add_option("--n", n);  // no whole_number(): run_program adds the decimal rule
+  app.add_option("--file", file)->check(dnn::file_name());
+  std::vector<std::string> storage{"test_prog"};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : storage) argv.push_back(a.data());
+  return dnn::run_program(app, static_cast<int>(argv.size()), argv.data(), [] { return 0; });
+}
+}  // namespace
+
+TEST_CASE("every integer flag is decimal: 0x10 and 010 are refused, not read as 16 or 8", "[cli]") {
+  int n = 0;
+  std::string file;
+  CHECK(run_with({"--n", "12"}, n, file) == 0);
+  CHECK(n == 12);
+  n = 0;
+  CHECK(run_with({"--n", "0x10"}, n, file) == 2);
+  CHECK(n == 0);
+  CHECK(run_with({"--n", "010"}, n, file) == 2);
+  CHECK(n == 0);
+  CHECK(run_with({"--n", "1e3"}, n, file) == 2);
+  CHECK(run_with({"--n", "-4"}, n, file) == 0);  // the range is the program's check
+  CHECK(n == -4);
+}
+
+TEST_CASE("file_name: an empty name (an unset variable) is refused, not taken as 'not given'", "[cli]") {
+  int n = 0;
+  std::string file = "before";
+  CHECK(run_with({"--file", ""}, n, file) == 2);
+  CHECK(run_with({"--file", "x.ckpt"}, n, file) == 0);
+  CHECK(file == "x.ckpt");
+}
+
+TEST_CASE("a number > 0 that is 0 in 32-bit floats is refused (--lr 1e-300)", "[cli]") {
+  double v = 1;
+  CHECK(parse(v, dnn::above_at_most(0, 1e6), {"1e-300"}) == "--x: expected a number > 0 and <= 1e+06, got '1e-300'");
+  CHECK(parse(v, dnn::positive(), {"1e-40"}) == "--x: expected a number > 0, got '1e-40'");
+  CHECK(parse(v, dnn::above_at_most(0, 1e6), {"1e-30"}).empty());
+  CHECK(parse(v, dnn::between(0, 10), {"1e-300"}).empty());  // 0 itself allowed: no such rule
+}

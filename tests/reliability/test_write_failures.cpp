@@ -6,6 +6,7 @@
 // A full disk is simulated with the file size limit (RLIMIT_FSIZE): a write past it fails with
 // EFBIG exactly as one on a full disk fails with ENOSPC, and it needs no mount and works as root.
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "catch.hpp"
 #include "dnn/checkpoint.hpp"
 #include "dnn/error.hpp"
+#include "dnn/idx.hpp"
 #include "dnn/mlp.hpp"
 #include "dnn/plot.hpp"
 #include "dnn/rng.hpp"
@@ -200,4 +202,63 @@ TEST_CASE("a program whose output cannot be written to stdout does not exit 0", 
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == dnn::kExitFailure);
   CHECK(dnn_test::contains(err, "00_data: error: writing to standard output failed"));
+}
+
+TEST_CASE("--help into /dev/full does not exit 0", "[reliability][writes]") {
+  const std::string cmd = std::string("'") + DNN_00_DATA + "' --help 2>&1 >/dev/full";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string err;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) err.append(buf, n);
+  const int status = pclose(p);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == dnn::kExitFailure);
+  CHECK(dnn_test::contains(err, "writing to standard output failed"));
+}
+
+TEST_CASE("gnuplot_quote: no text can end a gnuplot command or run a shell command", "[reliability][plot]") {
+  CHECK(dnn::gnuplot_quote("loss curves") == "\"loss curves\"");
+  CHECK(dnn::gnuplot_quote("a\"b\\c") == "\"a\\\"b\\\\c\"");
+  CHECK(dnn::gnuplot_quote("x\nsystem 'touch y'") == "\"x\\012system 'touch y'\"");
+  CHECK(dnn::gnuplot_quote("`touch y`") == "\"\\140touch y\\140\"");
+  CHECK(dnn::gnuplot_quote("tab\there\r") == "\"tab\\011here\\015\"");
+}
+
+TEST_CASE("an output path with a newline and a backquote reaches gnuplot as a file name, not as commands",
+          "[reliability][plot]") {
+  if (!dnn::gnuplot_available()) {
+    WARN("gnuplot is not installed (scripts/setup.sh installs it): nothing to check");
+    return;
+  }
+  const fs::path root = fresh_dir("injection");
+  const fs::path pwned = root / "pwned", pwned2 = root / "pwned2";
+  // What a learner's --out could be: D=$'/tmp/x\nsystem \'touch /tmp/pwned\'\n#'
+  const fs::path dir = root / ("x\nsystem 'touch " + pwned.string() + "'\n#`touch " + pwned2.string() + "`");
+  fs::create_directories(dir);
+  dnn::PlotSpec spec;
+  spec.title = "title\nsystem 'touch " + pwned.string() + "'";
+  const bool drawn = dnn::plot_lines((dir / "loss.png").string(), spec, {dnn::Series{"loss", {1, 2}, {2, 1}}});
+  CHECK_FALSE(fs::exists(pwned));
+  CHECK_FALSE(fs::exists(pwned2));
+  CHECK(drawn);  // and the plot is drawn where it was asked for
+  CHECK(fs::exists(dir / "loss.png"));
+}
+
+TEST_CASE("inputs are read only from regular files of a bounded size: no hang on a FIFO, no endless /dev/zero",
+          "[reliability][inputs]") {
+  const fs::path dir = fresh_dir("special_inputs");
+  REQUIRE(mkfifo((dir / "train-images-idx3-ubyte").c_str(), 0644) == 0);
+  std::string e = dnn_test::input_error_of([&] { dnn::read_idx_file((dir / "train-images-idx3-ubyte").string()); });
+  CHECK(dnn_test::contains(e, "is not a regular file (a pipe)"));
+  fs::create_symlink("/dev/zero", dir / "zero.ckpt");
+  e = dnn_test::input_error_of([&] { dnn::load_checkpoint((dir / "zero.ckpt").string()); });
+  CHECK(dnn_test::contains(e, "zero.ckpt: is not a regular file (a device)"));
+  fs::create_directories(dir / "t10k-labels-idx1-ubyte");
+  e = dnn_test::input_error_of([&] { dnn::read_idx_file((dir / "t10k-labels-idx1-ubyte").string()); });
+  CHECK(dnn_test::contains(e, "is a folder"));
+  std::ofstream(dir / "big") << std::string(100, 'x');
+  e = dnn_test::input_error_of([&] { dnn::read_file_bytes((dir / "big").string(), 10); });
+  CHECK(dnn_test::contains(e, "is 100 bytes, more than the 10 bytes"));
 }

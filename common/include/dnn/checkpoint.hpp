@@ -7,15 +7,16 @@
 /// and the number of finished epochs (the order of the next epoch is re-derived from the seed
 /// and the epoch index, see epoch_order() in train.hpp), plus the per-epoch history.
 ///
-/// File format, version 1 (all integers and floats little-endian):
+/// File format, version 2 (all integers and floats little-endian):
 ///
 ///     offset 0    8 bytes   magic "DNN-CKPT"
-///     offset 8    u32       format version (1)
+///     offset 8    u32       format version (2; version 1 files are still read)
 ///     offset 12   u64       payload size N
 ///     offset 20   N bytes   payload (below)
 ///     offset 20+N u32       CRC-32 (zlib) of bytes [0, 20+N)
 ///
-///     payload:  str dataset, u32 train_size, u64 seed, u32 batch, u32 epochs_done,
+///     payload:  str dataset, u32 train_size, u32 data fingerprint (version 2 only),
+///               u64 seed, u32 batch, u32 epochs_done,
 ///               u32 L, L × (u32 n_in, u32 n_out, u8 activation),
 ///               u8 optimizer, f32 lr, f32 momentum, f64 beta1, f64 beta2, f64 eps, i64 steps,
 ///               L × (W: n_in·n_out f32, b: n_out f32),
@@ -25,7 +26,8 @@
 ///
 /// Reading checks everything before trusting it: size, magic, version, checksum, every length
 /// against the bytes that are really left (a corrupt length never allocates memory), layer
-/// shapes that chain, no bytes left over. Any problem is an InputError naming the file and
+/// shapes that chain, no bytes left over, hyper-parameters the optimizer accepts (momentum and
+/// Adam β in [0, 1), ε > 0). Any problem is an InputError naming the file and
 /// what is wrong; garbage never crashes (parse_checkpoint is the fuzzer's entry point).
 /// Writing is atomic (temp file + rename): a crash never leaves a half-written checkpoint.
 #pragma once
@@ -35,6 +37,7 @@
 #include <vector>
 
 #include "dnn/activation.hpp"
+#include "dnn/log.hpp"
 #include "dnn/matrix.hpp"
 #include "dnn/mlp.hpp"
 #include "dnn/optimizer.hpp"
@@ -42,12 +45,16 @@
 
 namespace dnn {
 
-constexpr std::uint32_t kCheckpointVersion = 1;
+/// Version 2 added the data fingerprint (data_fingerprint in data.hpp): a resume on other data
+/// (Fashion-MNIST for MNIST, the test files in place of the training files) is refused.
+constexpr std::uint32_t kCheckpointVersion = 2;
 constexpr char kCheckpointMagic[9] = "DNN-CKPT";
 
 struct Checkpoint {
   std::string dataset;          ///< name of the training data (a resume must use the same)
   int train_size = 0;           ///< number of training examples
+  std::uint32_t data_fingerprint = 0;  ///< data_fingerprint() of the training data (data.hpp)
+  bool has_fingerprint = true;  ///< false for a version 1 file (written before fingerprints)
   std::uint64_t seed = 0;
   int batch = 0;
   int epochs_done = 0;
@@ -70,9 +77,16 @@ Checkpoint parse_checkpoint(const std::string& bytes, const std::string& name);
 /// so the next run into the folder never removes it (05_mlp says when it replaces one).
 void save_checkpoint(const std::string& path, const Checkpoint& c);
 
-/// Reads and parses `path`; InputError naming the file when it is missing, a folder, unreadable
-/// or bad.
+/// Reads and parses `path`; InputError naming the file when it is missing, a folder, not a regular
+/// file, larger than any checkpoint (kMaxCheckpointBytes), unreadable or bad.
 Checkpoint load_checkpoint(const std::string& path);
+
+/// The largest checkpoint load_checkpoint reads (4096-wide layers with Adam are ~0.3 GB).
+constexpr std::uint64_t kMaxCheckpointBytes = 4ull << 30;
+
+/// For OutputFileFlag (log.hpp): a checkpoint is a file that starts with kCheckpointMagic; only
+/// such a file is replaced by `--checkpoint`.
+OwnedFileKind checkpoint_file_kind();
 
 /// Fills the model and optimizer part of `c` from `trainer`: its current weights, and the
 /// optimizer's configuration, step count and slots (an Optimizer built from `optimizer` for those

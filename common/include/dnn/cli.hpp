@@ -33,6 +33,10 @@ void add_common_options(CLI::App& app, CommonOptions& opts, const std::string& d
 // numbers must be plain decimals that fit their type (no wrap-around of "-1" or of
 // 99999999999999999999 into a seed, no "010" that CLI11 would read as octal 8).
 // The same words appear in --help.
+//
+// Every integer option gets the decimal rule even without one of these: run_program adds it to
+// each INT/UINT option before parsing, so "0x10", "010" or "1e3" never reach CLI11's conversion
+// (which would read them as hex 16, octal 8, ...) whichever program declares the flag.
 
 /// A whole number from `min` to `max` (for an `int` option; the default max is INT_MAX).
 CLI::Validator whole_number(long long min, long long max = INT_MAX);
@@ -48,6 +52,10 @@ CLI::Validator between(double min, double max);
 CLI::Validator at_least_below(double min, double max);
 /// A finite real number > `min` and <= `max` (a decay factor: (0, 1]).
 CLI::Validator above_at_most(double min, double max);
+
+/// A file name (`--checkpoint`, `--resume`, `--json`): anything but the empty string, which an
+/// unset shell variable gives (`--resume "$CKPT"`) and which must not silently mean "not given".
+CLI::Validator file_name();
 
 /// The widest hidden layer `--hidden` accepts. The READMEs' experiments go up to 500,500; 4096,4096
 /// still fits in memory everywhere, while 100000,100000 would need 40 GB for one weight matrix.
@@ -69,6 +77,14 @@ void apply_threads(int threads);
 /// one clear line on stderr and a non-zero exit code (see error.hpp; std::bad_alloc becomes
 /// "out of memory" with a hint at the sizes to lower). When what the program printed could not
 /// be written to stdout (full disk, closed stdout), it says so on stderr and returns 1 instead of 0.
+/// The out-of-memory hint names the size flags `app` really has (06_kernels: --m, --n, --k).
 int run_program(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
+
+/// The part of run_program after parsing, for a main() without CLI11 (the Google Benchmark
+/// programs): runs `body` turning exceptions into one line on stderr and an exit code, then
+/// checks that stdout was written (1 on /dev/full or a closed stdout). `size_flags` is the
+/// out-of-memory hint, e.g. "--hidden, --batch".
+int guarded_main(const std::string& program, const std::function<int()>& body,
+                 const std::string& size_flags = "--hidden, --batch, --train-limit, ...");
 
 }  // namespace dnn

@@ -9,12 +9,17 @@
 ///  4. Fashion-MNIST from Debian's `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist),
 ///     with a loud WARNING that MNIST was not found and how to get it
 ///  5. the built-in synthetic digits (make_synthetic_digits), with the same loud WARNING.
-/// `--dataset mnist|fashion|synthetic` picks one explicitly (mnist: steps 1–3 or an error).
+/// `--dataset mnist|fashion|synthetic` picks one explicitly (mnist: steps 1–3 or an error;
+/// synthetic reads no folder, so `--data` with it is an error).
+/// A folder is named by what it holds: the official Fashion-MNIST files are "fashion" even when
+/// found by `--data` or MNIST_DIR (with `--dataset mnist` that is an error, and so is the other way
+/// round), and test files in place of the training files are refused (see load_folder).
 /// Every program prints describe(dataset) so the data used is never a surprise.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dnn/idx.hpp"
@@ -73,6 +78,10 @@ void add_data_options(CLI::App& app, DataOptions& opts);
 /// Throws InputError with a message naming the folder/file/flag and what to do.
 Dataset load_dataset(const DataOptions& opts);
 
+/// A fingerprint of the training data actually used (CRC-32 of the pixels and labels after
+/// `--train-limit`): a checkpoint records it so that a resume on other data is refused.
+std::uint32_t data_fingerprint(const Dataset& ds);
+
 /// One line every program prints, e.g.
 /// "data: MNIST from /data/mnist (60000 train, 10000 test, 28x28, 10 classes, loaded in 0.31 s)",
 /// preceded by the WARNING when the loader fell back.
@@ -86,6 +95,9 @@ struct IdxFiles {
     return !train_images.empty() && !train_labels.empty() && !test_images.empty() && !test_labels.empty();
   }
   std::vector<std::string> missing() const;  ///< names of the missing files, for messages
+  /// Files present under two spellings ({used, other}: x.gz and x): load_folder checks that
+  /// they hold the same data.
+  std::vector<std::pair<std::string, std::string>> also_present;
 };
 IdxFiles find_idx_files(const std::string& dir);
 

@@ -30,9 +30,8 @@ enum ExitCode : int {
   kExitExerciseTodo = 4  ///< an exercise stub was called
 };
 
-/// Runs `body` and turns every exception into a clear one-line message on stderr
-/// ("<program>: error: ...") and the matching exit code (see ExitCode).
-/// Programs normally call dnn::run_program() (cli.hpp), which also parses the command line.
-int guarded_main(const std::string& program, const std::function<int()>& body);
+// dnn::guarded_main() (cli.hpp) runs a program's body and turns every exception into a clear
+// one-line message on stderr ("<program>: error: ...") and the matching exit code above.
+// Programs normally call dnn::run_program() (cli.hpp), which also parses the command line.
 
 }  // namespace dnn

@@ -166,10 +166,12 @@ inline double netd_loss_and_grads(const NetD& net, const CheckData& data, LossKi
 }
 
 /// The whole check: analytic gradients (with `rule`) against numerical_gradient for every W and
-/// b, one row per tensor, pass when the max relative error < `tolerance`.
+/// b, one row per tensor, pass when the max relative error < `tolerance`. `on_tensor(row)`, when
+/// given, is called after each tensor (progress of a long check: wide layers take minutes).
 inline std::vector<GradCheckRow> gradient_check(NetD& net, const CheckData& data, LossKind kind,
                                                 double tolerance = 1e-7, const DeltaRule& rule = {},
-                                                double h = 1e-3) {
+                                                double h = 1e-3,
+                                                const std::function<void(const GradCheckRow&)>& on_tensor = {}) {
   NetDWork w;
   std::vector<MatrixD> dW, db;
   netd_loss_and_grads(net, data, kind, w, dW, db, rule);
@@ -179,8 +181,10 @@ inline std::vector<GradCheckRow> gradient_check(NetD& net, const CheckData& data
   for (std::size_t l = 0; l < net.depth(); ++l) {
     numerical_gradient(loss, net.W[l], num, h);
     rows.push_back(compare_gradients(static_cast<int>(l), "W", dW[l], num, tolerance));
+    if (on_tensor) on_tensor(rows.back());
     numerical_gradient(loss, net.b[l], num, h);
     rows.push_back(compare_gradients(static_cast<int>(l), "b", db[l], num, tolerance));
+    if (on_tensor) on_tensor(rows.back());
   }
   return rows;
 }

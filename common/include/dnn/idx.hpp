@@ -55,8 +55,13 @@ std::vector<unsigned char> gunzip_idx(const std::vector<unsigned char>& gz, cons
 /// This is the single entry point the fuzzer drives.
 IdxArray decode_idx_file_bytes(const std::vector<unsigned char>& bytes, const std::string& name);
 
-/// Reads a whole file into memory; InputError naming `path` when it is missing or unreadable.
-std::vector<unsigned char> read_file_bytes(const std::string& path);
+/// The largest IDX file read_idx_file accepts (MNIST's largest is 47 MB raw).
+constexpr std::uint64_t kMaxIdxFileBytes = 1ull << 30;
+
+/// Reads a whole file into memory; InputError naming `path` when it is missing, unreadable, a
+/// folder, not a regular file (a FIFO would hang, /dev/zero would never end: both are refused
+/// before reading) or larger than `max_bytes`.
+std::vector<unsigned char> read_file_bytes(const std::string& path, std::uint64_t max_bytes = kMaxIdxFileBytes);
 
 /// Reads and validates an IDX file from disk (`.gz` or raw): read_file_bytes + decode_idx_file_bytes.
 IdxArray read_idx_file(const std::string& path);

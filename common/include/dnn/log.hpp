@@ -17,19 +17,35 @@
 /// writing anything leaves the earlier results as they were.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "dnn/timer.hpp"
 
 namespace dnn {
 
 /// The manifest of an output folder: the names of the files the last run wrote there.
 inline constexpr const char* kOutputManifest = ".dnn-outputs";
 
-/// Creates `dir` (and parents) if needed and checks it is writable; otherwise throws
-/// InputError naming the folder (flag `flag`, e.g. `--out`). The folder is then this run's:
-/// its earlier results are replaced as the file comment above describes.
+/// The lock of an output folder: a hidden file holding the PID of the run writing there.
+inline constexpr const char* kOutputLock = ".dnn-lock";
+
+/// Creates `dir` (and parents) if needed and checks that files can be created there; otherwise
+/// throws InputError naming the folder (flag `flag`, e.g. `--out`). The folder is then this run's:
+/// it takes the folder's lock (kOutputLock, removed when the program exits), so a second run into
+/// the same folder stops at once with exit 2 naming the first run's PID instead of mixing its
+/// files with the first's; a lock left by a run that was killed (its PID is gone) is taken over.
+/// Drafts of killed runs (`<listed name>.tmp.PID` with a dead PID) are removed. Its earlier results are
+/// replaced as the file comment above describes.
 void prepare_output_dir(const std::string& dir, const std::string& flag = "--out");
+
+/// Removes the drafts `<name>.tmp.<PID>` (see draft_path) in `dir` of each of `names` whose process
+/// is gone: what a run killed during a write (kill -9, power loss) left behind; says on stderr how
+/// many. Drafts of running processes, and files of other names, are left alone. prepare_output_dir
+/// passes the names of the folder's manifest, OutputFileFlag its own file's name.
+void remove_stale_drafts(const std::string& dir, const std::vector<std::string>& names);
 
 /// Called by every result helper just before it writes `path`. When `path` is in a folder
 /// prepared by prepare_output_dir, the first call removes the files listed by the earlier run's
@@ -40,14 +56,26 @@ void prepare_output_dir(const std::string& dir, const std::string& flag = "--out
 void record_output(const std::string& path);
 
 /// Checks a file named by an input flag (05_mlp `--resume` FILE) before any work starts:
-/// InputError naming `flag` when it is missing, a folder or unreadable; `what` says what was
-/// expected ("a checkpoint file").
+/// InputError naming `flag` when it is missing, a folder, not a regular file (a FIFO would hang
+/// the read, /dev/zero never ends) or unreadable; `what` says what was expected ("a checkpoint file").
 void check_input_file(const std::string& path, const std::string& flag, const std::string& what);
+
+/// What kind of file an OutputFileFlag writes, and how to recognise one this program wrote.
+struct OwnedFileKind {
+  std::string what;                                     ///< "a checkpoint (a file starting with DNN-CKPT)"
+  std::function<bool(const std::string& path)> is_ours; ///< true for a file of this kind
+};
+
+/// A JSON result of `program` ("07_fast"): a JSON object whose "program" starts with `program`,
+/// as every save_json document of the chapters has.
+OwnedFileKind result_json_kind(const std::string& program);
 
 /// A result file named by its own flag (05_mlp `--checkpoint` FILE, 07_fast `--json` FILE) rather
 /// than placed in `--out`. Made before any work starts, it checks the name at once, so a typo
 /// fails in a second and not after the training: InputError naming `flag` when the name is a
-/// folder, or its folder is missing or not writable.
+/// folder, or its folder is missing or not writable, and when the file exists but is not `kind`
+/// (its magic bytes or JSON say so): a program replaces only a file it can prove is its own,
+/// never the learner's notes.txt or an MNIST file. Stale drafts of the file are removed.
 /// A checkpoint is in no manifest (it must outlive the next run: `--resume` reads it); a `--json`
 /// file is, like every save_json file, when it lies in the `--out` folder. When the file existed
 /// before this run, the first before_write() says that it is being replaced, unless it is
@@ -56,7 +84,8 @@ void check_input_file(const std::string& path, const std::string& flag, const st
 class OutputFileFlag {
  public:
   OutputFileFlag() = default;  ///< the flag was not given
-  OutputFileFlag(const std::string& path, const std::string& flag, const std::string& resumed_from = "");
+  OutputFileFlag(const std::string& path, const std::string& flag, const OwnedFileKind& kind,
+                 const std::string& resumed_from = "");
   bool given() const { return !path_.empty(); }
   const std::string& path() const { return path_; }
   /// Call just before each write of the file.
@@ -79,6 +108,33 @@ std::string draft_path(const std::string& path);
 /// path and the reason when the write itself fails (disk full, ...); an earlier file at `path` is
 /// then left as it was.
 void write_file_atomic(const std::string& path, const std::string& contents);
+
+/// When to rewrite a file that is kept up to date after every epoch (history.csv, a checkpoint):
+/// the first time and after the last epoch always, otherwise once the time since the previous
+/// rewrite is at least 10 times what that rewrite took. Rewriting then costs at most about a
+/// tenth of the run however many epochs there are (4000 tiny epochs no longer spend most of their
+/// time rewriting a growing file), and the file after the last epoch is the same as before.
+class RewriteSchedule {
+ public:
+  /// Whether the file should be written now; `last`: after the run's last epoch.
+  bool due(bool last) const {
+    return last || !written_ || since_.seconds() >= 10.0 * cost_;
+  }
+  /// Runs `write` (the rewrite) and remembers what it cost.
+  template <class Write>
+  void timed(Write&& write) {
+    const Timer t;
+    write();
+    cost_ = t.seconds();
+    since_.reset();
+    written_ = true;
+  }
+
+ private:
+  bool written_ = false;
+  double cost_ = 0;
+  Timer since_;
+};
 
 /// A CSV table built in memory and written atomically by save().
 class CsvTable {
