@@ -360,8 +360,10 @@ int run(CLI::App& app, ch05::Options o) {
   // model.evaluate(x_test, y_test) — what the textbook prints at the end.
   const EvalResult test = trainer.evaluate(ds.test_x, ds.test_y);
   std::printf("Test loss: %.4f\nTest accuracy: %.4f\n", test.loss, test.accuracy);
-  const bool learned_nothing = warn_if_not_learning(
-      "05_mlp", test.accuracy, history.empty() ? 0.0 : history.back().train_loss, ds.classes, "--lr", c.optimizer.lr);
+  const long steps = static_cast<long>(history.size()) * ((ds.train_size() + o.batch - 1) / o.batch);
+  const bool learned_nothing = warn_if_not_learning("05_mlp", test.accuracy,
+                                                    history.empty() ? 0.0 : history.back().train_loss, ds.classes,
+                                                    steps, "--lr", c.optimizer.lr);
   if (!o.checkpoint.empty()) std::printf("checkpoint: %s\n", o.checkpoint.c_str());
 
   save_history_csv(csv, history);

@@ -209,19 +209,20 @@ void save_history_csv(const std::string& path, const std::vector<EpochStats>& hi
 }
 
 bool warn_if_not_learning(const std::string& program, double test_accuracy, double train_loss, int classes,
-                          const std::string& lr_flag, double lr) {
-  if (classes < 2 || !(test_accuracy <= 1.5 / classes)) return false;
+                          long steps, const std::string& lr_flag, double lr) {
+  // Below ~1000 steps a working learning rate may not have got anywhere yet (a 1-epoch test run).
+  if (classes < 2 || steps < 1000 || !(test_accuracy <= 1.5 / classes)) return false;
   // A fresh network starts near ln(classes); clearly above it, the steps made things worse.
-  const bool nothing = !(train_loss < 1.5 * std::log(static_cast<double>(classes)));
+  const bool worse = !(train_loss < 1.5 * std::log(static_cast<double>(classes)));
   std::fprintf(stderr,
-               "%s: warning: the test accuracy %.1f%% is chance level (1 in %d): the network did not learn%s. "
-               "The learning rate %s %s is probably too large a step (it can saturate or kill the units without any NaN); "
-               "try a smaller one\n",
-               program.c_str(), 100.0 * test_accuracy, classes,
-               nothing ? " (and its training loss is far worse than guessing uniformly: treated as diverged, exit 3)" : "",
-               lr_flag.c_str(),
-               format_number(lr, 4).c_str());
-  return nothing;
+               "%s: warning: after %ld steps the test accuracy %.1f%% is chance level (1 in %d): the network did not "
+               "learn%s. The learning rate %s %s is probably too large (saturated or dead units give no NaN, so "
+               "nothing stopped the run) or far too small; try another one\n",
+               program.c_str(), steps, 100.0 * test_accuracy, classes,
+               worse ? " and its training loss is far above that of guessing uniformly (treated as diverged: exit 3)"
+                     : "",
+               lr_flag.c_str(), format_number(lr, 4).c_str());
+  return worse;
 }
 
 }  // namespace dnn

@@ -361,7 +361,7 @@ TEST_CASE("test files in place of the training files are refused", "[data][resol
   CHECK(contains(e, "are train-* and t10k-* swapped?"));
 }
 
-TEST_CASE("--dataset synthetic --data DIR is refused, not silently ignored", "[data][resolve]") {
+TEST_CASE("a folder given with --dataset synthetic (--data DIR) is refused, not silently ignored", "[data][resolve]") {
   TempDir tmp;
   dnn::DataOptions o = isolated(tmp);
   o.dataset = "synthetic";

@@ -159,7 +159,7 @@ long dead_pid() {
 }
 }  // namespace
 
-TEST_CASE("--checkpoint and --json replace only a file the program can prove is its own", "[reliability][outputs]") {
+TEST_CASE("file flags (--checkpoint, --json) replace only a file the program can prove is its own", "[reliability][outputs]") {
   const fs::path dir = fresh_dir("owned");
   write_text(dir / "notes.txt", "the learner's notes\n");
   std::string e = input_error_of(

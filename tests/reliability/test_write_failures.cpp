@@ -204,7 +204,7 @@ TEST_CASE("a program whose output cannot be written to stdout does not exit 0", 
   CHECK(dnn_test::contains(err, "00_data: error: writing to standard output failed"));
 }
 
-TEST_CASE("--help into /dev/full does not exit 0", "[reliability][writes]") {
+TEST_CASE("the help text (--help) into /dev/full does not exit 0", "[reliability][writes]") {
   const std::string cmd = std::string("'") + DNN_00_DATA + "' --help 2>&1 >/dev/full";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);

@@ -191,14 +191,15 @@ inline bool loss_diverged(double loss) { return !std::isfinite(loss) || loss > k
 /// The advice at the end of a divergence message: `Try a lower --lr (now 50).` (see throw_divergence).
 std::string lower_lr_hint(double lr, const std::string& lr_flag);
 
-/// After a training run: when the test accuracy is at chance level (at most 1.5 / `classes`), says
-/// on stderr that the network did not learn, naming `lr_flag` and its value (too large a step
-/// saturates or kills the units without ever giving NaN, so the divergence check never fired).
+/// After a training run of `steps` optimizer steps (at least 1000: fewer may simply be too few):
+/// when the test accuracy is at chance level (at most 1.5 / `classes`), says on stderr that the
+/// network did not learn, naming `lr_flag` and its value (too large a step saturates or kills the
+/// units without ever giving NaN, so the divergence check never fired).
 /// Returns true when the steps even made it worse: the final training loss is not below
 /// 1.5 ln(classes) (a fresh network starts near ln(classes), the loss of guessing uniformly); the
 /// program then exits with kExitDiverged after writing its results.
 bool warn_if_not_learning(const std::string& program, double test_accuracy, double train_loss, int classes,
-                          const std::string& lr_flag, double lr);
+                          long steps, const std::string& lr_flag, double lr);
 
 /// Options of fit().
 struct FitOptions {
