@@ -27,7 +27,7 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--batch", o.batch, "Minibatch size (Keras default 32)")->capture_default_str();
   app.add_option("--epochs", o.epochs, "Epochs: passes over the 60000 training images (the textbook: 10)")
       ->capture_default_str();
-  app.add_option("--checkpoint", o.checkpoint, "Save model + optimizer state to FILE after every epoch (atomic)")
+  app.add_option("--checkpoint", o.checkpoint, "Save model + optimizer state to FILE after the epochs (atomic; always after the last)")
       ->check(dnn::file_name());
   app.add_option("--resume", o.resume,
                  "Continue the run saved in FILE up to --epochs (model, optimizer, seed and batch come from FILE)")

@@ -357,3 +357,11 @@ TEST_CASE("loss_diverged: NaN, either infinity or a loss above kDivergedLoss", "
   CHECK_FALSE(dnn::loss_diverged(0.0));
   CHECK_FALSE(dnn::loss_diverged(2.3));
 }
+
+TEST_CASE("warn_if_not_learning: a long run at chance level is named; far above ln(classes) counts as diverged",
+          "[ch05][train]") {
+  CHECK_FALSE(warn_if_not_learning("t", 0.087, 2.30, 10, 999, "--lr", 5));     // too few steps to tell
+  CHECK_FALSE(warn_if_not_learning("t", 0.95, 0.10, 10, 18750, "--lr", 0.01));  // learned
+  CHECK_FALSE(warn_if_not_learning("t", 0.087, 2.30, 10, 18750, "--lr", 5));    // stuck: a warning only
+  CHECK(warn_if_not_learning("t", 0.087, 9.5, 10, 18750, "--lr", 5));           // worse than guessing
+}

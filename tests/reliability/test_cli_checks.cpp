@@ -1,7 +1,14 @@
 // The shared checks of numeric flags (cli.hpp): what they accept, what they refuse and the words
 // of the message, on a real CLI11 app. The bad-input matrix runs the programs; this pins the edges.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -127,4 +134,32 @@ TEST_CASE("a number > 0 that is 0 in 32-bit floats is refused (--lr 1e-300)", "[
   CHECK(parse(v, dnn::positive(), {"1e-40"}) == "--x: expected a number > 0, got '1e-40'");
   CHECK(parse(v, dnn::above_at_most(0, 1e6), {"1e-30"}).empty());
   CHECK(parse(v, dnn::between(0, 10), {"1e-300"}).empty());  // 0 itself allowed: no such rule
+}
+
+TEST_CASE("the out-of-memory hint names the size flags this program has", "[cli]") {
+  // stderr into a file for the duration of the run
+  char path[] = "/tmp/dnn_oom_hint_XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  std::fflush(stderr);
+  const int saved = dup(2);
+  dup2(fd, 2);
+  CLI::App app{"test", "06_like"};
+  int m = 1, n = 1, k = 1;
+  app.add_option("--m", m);
+  app.add_option("--n", n);
+  app.add_option("--k", k);
+  char name[] = "06_like";
+  char* argv[] = {name};
+  const int code = dnn::run_program(app, 1, argv, []() -> int { throw std::bad_alloc(); });
+  std::fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  std::ifstream in(path);
+  const std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  close(fd);
+  std::remove(path);
+  CHECK(code == 1);
+  CHECK(err.find("Lower the sizes (--m, --n, --k)") != std::string::npos);
+  CHECK(err.find("--hidden") == std::string::npos);
 }

@@ -34,10 +34,11 @@ struct PlotSpec {
   int height = 560;
 };
 
-/// `s` as a gnuplot string literal: in double quotes, with `"` and `\` escaped and every control
-/// character (a newline above all) and backquote written as an octal escape, so no text from the
-/// command line, a file name or a label can end the command or run a shell command (gnuplot runs
-/// `...` even inside double quotes). Every string sent to gnuplot goes through this.
+/// `s` as a gnuplot string literal: in double quotes, with double quotes and backslashes escaped
+/// and every control character (a newline above all) and backquote written as an octal escape, so
+/// no text from the command line, a file name or a label can end the command or run a shell
+/// command (gnuplot runs a backquoted command even inside double quotes). Every string sent to
+/// gnuplot goes through this.
 std::string gnuplot_quote(const std::string& s);
 
 /// True when a `gnuplot` program is available (checked once).
