@@ -16,14 +16,43 @@ if(DNN_SANITIZE)
   target_link_options(dnn_options INTERFACE -fsanitize=address,undefined)
 endif()
 
+# "Yours" twins. In a reference build (DNN_IMPL=solutions, the default) every chapter program,
+# exercise test and benchmark also has a twin <target>_yours that links YOUR exercise bodies
+# (dnn_exercises, from exercises/) instead of the reference ones. The twins are EXCLUDE_FROM_ALL:
+# the default build, scripts/run.sh and scripts/test.sh never compile exercises/, so a half-done
+# exercise cannot break them; scripts/check builds the twins it needs, into build/yours/{bin,tests,bench}/
+# under the original names. Both share one compile of the sources (an OBJECT library <target>_objects:
+# put compile settings of a chapter or test on <target>_objects, link settings on <target>).
+# DNN_TEETH_TESTS (the `ci` preset) adds the twins of the exercise tests to the default build and
+# registers every test case of them, run against the untouched stubs, as a ctest test that must FAIL.
+if(DNN_IMPL STREQUAL "solutions")
+  set(DNN_YOURS_TWINS ON)
+else()
+  set(DNN_YOURS_TWINS OFF)
+endif()
+
+# _dnn_add_twins(<target> <objects> <subdir> <libs...>): <target> (dnn::impl) and <target>_yours
+# (dnn_exercises), both linked from the objects of <objects>, into ${PROJECT_BINARY_DIR}/<subdir>.
+function(_dnn_add_twins target objects subdir)
+  add_executable(${target} $<TARGET_OBJECTS:${objects}>)
+  target_link_libraries(${target} PRIVATE dnn::common dnn::impl dnn_options ${ARGN})
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/${subdir})
+  if(DNN_YOURS_TWINS)
+    add_executable(${target}_yours EXCLUDE_FROM_ALL $<TARGET_OBJECTS:${objects}>)
+    target_link_libraries(${target}_yours PRIVATE dnn::common dnn_exercises dnn_options ${ARGN})
+    set_target_properties(${target}_yours PROPERTIES OUTPUT_NAME ${target}
+                          RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/yours/${subdir})
+  endif()
+endfunction()
+
 # dnn_add_chapter(<target> SOURCES <files...> [LIBS <libs...>])
-# A chapter program: links common/ and the exercise bodies chosen by DNN_IMPL.
+# A chapter program: links common/ and the exercise bodies chosen by DNN_IMPL (and its twin on yours).
 function(dnn_add_chapter target)
   cmake_parse_arguments(A "" "" "SOURCES;LIBS" ${ARGN})
-  add_executable(${target} ${A_SOURCES})
-  target_link_libraries(${target} PRIVATE dnn::common dnn::impl dnn_options ${A_LIBS})
+  add_library(${target}_objects OBJECT ${A_SOURCES})
+  target_link_libraries(${target}_objects PRIVATE dnn::common dnn_options ${A_LIBS})
   # Chapter binaries land in build/bin/ so the READMEs can name one path.
-  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+  _dnn_add_twins(${target} ${target}_objects bin ${A_LIBS})
 endfunction()
 
 # dnn_add_test(<target> SOURCES <files...> [LIBS <libs...>] [LABELS <labels...>])
@@ -38,21 +67,26 @@ function(dnn_add_test target)
     PROPERTIES LABELS "${A_LABELS}" ENVIRONMENT "DNN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
 
-# dnn_add_exercise_test(<chapter> SOURCES <files...>)
-# Tests of the exercise functions. Built twice:
-#  - test_<chapter>_exercises links the bodies chosen by DNN_IMPL and must pass;
-#  - teeth_<chapter>_exercises links the untouched stubs in exercises/ and every test case
-#    must FAIL (label 'teeth', WILL_FAIL): proof that each test can catch a missing solution.
+# dnn_add_exercise_test(<chapter> SOURCES <files...> [LIBS <libs...>] [INCLUDES <dirs...>])
+# Tests of the exercise functions, tagged with the exercise's name ("[dense_forward]"). A test case
+# with one exercise tag is a unit test of that exercise; one tagged [whole-network] checks several
+# exercises together (scripts/check runs those only once every unit test of the chapter passes).
+#  - test_<chapter>_exercises links the bodies chosen by DNN_IMPL and must pass (ctest);
+#  - test_<chapter>_exercises_yours links yours (scripts/check runs it);
+#  - with DNN_TEETH_TESTS, every test case of the twin, run on the untouched stubs, must FAIL
+#    (label 'teeth', WILL_FAIL): proof that each test can catch a missing solution.
 function(dnn_add_exercise_test chapter)
-  cmake_parse_arguments(A "" "" "SOURCES;LIBS" ${ARGN})
-  dnn_add_test(test_${chapter}_exercises SOURCES ${A_SOURCES} LIBS ${A_LIBS} LABELS "exercise;${chapter}")
-  if(DNN_IMPL STREQUAL "solutions" AND DNN_TEETH_TESTS)
-    set(t teeth_${chapter}_exercises)
-    add_executable(${t} ${A_SOURCES})
-    target_link_libraries(${t} PRIVATE dnn_catch_main dnn::common dnn_exercises dnn_options ${A_LIBS})
-    target_include_directories(${t} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
-    set_target_properties(${t} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
-    catch_discover_tests(${t} TEST_PREFIX "teeth:${chapter}:"
+  cmake_parse_arguments(A "" "" "SOURCES;LIBS;INCLUDES" ${ARGN})
+  set(t test_${chapter}_exercises)
+  add_library(${t}_objects OBJECT ${A_SOURCES})
+  target_link_libraries(${t}_objects PRIVATE dnn_catch_main dnn::common dnn_options ${A_LIBS})
+  target_include_directories(${t}_objects PRIVATE ${PROJECT_SOURCE_DIR}/tests/support ${A_INCLUDES})
+  _dnn_add_twins(${t} ${t}_objects tests dnn_catch_main ${A_LIBS})
+  catch_discover_tests(${t} TEST_PREFIX "${t}:"
+    PROPERTIES LABELS "exercise;${chapter}" ENVIRONMENT "DNN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  if(DNN_YOURS_TWINS AND DNN_TEETH_TESTS)
+    set_target_properties(${t}_yours PROPERTIES EXCLUDE_FROM_ALL OFF)
+    catch_discover_tests(${t}_yours TEST_PREFIX "teeth:${chapter}:"
       PROPERTIES LABELS "teeth" WILL_FAIL TRUE ENVIRONMENT "DNN_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   endif()
 endfunction()
@@ -82,12 +116,14 @@ function(dnn_add_benchmark target)
   if(NOT DNN_BUILD_BENCHMARKS)
     return()
   endif()
-  add_executable(${target} ${A_SOURCES})
-  target_link_libraries(${target} PRIVATE benchmark::benchmark dnn::common dnn::impl dnn_options ${A_LIBS})
+  add_library(${target}_objects OBJECT ${A_SOURCES})
+  target_link_libraries(${target}_objects PRIVATE benchmark::benchmark dnn::common dnn_options ${A_LIBS})
+  set(libs benchmark::benchmark ${A_LIBS})
   if(NOT A_OWN_MAIN)
-    target_link_libraries(${target} PRIVATE dnn_bench_main)
+    list(APPEND libs dnn_bench_main)
+    target_link_libraries(${target}_objects PRIVATE dnn_bench_main)
   endif()
-  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
+  _dnn_add_twins(${target} ${target}_objects bench ${libs})
   # Registration check (no timing): Google Benchmark aborts a program whose registration is
   # inconsistent (e.g. both Iterations() and MinTime() on one benchmark) before it times anything.
   # Listing the benchmarks runs every registration, also of the CUDA benchmarks on a machine

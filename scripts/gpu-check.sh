@@ -170,7 +170,7 @@ if [ -z "$PREFIX" ] && ls "$ROOT"/.debs/*.deb >/dev/null 2>&1; then
 fi
 # CMAKE_POLICY_VERSION_MINIMUM: CMake 4 refuses package files written for CMake < 3.5 without it
 # (older CMake ignores it).
-CMAKE_ARGS=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 -DDNN_NATIVE=ON
+CMAKE_ARGS=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 -DDNN_NATIVE=ON -DDNN_ENABLE_CUDA=ON
             -DCMAKE_POLICY_VERSION_MINIMUM=3.5 -Wno-dev)
 if [ -n "$PREFIX" ]; then
   PREFIX="$(cd "$PREFIX" && pwd)"

@@ -66,7 +66,11 @@ else
 fi
 
 if command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; then
-  echo "setup.sh: CUDA Toolkit found: the CUDA code will be built."
+  if nvidia-smi -L 2>/dev/null | grep -q "GPU [0-9]"; then
+    echo "setup.sh: CUDA Toolkit and an NVIDIA GPU found: the CUDA code will be built."
+  else
+    echo "setup.sh: CUDA Toolkit found but no NVIDIA GPU (nvidia-smi): the CUDA code is not built (-DDNN_ENABLE_CUDA=ON builds it anyway)."
+  fi
 else
   echo "setup.sh: no nvcc: the CUDA chapters are skipped at build time (everything else builds)."
 fi

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,40 @@ dnn::Matrix examples_of_each_class(const dnn::Dataset& ds, int per_class) {
   return tiles;
 }
 
+
+/// The tiles as one gnuplot picture with the class names beside each row (row_names) or under each
+/// column (col_names), and a title naming the dataset. Without gnuplot: the bare tile grid (stb).
+void write_named_grid(const std::string& png, const dnn::Matrix& tiles, int h, int w, int cols,
+                      const std::string& title, const std::vector<std::string>& row_names,
+                      const std::vector<std::string>& col_names) {
+  const int rows = (tiles.rows + cols - 1) / cols, cell_w = w + 2, cell_h = h + 2;
+  const int W = cols * cell_w, H = rows * cell_h;
+  std::ostringstream data, cmd;
+  for (int y = 0; y < H; ++y)
+    for (int x = 0; x < W; ++x) {
+      const int t = (y / cell_h) * cols + x / cell_w, iy = y % cell_h - 1, ix = x % cell_w - 1;
+      const bool inside = t < tiles.rows && iy >= 0 && iy < h && ix >= 0 && ix < w;
+      data << x << ' ' << y << ' ' << (inside ? tiles(t, iy * w + ix) : 0.0f) << '\n';
+    }
+  const auto tics = [](const std::vector<std::string>& names, int cell) {
+    std::ostringstream t;
+    t << "(";
+    for (std::size_t k = 0; k < names.size(); ++k)
+      t << (k ? ", " : "") << "'" << names[k] << "' " << k * cell + cell / 2.0;
+    return t.str() + ")";
+  };
+  cmd << "set title '" << title << "' noenhanced\nunset key\nunset colorbox\nunset border\n"
+      << "set palette gray negative\nset cbrange [0:1]\nset size ratio -1\n"
+      << "set xrange [-0.5:" << W - 0.5 << "]\nset yrange [" << H - 0.5 << ":-0.5]\n"
+      << (row_names.empty() ? "unset ytics\n" : "set ytics scale 0 noenhanced " + tics(row_names, cell_h) + "\n")
+      << (col_names.empty() ? "unset xtics\n"
+                            : "set xtics scale 0 noenhanced rotate by 35 right " + tics(col_names, cell_w) + "\n")
+      << "plot $d0 using 1:2:3 with image\n";
+  const int width = 140 + 4 * W, height = 110 + 4 * H;
+  if (!dnn::plot_custom(png, width, height, cmd.str(), {data.str()}))
+    dnn::write_image_grid_png(png, tiles, h, w, {}, cols, 2);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -84,6 +119,9 @@ int main(int argc, char** argv) {
   int show = 3;
   int per_class = 10;
   dnn::add_common_options(app, common, "out/00_data");
+  // This program trains nothing and draws nothing at random (synthetic digits have --data-seed):
+  // --seed, --threads and --quiet would be accepted and do nothing, so --help does not offer them.
+  for (const char* unused : {"--seed", "--threads", "--quiet"}) app.remove_option(app.get_option(unused));
   dnn::add_data_options(app, data);
   app.add_option("--show", show, "How many training images to print as terminal art")
       ->capture_default_str()
@@ -93,7 +131,6 @@ int main(int argc, char** argv) {
       ->check(dnn::whole_number(1, 50));
 
   return dnn::run_program(app, argc, argv, [&]() -> int {
-    dnn::apply_threads(common.threads);
     dnn::prepare_output_dir(common.out_dir);
 
     // 1. Resolve and load (timed inside load_dataset).
@@ -146,8 +183,10 @@ int main(int argc, char** argv) {
     counts_csv.save(counts_path);
 
     const std::string grid_path = dnn::join_path(common.out_dir, "examples_grid.png");
-    dnn::write_image_grid_png(grid_path, examples_of_each_class(ds, per_class), ds.height, ds.width, {}, per_class,
-                              2);
+    write_named_grid(grid_path, examples_of_each_class(ds, per_class), ds.height, ds.width, per_class,
+                     "The first " + std::to_string(per_class) + " training examples of each class, " +
+                         dnn::display_name(ds),
+                     ds.class_names, {});
 
     dnn::Matrix means(ds.classes, ds.input_size(), 0.0f);
     for (int i = 0; i < ds.train_size(); ++i) {
@@ -158,7 +197,8 @@ int main(int argc, char** argv) {
       for (int j = 0; j < ds.input_size(); ++j)
         means(c, j) /= static_cast<float>(std::max(1, train_counts[static_cast<std::size_t>(c)]));
     const std::string means_path = dnn::join_path(common.out_dir, "class_means.png");
-    dnn::write_image_grid_png(means_path, means, ds.height, ds.width, {}, ds.classes, 3);
+    write_named_grid(means_path, means, ds.height, ds.width, ds.classes,
+                     "The mean training image of each class, " + dnn::display_name(ds), {}, ds.class_names);
 
     nlohmann::json summary = {{"dataset", ds.name},
                               {"source", ds.source},

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "dnn/exercise.hpp"
 #include "dnn/cli.hpp"
 #include "dnn/data.hpp"
 #include "dnn/error.hpp"
@@ -71,7 +72,7 @@ int main(int argc, char** argv) {
   int digits = 5;
   dnn::add_common_options(app, common, "out/01_forward");
   dnn::add_data_options(app, data);
-  app.add_option("--backend", backend_name, "naive (plain loops: your exercises) or eigen")->capture_default_str();
+  app.add_option("--backend", backend_name, std::string("naive (the plain loops; this binary links ") + dnn::exercise_bodies() + ") or eigen")->capture_default_str();
   app.add_option("--hidden", hidden_text, "Hidden layer sizes, comma-separated")->capture_default_str();
   app.add_option("--activation", activation_name, "Hidden activation: relu, sigmoid, tanh or linear")
       ->capture_default_str();

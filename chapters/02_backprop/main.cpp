@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "dnn/exercise.hpp"
 #include "dnn/cli.hpp"
 #include "dnn/data.hpp"
 #include "dnn/error.hpp"
@@ -68,6 +70,56 @@ double min_hidden_abs_z(const dnn::NetD& net, const dnn::CheckData& data, dnn::L
   return m;
 }
 
+// One bar per parameter tensor, grouped by network: green when it passes, red when it fails, the
+// tolerance as a dashed line, so "which tensors fail" is read at a glance (numbers: gradcheck.csv).
+struct CheckBar {
+  std::string network, tensor;
+  double error;
+  bool pass;
+};
+
+bool plot_gradcheck(const std::string& png, const std::vector<CheckBar>& bars, double tolerance, double h,
+                    bool planted_bug, int failures) {
+  std::ostringstream data, cmd;
+  double x = 0;
+  std::string group;
+  double group_start = 0;
+  const auto close_group = [&](double end) {
+    if (group.empty()) return;
+    cmd << "set label '" << group << "' at first " << (group_start + end) / 2 << ", graph 0.96 center noenhanced font 'sans,10'\n";
+    cmd << "set arrow from first " << end + 0.5 << ", graph 0 to first " << end + 0.5
+        << ", graph 1 nohead lc rgb '#bbbbbb'\n";
+  };
+  double lowest = tolerance;
+  for (const CheckBar& b : bars) {
+    lowest = std::min(lowest, std::max(b.error, 1e-17));
+    if (b.network != group) {
+      close_group(x - 1);
+      group = b.network;
+      group_start = x;
+    }
+    data << x << ' ' << std::max(b.error, 1e-17) << ' ' << (b.pass ? 11 : 12) << " \"" << b.tensor << "\"\n";
+    x += 1;
+  }
+  close_group(x - 1);
+  char title[200];
+  std::snprintf(title, sizeof title, "Gradient check (h = %g): max relative error per tensor, %d of %zu FAIL%s", h,
+                failures, bars.size(), planted_bug ? " (PLANTED BUG)" : "");
+  cmd << "set title '" << title << "'\n"
+      << "set logscale y\nset format y '10^{%L}'\nset ylabel 'max |a - n| / max(|a|, |n|, 1e-4)'\n"
+      << "set xrange [-1:" << x << "]\nset yrange [" << lowest / 4 << ":*]\nset offsets 0, 0, graph 0.12, 0\n"
+      << "set style fill solid 0.85 border -1\nset boxwidth 0.7\nset grid ytics lc rgb '#dddddd'\n"
+      << "set linetype 11 lc rgb '#1a9850'\nset linetype 12 lc rgb '#d73027'\n"
+      << "set key outside bottom center horizontal\nset bmargin 6\n"
+      << "set xtics scale 0 font 'sans,9'\n"
+      << "set arrow from graph 0, first " << tolerance << " to graph 1, first " << tolerance
+      << " nohead dt 2 lw 2 lc rgb 'black' front\n"
+      << "plot $d0 using 1:2:3:xtic(4) with boxes lc variable notitle, "
+      << "NaN with boxes lt 11 title 'pass (below the tolerance)', NaN with boxes lt 12 title 'FAIL', "
+      << "NaN with lines dt 2 lw 2 lc rgb 'black' title 'tolerance " << dnn::format_number(tolerance, 2) << "'\n";
+  return dnn::plot_custom(png, 1200, 600, cmd.str(), {data.str()});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,7 +139,7 @@ int main(int argc, char** argv) {
   std::string hidden_text = "8,8";
   dnn::add_common_options(app, common, "out/02_backprop");
   dnn::add_data_options(app, data);
-  app.add_option("--backend", backend_name, "Backend of the update-sign demo: naive or eigen")->capture_default_str();
+  app.add_option("--backend", backend_name, std::string("Backend of the update-sign demo: naive (this binary links ") + dnn::exercise_bodies() + ") or eigen")->capture_default_str();
   app.add_flag("--planted-bug", planted_bug,
                "Backpropagate with the textbook's delta = dE/dY (no f'(z)) and watch the gradient check");
   app.add_option("--h", h, "Step of the central differences")->capture_default_str()->check(dnn::between(1e-10, 0.1));
@@ -138,8 +190,7 @@ int main(int argc, char** argv) {
                                          {dnn::Activation::ReLU, dnn::LossKind::SoftmaxCE}};
     dnn::CsvTable check_csv(
         {"network", "layer", "tensor", "rows", "cols", "max_abs_diff", "max_rel_error", "tolerance", "pass"});
-    std::vector<std::string> bar_labels;
-    std::vector<double> bar_values;
+    std::vector<CheckBar> bars;
     int failures = 0, kink_failures = 0;
     // Central differences cost 2 forward passes per parameter: wide layers take minutes, so a long
     // check says so first and then reports each tensor (on stderr: the table on stdout is the same).
@@ -187,8 +238,7 @@ int main(int argc, char** argv) {
                                                    std::to_string(r.cols), dnn::format_number(r.max_abs_diff),
                                                    dnn::format_number(r.max_rel_error), dnn::format_number(tolerance),
                                                    r.pass ? "1" : "0"});
-        bar_labels.push_back(cfg.name() + " " + r.tensor + std::to_string(r.layer));
-        bar_values.push_back(std::max(r.max_rel_error, 1e-17));
+        bars.push_back({cfg.name(), r.tensor + std::to_string(r.layer), r.max_rel_error, r.pass});
         if (!r.pass && near_kink)
           ++kink_failures;  // not backprop's fault: θ ± 2h crossed ReLU's kink (reported below)
         else
@@ -204,7 +254,7 @@ int main(int argc, char** argv) {
                     "", 10 * h, "", "");
     }
     std::printf("\n  %d of %zu tensors pass the check%s\n\n",
-                static_cast<int>(bar_values.size()) - failures - kink_failures, bar_values.size(),
+                static_cast<int>(bars.size()) - failures - kink_failures, bars.size(),
                 failures + kink_failures ? "" : ": backpropagation agrees with the numerical derivative");
 
     // ------------------------------------------------------------------ 2. the sign of the update
@@ -253,13 +303,7 @@ int main(int argc, char** argv) {
     const std::string png_path = dnn::join_path(common.out_dir, "gradcheck.png");
     check_csv.save(check_path);
     sign_csv.save(sign_path);
-    dnn::PlotSpec spec;
-    spec.title = std::string("Gradient check: max relative error per tensor (tolerance ") +
-                 dnn::format_number(tolerance, 2) + (planted_bug ? ", PLANTED BUG)" : ")");
-    spec.ylabel = "max |a - n| / max(|a|, |n|, 1e-4)";
-    spec.logy = true;
-    spec.width = 1100;
-    const bool plotted = dnn::plot_bars(png_path, spec, bar_labels, bar_values);
+    const bool plotted = plot_gradcheck(png_path, bars, tolerance, h, planted_bug, failures + kink_failures);
     std::printf("wrote %s\n      %s\n", check_path.c_str(), sign_path.c_str());
     if (plotted) std::printf("      %s\n", png_path.c_str());
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "dnn/exercise.hpp"
 #include "dnn/cli.hpp"
 #include "dnn/data.hpp"
 #include "dnn/error.hpp"
@@ -76,6 +77,7 @@ struct Problem {
   int classes = 0;
   bool two_d = false;
   dnn::ToyProblem toy;  // the 2-D points (for the decision-boundary picture)
+  std::string dataset;  // "MNIST", "Fashion-MNIST" or "synthetic digits" (plot titles)
 };
 
 Problem load_mnist(dnn::DataOptions data, int examples) {
@@ -90,6 +92,7 @@ Problem load_mnist(dnn::DataOptions data, int examples) {
   p.test_X = std::move(ds.test_x);
   p.test_y = std::move(ds.test_y);
   p.classes = ds.classes;
+  p.dataset = dnn::display_name(ds);
   return p;
 }
 
@@ -145,7 +148,7 @@ int main(int argc, char** argv) {
   dnn::add_toy_problem_options(app, o.points, o.noise);
   app.add_option("--hidden", o.hidden, "Hidden layer sizes (default: 16,16 for 2-D, 50,50 for mnist)");
   app.add_option("--activation", o.activation, "Hidden activation relu|tanh|sigmoid (default: tanh 2-D, relu mnist)");
-  app.add_option("--backend", o.backend, "naive (your exercise code) | eigen")->capture_default_str();
+  app.add_option("--backend", o.backend, std::string("naive (the plain loops; this binary links ") + dnn::exercise_bodies() + ") | eigen")->capture_default_str();
   app.add_option("--epochs", o.epochs, "Epochs of every run (default: 40 for 2-D, 1 for mnist)")
       ->check(dnn::whole_number(1, 100000));
   app.add_option("--lr", o.lr, "Learning rate η of the four runs (default: 0.1 for 2-D, 0.01 for mnist)")
@@ -336,7 +339,7 @@ int main(int argc, char** argv) {
                               {"test_accuracy", r.curve.back().test_accuracy}});
       }
       const std::string png = dnn::join_path(out, "mnist_loss.png");
-      if (dnn::plot_window_loss(png, "Digits, one epoch: minibatch loss during training (mean over windows of 1/50 epoch)",
+      if (dnn::plot_window_loss(png, m.dataset + ", one epoch: minibatch loss during training (mean over windows of 1/50 epoch)",
                                 mruns))
         written.push_back(png);
     }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "dnn/exercise.hpp"
 #include "dnn/cli.hpp"
 #include "dnn/data.hpp"
 #include "dnn/eigen_ops.hpp"
@@ -278,7 +279,7 @@ int main(int argc, char** argv) {
   dnn::add_toy_problem_options(app, o.points, o.noise);
   app.add_option("--hidden", o.hidden, "Hidden layer sizes")->capture_default_str();
   app.add_option("--activation", o.activation, "Hidden activation relu|tanh|sigmoid")->capture_default_str();
-  app.add_option("--backend", o.backend, "naive (your exercise code) | eigen")->capture_default_str();
+  app.add_option("--backend", o.backend, std::string("naive (the plain loops; this binary links ") + dnn::exercise_bodies() + ") | eigen")->capture_default_str();
   app.add_option("--epochs", o.epochs, "Epochs of the 2-D comparison")
       ->capture_default_str()
       ->check(dnn::whole_number(1, 100000));
@@ -441,7 +442,9 @@ int main(int argc, char** argv) {
       }
       const std::string png = dnn::join_path(out, "mnist_optimizers.png");
       if (dnn::plot_window_loss(
-              png, "Digits, one epoch, Keras default learning rates: minibatch loss (mean over 1/50 epoch windows)",
+              png,
+              dnn::display_name(ds) + ", one epoch, Keras default learning rates: minibatch loss (mean over 1/50 "
+                                      "epoch windows)",
               mruns))
         written.push_back(png);
     }

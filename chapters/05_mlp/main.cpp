@@ -57,7 +57,7 @@ void print_summary(const Mlp& net, const std::string& backend, const OptimizerCo
 
 // ---------------------------------------------------------------- outputs
 
-void plot_curves(const std::string& out, const std::vector<EpochStats>& h) {
+void plot_curves(const std::string& out, const std::vector<EpochStats>& h, const std::string& data) {
   if (h.size() < 2) {
     std::printf("note: training curves need at least 2 epochs (history.csv has the numbers)\n");
     return;
@@ -73,8 +73,8 @@ void plot_curves(const std::string& out, const std::vector<EpochStats>& h) {
     ta.y.push_back(e.train_accuracy);
     va.y.push_back(e.test_accuracy);
   }
-  PlotSpec ls{"Loss (categorical cross-entropy) per epoch", "epoch", "loss", false, false, 900, 560};
-  PlotSpec as{"Accuracy per epoch", "epoch", "accuracy", false, false, 900, 560};
+  PlotSpec ls{"Loss (categorical cross-entropy) per epoch, " + data, "epoch", "loss", false, false, 900, 560};
+  PlotSpec as{"Accuracy per epoch, " + data, "epoch", "accuracy", false, false, 900, 560};
   if (plot_lines(join_path(out, "loss_curves.png"), ls, {tl, vl}))
     std::printf("wrote %s\n", join_path(out, "loss_curves.png").c_str());
   if (plot_lines(join_path(out, "accuracy_curves.png"), as, {ta, va}))
@@ -87,7 +87,8 @@ Matrix confusion_matrix(const std::vector<int>& truth, const std::vector<int>& p
   return cm;
 }
 
-void save_confusion(const std::string& out, const Matrix& cm, const std::vector<std::string>& names) {
+void save_confusion(const std::string& out, const Matrix& cm, const std::vector<std::string>& names,
+                    const std::string& data) {
   std::vector<std::string> header{"true\\predicted"};
   header.insert(header.end(), names.begin(), names.end());
   CsvTable t(header);
@@ -97,8 +98,9 @@ void save_confusion(const std::string& out, const Matrix& cm, const std::vector<
     t.add_row(row);
   }
   t.save(join_path(out, "confusion.csv"));
-  PlotSpec spec{"Confusion matrix on the test set (rows: true class, columns: predicted)", "predicted", "true",
-                false, false, 820, 760};
+  std::printf("wrote %s\n", join_path(out, "confusion.csv").c_str());
+  PlotSpec spec{"Confusion matrix, " + data + " test set (rows: true class, columns: predicted)", "predicted",
+                "true", false, false, 820, 760};
   if (plot_heatmap(join_path(out, "confusion.png"), spec, cm, names, names, true))
     std::printf("wrote %s\n", join_path(out, "confusion.png").c_str());
 }
@@ -115,38 +117,46 @@ void save_mistakes(const std::string& out, const Dataset& ds, const std::vector<
     labels.add_row(std::vector<double>{double(k), double(wrong[k]), double(pred[static_cast<std::size_t>(wrong[k])]),
                                        double(ds.test_y[static_cast<std::size_t>(wrong[k])])});
   labels.save(join_path(out, "mistakes.csv"));
+  std::printf("wrote %s\n", join_path(out, "mistakes.csv").c_str());
   if (wrong.empty()) return;
-  write_image_grid_png(join_path(out, "mistakes_grid.png"), ds.test_x, ds.height, ds.width, wrong, 8, 2);
 
   const int cols = 8, rows = static_cast<int>((wrong.size() + cols - 1) / cols);
-  const int h = ds.height, w = ds.width, cell_w = w + 4, cell_h = h + 12;  // room for the caption
+  // Room for a two-line caption ("pred T-shirt/top" over "true Shirt") above each tile.
+  const int h = ds.height, w = ds.width, cell_w = w + 6, cell_h = h + 20;
   const int W = cols * cell_w, H = rows * cell_h;
   std::vector<float> canvas(static_cast<std::size_t>(W) * H, 0.0f);
   std::ostringstream cmd;
   for (std::size_t k = 0; k < wrong.size(); ++k) {
-    const int ox = static_cast<int>(k % cols) * cell_w + 2, oy = static_cast<int>(k / cols) * cell_h + 10;
+    const int ox = static_cast<int>(k % cols) * cell_w + 3, oy = static_cast<int>(k / cols) * cell_h + 18;
     const float* img = ds.test_x.row(wrong[k]);
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x) canvas[static_cast<std::size_t>(oy + y) * W + ox + x] = img[y * w + x];
     const int p = pred[static_cast<std::size_t>(wrong[k])], t = ds.test_y[static_cast<std::size_t>(wrong[k])];
     cmd << "set label " << k + 1 << " "
-        << gnuplot_quote("pred " + ds.class_names[static_cast<std::size_t>(p)] + " / true " +
+        << gnuplot_quote("pred " + ds.class_names[static_cast<std::size_t>(p)] + "\ntrue " +
                          ds.class_names[static_cast<std::size_t>(t)])
-        << " at " << ox + w / 2.0 << "," << oy - 5
-        << " center front font 'sans,9' textcolor rgb '#b2182b'\n";
+        << " at " << ox + w / 2.0 << "," << oy - 9
+        << " center front font 'sans,8' textcolor rgb '#b2182b'\n";
   }
   std::ostringstream data;
   for (int y = 0; y < H; ++y)
     for (int x = 0; x < W; ++x) data << x << ' ' << y << ' ' << canvas[static_cast<std::size_t>(y) * W + x] << '\n';
   std::ostringstream script;
-  script << "set title 'Misclassified test images (first " << wrong.size() << "): predicted / true label'\n"
+  script << "set title 'Misclassified " << display_name(ds) << " test images (first " << wrong.size()
+         << "): predicted / true label'\n"
          << "unset key\nunset colorbox\nunset xtics\nunset ytics\nunset border\n"
          << "set palette gray negative\nset cbrange [0:1]\nset size ratio -1\n"
          << "set xrange [-0.5:" << W - 0.5 << "]\nset yrange [" << H - 0.5 << ":-0.5]\n"
          << cmd.str() << "plot $d0 using 1:2:3 with image\n";
   const std::string png = join_path(out, "mistakes.png");
-  if (plot_custom(png, 1100, std::max(300, 140 * rows + 60), script.str(), {data.str()}))
-    std::printf("wrote %s (labels also in mistakes.csv)\n", png.c_str());
+  const int width_px = 1100, height_px = std::max(300, static_cast<int>(H * (width_px - 40.0) / W) + 70);
+  if (plot_custom(png, width_px, height_px, script.str(), {data.str()})) {
+    std::printf("wrote %s\n", png.c_str());
+  } else {  // no gnuplot: the bare tiles (stb), in the order of mistakes.csv, which has their labels
+    write_image_grid_png(join_path(out, "mistakes_grid.png"), ds.test_x, ds.height, ds.width, wrong, 8, 2);
+    std::printf("wrote %s (the tiles without captions: their labels are in mistakes.csv)\n",
+                join_path(out, "mistakes_grid.png").c_str());
+  }
 }
 
 // naive/eigen: chapter 05's CpuTrainer over an Ops table; cuda/cublas: chapter 07's GPU trainer
@@ -281,6 +291,10 @@ int run(CLI::App& app, ch05::Options o) {
 
   Dataset ds = load_dataset(o.data);
   std::printf("%s\n", describe(ds).c_str());
+  if (o.batch > ds.train_size())
+    std::printf("note: --batch %d is more than the %d training examples: clamped to %d (one step per epoch, "
+                "full-batch gradient descent)\n",
+                o.batch, ds.train_size(), ds.train_size());
   if (o.bench) return run_bench(o, c, ds);
 
   Checkpoint ck;
@@ -359,7 +373,8 @@ int run(CLI::App& app, ch05::Options o) {
 
   // model.evaluate(x_test, y_test) — what the textbook prints at the end.
   const EvalResult test = trainer.evaluate(ds.test_x, ds.test_y);
-  std::printf("Test loss: %.4f\nTest accuracy: %.4f\n", test.loss, test.accuracy);
+  std::printf("Test loss: %.4f\nTest accuracy: %.4f (%s test set)\n", test.loss, test.accuracy,
+              display_name(ds).c_str());
   const long steps = static_cast<long>(history.size()) * ((ds.train_size() + o.batch - 1) / o.batch);
   const bool learned_nothing = warn_if_not_learning("05_mlp", test.accuracy,
                                                     history.empty() ? 0.0 : history.back().train_loss, ds.classes,
@@ -369,9 +384,9 @@ int run(CLI::App& app, ch05::Options o) {
   save_history_csv(csv, history);
   std::printf("wrote %s\n", csv.c_str());
   const std::vector<int> pred = trainer.predict(ds.test_x);
-  save_confusion(o.common.out_dir, confusion_matrix(ds.test_y, pred, ds.classes), ds.class_names);
+  save_confusion(o.common.out_dir, confusion_matrix(ds.test_y, pred, ds.classes), ds.class_names, display_name(ds));
   save_mistakes(o.common.out_dir, ds, pred);
-  plot_curves(o.common.out_dir, history);
+  plot_curves(o.common.out_dir, history, display_name(ds));
 
   double epoch_seconds = 0;
   int timed = 0;
@@ -389,7 +404,7 @@ int run(CLI::App& app, ch05::Options o) {
         {"batch", o.batch}, {"epochs", o.epochs}, {"seed", o.common.seed}, {"threads", o.common.threads},
         {"resumed_from", o.resume}, {"parameters", net.parameter_count()}}},
       {"data",
-       {{"name", ds.name}, {"source", ds.source}, {"warning", ds.warning}, {"train", ds.train_size()},
+       {{"name", ds.name}, {"dataset", display_name(ds)}, {"source", ds.source}, {"warning", ds.warning}, {"train", ds.train_size()},
         {"test", ds.test_size()}}},
       {"machine", machine_info()},
       {"final", {{"test_loss", test.loss}, {"test_accuracy", test.accuracy}}},
@@ -398,6 +413,7 @@ int run(CLI::App& app, ch05::Options o) {
       {"history", hist}};
   save_json(join_path(o.common.out_dir, "summary.json"), summary);
   std::printf("wrote %s\n", join_path(o.common.out_dir, "summary.json").c_str());
+  if (!ds.warning.empty()) std::printf("%s\n", fallback_reminder(ds).c_str());
   return learned_nothing ? kExitDiverged : kExitOk;
 }
 

@@ -1,6 +1,7 @@
 // Chapter 05's flags: declared once, checked once, each error naming its flag.
 #include "options.hpp"
 
+#include "dnn/exercise.hpp"
 #include "dnn/cuda_device.hpp"
 
 #include <cmath>
@@ -12,7 +13,7 @@
 namespace ch05 {
 
 void add_options(CLI::App& app, Options& o) {
-  app.add_option("--backend", o.backend, "naive (plain loops, your exercises) or eigen; cuda/cublas are chapter 07")
+  app.add_option("--backend", o.backend, std::string("naive (the plain loops; this binary links ") + dnn::exercise_bodies() + ") or eigen; cuda/cublas are chapter 07")
       ->capture_default_str();
   app.add_option("--hidden", o.hidden, "Hidden layer sizes, comma-separated (the textbook: 50,50)")
       ->capture_default_str();

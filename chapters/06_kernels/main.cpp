@@ -250,7 +250,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"cpu", "cuda"}));
   app.add_option("--kernel", o.kernel,
-                 "all, or one step: CPU " + gemm::cpu_gemm_names() +
+                 "all, or one step: CPU " + gemm::cpu_gemm_names() + " (ikj and blocked: this binary links " +
+                     dnn::exercise_bodies() + ")" +
                      "; CUDA naive, coalesced, smem, regtile_1d, regtile_2d, vectorized, warptile, warptile_8warps, "
                      "warptile_wide, cublas, cublas_tf32")
       ->capture_default_str();

@@ -363,7 +363,7 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
               "test_loss", "test_accuracy"});
   nlohmann::json rows = nlohmann::json::array();
   std::vector<std::string> labels;
-  std::vector<double> speedups;
+  std::vector<double> seconds;  // the bars: absolute time, the speedup goes into the label
   for (const auto& r : results) {
     const std::string feat = r.rung.backend == "fastcpu" ? r.rung.features.label() : r.rung.gpu_variant;
     const double speedup = key(results.front()) / key(r);
@@ -379,8 +379,10 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
                     {"median_cpu_seconds_per_epoch", r.cpu_median}, {"speedup_vs_first", speedup},
                     {"total_seconds", r.total_seconds}, {"setup_seconds", r.setup_seconds},
                     {"train_loss", r.train_loss}, {"test_loss", r.test_loss}, {"test_accuracy", r.test_accuracy}});
-    labels.push_back(r.rung.label);
-    speedups.push_back(speedup);
+    char x[32];
+    std::snprintf(x, sizeof x, " (%.3gx)", speedup);
+    labels.push_back(r.rung.label + x);
+    seconds.push_back(key(r));
   }
   const std::string stem = cpu ? "ladder" : "gpu_ladder";
   t.save(join_path(o.common.out_dir, stem + ".csv"));
@@ -411,14 +413,17 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
     std::printf("wrote %s\n", json.path().c_str());
   }
   if (o.pytorch_seconds > 0) {
-    labels.insert(labels.begin(), "PyTorch CPU (measured separately)");
-    speedups.insert(speedups.begin(), key(results.front()) / o.pytorch_seconds);
+    char x[48];
+    std::snprintf(x, sizeof x, "PyTorch CPU, measured separately (%.3gx)", key(results.front()) / o.pytorch_seconds);
+    labels.insert(labels.begin(), x);
+    seconds.insert(seconds.begin(), o.pytorch_seconds);
   }
-  PlotSpec spec{"Speedup per epoch over the first step (" + model_text(sizes) + ", batch " +
-                    std::to_string(o.batch) + ")",
-                "", "speedup (x, log scale)", true, false, 1100, 600};
+  PlotSpec spec{"Seconds per epoch of each step, lower is faster (" + model_text(sizes) + ", batch " +
+                    std::to_string(o.batch) + "; in brackets: speedup over step " + results.front().rung.label.substr(0, 1) +
+                    ")",
+                "", "seconds per epoch (log scale)", true, false, 1100, 600};
   const std::string png = join_path(o.common.out_dir, stem + ".png");
-  if (plot_bars(png, spec, labels, speedups)) std::printf("wrote %s\n", png.c_str());
+  if (plot_bars(png, spec, labels, seconds)) std::printf("wrote %s\n", png.c_str());
   if (failed > 0) {
     std::fprintf(stderr, "07_fast: error: %d step(s) of the ladder failed (see above)\n", failed);
     return kExitFailure;

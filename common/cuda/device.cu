@@ -13,13 +13,20 @@ bool built_with_cuda() { return true; }
 bool device_available(std::string* why) {
   int n = 0;
   const cudaError_t err = cudaGetDeviceCount(&n);
+  if (err == cudaErrorNoDevice || err == cudaErrorInsufficientDriver) {
+    // A machine without an NVIDIA GPU (or without its driver) reports "CUDA driver version is
+    // insufficient": say what that means first, the runtime's words after.
+    if (why) *why = std::string("no NVIDIA GPU found (the CUDA runtime says: ") + cudaGetErrorString(err) + ")";
+    cudaGetLastError();  // clear the sticky error
+    return false;
+  }
   if (err != cudaSuccess) {
     if (why) *why = std::string("cudaGetDeviceCount failed: ") + cudaGetErrorString(err);
     cudaGetLastError();  // clear the sticky error
     return false;
   }
   if (n == 0) {
-    if (why) *why = "the CUDA runtime sees no device";
+    if (why) *why = "no NVIDIA GPU found (the CUDA runtime sees no device)";
     return false;
   }
   return true;

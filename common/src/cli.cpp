@@ -1,6 +1,8 @@
 // Command-line handling and the guarded main() shared by every program.
 #include "dnn/cli.hpp"
 
+#include <algorithm>
+
 #include <Eigen/Core>
 #include <cctype>
 #include <cerrno>
@@ -234,7 +236,7 @@ int guarded_body(const std::string& program, const std::function<int()>& body, c
     std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());
     return kExitBadInput;
   } catch (const DivergenceError& e) {
-    std::fprintf(stderr, "%s: training diverged: %s\n", program.c_str(), e.what());
+    std::fprintf(stderr, "%s: error: training diverged: %s\n", program.c_str(), e.what());
     return kExitDiverged;
   } catch (const ExerciseNotDone& e) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
@@ -257,6 +259,57 @@ int guarded_main(const std::string& program, const std::function<int()>& body, c
   return check_stdout(program, guarded_body(program, body, size_flags));
 }
 
+namespace {
+
+// Edit distance of two short strings (insertions, deletions, substitutions).
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string suggest_flag(const CLI::App& app, const std::string& typed) {
+  std::string flag = typed.substr(0, typed.find('='));
+  std::string best;
+  std::size_t best_d = std::string::npos;
+  for (const CLI::Option* opt : app.get_options()) {
+    for (const std::string& name : opt->get_lnames()) {
+      const std::string candidate = "--" + name;
+      const std::size_t d = edit_distance(flag, candidate);
+      const bool prefix = candidate.rfind(flag, 0) == 0 && flag.size() >= 4;
+      if ((prefix ? 0 : d) < best_d) best_d = prefix ? 0 : d, best = candidate;
+    }
+  }
+  return best_d <= std::max<std::size_t>(2, flag.size() / 4) ? best : "";
+}
+
+std::string describe_unexpected(const CLI::App& app, const std::vector<std::string>& extras) {
+  std::string flags, values;
+  for (const std::string& x : extras) {
+    const bool number = x.find_first_not_of("-+.0123456789eE") == std::string::npos;  // "-3" is a value
+    if (x.size() > 1 && x[0] == '-' && !number) {
+      const std::string hint = suggest_flag(app, x);
+      flags += std::string(flags.empty() ? "" : "; ") + "unknown flag '" + x + "'" +
+               (hint.empty() ? "" : " (did you mean " + hint + "?)");
+    } else {
+      values += std::string(values.empty() ? "" : " ") + "'" + x + "'";
+    }
+  }
+  if (flags.empty()) return "unexpected argument(s) " + values + " (every value follows its --flag)";
+  return values.empty() ? flags : flags + " (and the value(s) " + values + " that followed it)";
+}
+
 int run_program(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
   for (CLI::Option* opt : app.get_options())
     if (is_integer_option(opt)) opt->check(decimal_rule());
@@ -266,9 +319,15 @@ int run_program(CLI::App& app, int argc, char** argv, const std::function<int()>
     return check_stdout(app.get_name(), app.exit(e));  // prints --help, exit 0
   } catch (const CLI::CallForAllHelp& e) {
     return check_stdout(app.get_name(), app.exit(e));
+  } catch (const CLI::ExtrasError& e) {
+    // "The following arguments were not expected: 3 --epoch" becomes one line per unknown flag,
+    // with the nearest real one: "unknown flag '--epoch' (did you mean --epochs?)".
+    std::fprintf(stderr, "%s: error: %s; see %s --help\n", app.get_name().c_str(),
+                 describe_unexpected(app, app.remaining()).c_str(), app.get_name().c_str());
+    return kExitBadInput;
   } catch (const CLI::ParseError& e) {
-    // CLI11 names the flag and what it expected; we use our "bad input" exit code.
-    app.exit(e);
+    // CLI11 names the flag and what it expected; we add the program's name and use our "bad input" exit code.
+    std::fprintf(stderr, "%s: error: %s; see %s --help\n", app.get_name().c_str(), e.what(), app.get_name().c_str());
     return kExitBadInput;
   }
   return guarded_main(app.get_name(), body, size_flags_of(app));

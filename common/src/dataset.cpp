@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <sys/stat.h>
 
 #include "dnn/cli.hpp"
@@ -92,6 +93,10 @@ void name_by_content(const std::string& origin, const std::string& dir, const Da
 
 /// Loads the four files of `dir` into `ds` (images 28×28 required: MNIST and Fashion-MNIST).
 void load_folder(const std::string& dir, const std::string& origin, const DataOptions& opts, Dataset& ds) {
+  std::error_code ec;
+  if (!is_dir(dir) && std::filesystem::exists(dir, ec))
+    throw InputError(origin + " '" + dir + "': is a file, not a folder; expected the folder that holds it and the other "
+                     "three IDX files (e.g. --data " + std::filesystem::path(dir).parent_path().string() + ")");
   if (!is_dir(dir))
     throw InputError(origin + " '" + dir + "': folder does not exist; expected a folder holding the four IDX files "
                      "(train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], "
@@ -334,8 +339,18 @@ std::uint32_t data_fingerprint(const Dataset& ds) {
   return static_cast<std::uint32_t>(crc);
 }
 
+std::string display_name(const Dataset& ds) {
+  return ds.name == "mnist" ? "MNIST" : ds.name == "fashion" ? "Fashion-MNIST" : "synthetic digits";
+}
+
+std::string fallback_reminder(const Dataset& ds) {
+  if (ds.warning.empty()) return "";
+  return "\n" + ds.warning + "\nThese results are on " + display_name(ds) +
+         ", not on MNIST. Get MNIST (scripts/get-mnist.sh), then run this again.";
+}
+
 std::string describe(const Dataset& ds) {
-  std::string what = ds.name == "mnist" ? "MNIST" : ds.name == "fashion" ? "Fashion-MNIST" : "synthetic digits";
+  const std::string what = display_name(ds);
   auto count = [](int used, int full, const char* split) {
     std::string s = std::to_string(used);
     if (full > used) s += " of " + std::to_string(full);

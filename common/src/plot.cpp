@@ -150,7 +150,12 @@ bool plot_lines(const std::string& png_path, const PlotSpec& spec, const std::ve
   if (drawn.empty()) return false;  // nothing to draw
   std::ostringstream os;
   // The legend goes under the plot: beside it, long labels took half the width from the curves.
-  os << axes(spec) << "set key outside below left Left reverse\n";
+  // As many columns as the longest label leaves room for (about 8 px a character at the default
+  // font, plus the sample line): gnuplot's own guess cut the last column off.
+  std::size_t longest = 1;
+  for (const Series* s : drawn) longest = std::max(longest, s->label.size());
+  const int columns = std::max(1, static_cast<int>((spec.width - 40) / (8 * longest + 90)));
+  os << axes(spec) << "set key outside below left Left reverse maxcols " << columns << "\n";
   if (xmin == xmax) {
     const double pad = spec.logx ? 0.5 * std::fabs(xmin) : std::max(1.0, 0.5 * std::fabs(xmin));
     os << "set xrange [" << xmin - pad << ":" << xmax + pad << "]\n";
@@ -195,8 +200,14 @@ bool plot_heatmap(const std::string& png_path, const PlotSpec& spec, const Matri
      << "set xrange [-0.5:" << values.cols - 0.5 << "]\nset yrange [" << values.rows - 0.5 << ":-0.5]\n";
   if (!col_labels.empty()) {
     os << "set xtics (";
-    for (std::size_t j = 0; j < col_labels.size(); ++j) os << (j ? ", " : "") << gnuplot_quote(col_labels[j]) << " " << j;
+    std::size_t longest = 0;
+    for (std::size_t j = 0; j < col_labels.size(); ++j) {
+      os << (j ? ", " : "") << gnuplot_quote(col_labels[j]) << " " << j;
+      longest = std::max(longest, col_labels[j].size());
+    }
     os << ")\n";
+    // Words ("T-shirt/top", "Ankle boot") would run into each other side by side: slant them.
+    if (longest > 4) os << "set xtics rotate by 35 right\n";
   }
   if (!row_labels.empty()) {
     os << "set ytics (";

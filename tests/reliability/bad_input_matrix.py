@@ -84,9 +84,14 @@ def cases(out, ck):
     for p in all_programs:
         c += [
             (p, ["--no-such-flag"], EXIT_BAD_INPUT, "--no-such-flag"),
+            (p, ["--out", notdir], EXIT_BAD_INPUT, notdir),
+        ]
+    # 00_data trains nothing: it has no --seed, --threads (its --help offers only flags that do something)
+    c.append(("00_data", ["--seed", "1"], EXIT_BAD_INPUT, "unknown flag '--seed'"))
+    for p in all_programs[1:]:
+        c += [
             (p, ["--seed", "abc"], EXIT_BAD_INPUT, "--seed"),
             (p, ["--threads", "0"], EXIT_BAD_INPUT, "--threads"),
-            (p, ["--out", notdir], EXIT_BAD_INPUT, notdir),
             # seeds are unsigned 64-bit: a sign or an overflow is refused, never wrapped around
             (p, ["--seed", "-1", "--out", str(out)], EXIT_BAD_INPUT, f"--seed: {SEED_RANGE}, got '-1'"),
             (p, ["--seed", "99999999999999999999999", "--out", str(out)], EXIT_BAD_INPUT, f"--seed: {SEED_RANGE}"),

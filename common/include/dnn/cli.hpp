@@ -87,4 +87,10 @@ int run_program(CLI::App& app, int argc, char** argv, const std::function<int()>
 int guarded_main(const std::string& program, const std::function<int()>& body,
                  const std::string& size_flags = "--hidden, --batch, --train-limit, ...");
 
+/// The program's flag nearest to a mistyped one ("--epoch" -> "--epochs"), or "" when none is close.
+std::string suggest_flag(const CLI::App& app, const std::string& typed);
+
+/// The message for arguments CLI11 did not expect: each unknown flag with its nearest real one.
+std::string describe_unexpected(const CLI::App& app, const std::vector<std::string>& extras);
+
 }  // namespace dnn

@@ -87,6 +87,13 @@ std::uint32_t data_fingerprint(const Dataset& ds);
 /// preceded by the WARNING when the loader fell back.
 std::string describe(const Dataset& ds);
 
+/// The dataset's name for result lines and plot titles: "MNIST", "Fashion-MNIST" or "synthetic digits".
+std::string display_name(const Dataset& ds);
+
+/// The last lines of a run on a fallback dataset: the WARNING again (the first one scrolled away
+/// under the training output), with the command that gets MNIST. Empty on MNIST.
+std::string fallback_reminder(const Dataset& ds);
+
 /// The file names of the four IDX files in `dir` (each may end in .gz), in the order
 /// train images, train labels, test images, test labels. Missing ones are returned empty.
 struct IdxFiles {

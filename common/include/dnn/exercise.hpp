@@ -34,5 +34,12 @@ class ExerciseNotDone : public std::logic_error {
 
 }  // namespace dnn
 
+namespace dnn {
+/// Which bodies of the exercise functions this program links: "the reference solutions (solutions/)"
+/// (build/bin/, build/tests/) or "your exercises (exercises/)" (build/yours/, built by scripts/check).
+/// Defined by the library that holds the bodies (solutions/ or exercises/, see their CMakeLists.txt).
+const char* exercise_bodies();
+}  // namespace dnn
+
 /// The body of an exercise stub: throws dnn::ExerciseNotDone.
 #define DNN_TODO(exercise, hint) throw ::dnn::ExerciseNotDone((exercise), __FILE__, (hint))
