@@ -7,7 +7,7 @@ output or checkpoint file.
 
 Each row of CASES is (program, arguments, expected exit code, text that must appear in the
 output (or a list of such texts)[, texts that must NOT appear: a wrong hint, a flag the program does
-not have]). "data:" among the texts that must not appear means the program must stop before it
+not have]). " pixels, " (the data line: "data: MNIST from ... 28x28 pixels, ...") among the texts that must not appear means the program must stop before it
 loads any data (a bad output file is found before the training, not after it).
 Then the rerun checks: a run into a folder that holds an earlier run's results removes those files
 (and says so) but never a file it did not write; a run that fails on bad input removes nothing;
@@ -184,7 +184,7 @@ def cases(out, ck):
         c.append(("02_backprop", [*SMALL, *args, "--out", f"{w}/run02"], EXIT_FAILURE,
                   "the check itself may be the cause", "your relu_backward"))
     # file flags: a folder, a missing folder or a file where a folder should be is named at once
-    before_data = "data:"
+    before_data = " pixels, "  # in the data line ("data: MNIST from ... 28x28 pixels, 10 classes"), not in "00_data: error"
     for flag, prog in [("--checkpoint", "05_mlp"), ("--json", "07_fast")]:
         for path, why in [(w, "is a folder"), (f"{w}/no/such/dir/x.bin", "does not exist"),
                           (f"{w}/a_file/x.bin", "not a folder")]:
@@ -405,7 +405,7 @@ def main():
                 why.append("damaged " + ", ".join(damaged))
             if found:
                 why.append("printed " + ", ".join(repr(f) for f in found) +
-                           (": the check came too late" if "data:" in found else ": it must not"))
+                           (": the check came too late" if " pixels, " in found else ": it must not"))
             print(f"FAIL  {label}  ({'; '.join(why)})\n      output: {err.strip()[-400:]}")
     for label, ok, why in [*rerun_checks(), *reliability2_checks()]:
         if ok is None:
