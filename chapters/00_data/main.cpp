@@ -91,10 +91,10 @@ void write_named_grid(const std::string& png, const dnn::Matrix& tiles, int h, i
     std::ostringstream t;
     t << "(";
     for (std::size_t k = 0; k < names.size(); ++k)
-      t << (k ? ", " : "") << "'" << names[k] << "' " << k * cell + cell / 2.0;
+      t << (k ? ", " : "") << dnn::gnuplot_quote(names[k]) << " " << k * cell + cell / 2.0;
     return t.str() + ")";
   };
-  cmd << "set title '" << title << "' noenhanced\nunset key\nunset colorbox\nunset border\n"
+  cmd << "set title " << dnn::gnuplot_quote(title) << " noenhanced\nunset key\nunset colorbox\nunset border\n"
       << "set palette gray negative\nset cbrange [0:1]\nset size ratio -1\n"
       << "set xrange [-0.5:" << W - 0.5 << "]\nset yrange [" << H - 0.5 << ":-0.5]\n"
       << (row_names.empty() ? "unset ytics\n" : "set ytics scale 0 noenhanced " + tics(row_names, cell_h) + "\n")

@@ -86,7 +86,7 @@ bool plot_gradcheck(const std::string& png, const std::vector<CheckBar>& bars, d
   double group_start = 0;
   const auto close_group = [&](double end) {
     if (group.empty()) return;
-    cmd << "set label '" << group << "' at first " << (group_start + end) / 2 << ", graph 0.96 center noenhanced font 'sans,10'\n";
+    cmd << "set label " << dnn::gnuplot_quote(group) << " at first " << (group_start + end) / 2 << ", graph 0.96 center noenhanced font 'sans,10'\n";
     cmd << "set arrow from first " << end + 0.5 << ", graph 0 to first " << end + 0.5
         << ", graph 1 nohead lc rgb '#bbbbbb'\n";
   };
@@ -98,14 +98,14 @@ bool plot_gradcheck(const std::string& png, const std::vector<CheckBar>& bars, d
       group = b.network;
       group_start = x;
     }
-    data << x << ' ' << std::max(b.error, 1e-17) << ' ' << (b.pass ? 11 : 12) << " \"" << b.tensor << "\"\n";
+    data << x << ' ' << std::max(b.error, 1e-17) << ' ' << (b.pass ? 11 : 12) << ' ' << dnn::gnuplot_quote(b.tensor) << '\n';
     x += 1;
   }
   close_group(x - 1);
   char title[200];
   std::snprintf(title, sizeof title, "Gradient check (h = %g): max relative error per tensor, %d of %zu FAIL%s", h,
                 failures, bars.size(), planted_bug ? " (PLANTED BUG)" : "");
-  cmd << "set title '" << title << "'\n"
+  cmd << "set title " << dnn::gnuplot_quote(title) << "\n"
       << "set logscale y\nset format y '10^{%L}'\nset ylabel 'max |a - n| / max(|a|, |n|, 1e-4)'\n"
       << "set xrange [-1:" << x << "]\nset yrange [" << lowest / 4 << ":*]\nset offsets 0, 0, graph 0.12, 0\n"
       << "set style fill solid 0.85 border -1\nset boxwidth 0.7\nset grid ytics lc rgb '#dddddd'\n"
