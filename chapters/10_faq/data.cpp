@@ -96,7 +96,7 @@ nlohmann::json run_data(const Options& o, const Dataset& ds, const std::string& 
     LearningCurve c;
     c.model = m.name;
     for (int n : sizes) {
-      const int epochs = o.data_epochs > 0 ? o.data_epochs : std::clamp(600000 / n, 10, 200);
+      const int epochs = o.data_epochs > 0 ? o.data_epochs : std::clamp(o.data_examples / n, 10, 200);
       std::vector<double> acc;
       for (int s = 0; s < o.seeds; ++s) {
         Rng pick(o.common.seed * 7919 + static_cast<std::uint64_t>(n) * 31 + static_cast<std::uint64_t>(s));

@@ -29,7 +29,8 @@ struct Options {
   int sawtooth_k = 6;                    ///< --sawtooth-k: 2^k points, a 2-wide net k layers deep
   // §8.2 data
   std::string sizes = "100,300,1000,3000,10000,30000,60000";  ///< --sizes: training-set sizes
-  int data_epochs = 0;  ///< --data-epochs: 0 = as many as give ≈ 600 000 examples (at least 10, at most 200)
+  int data_epochs = 0;          ///< --data-epochs: 0 = about --data-examples examples (10 … 200 epochs)
+  int data_examples = 600000;   ///< --data-examples: training examples per run when --data-epochs is 0
   // §8.3 time
   std::string widths = "50,100,200,500,1000,2000";  ///< --widths: hidden widths timed (784-w-10)
   std::string batches = "1,8,32,128,1024";          ///< --batches

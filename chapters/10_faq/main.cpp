@@ -32,8 +32,10 @@ int main(int argc, char** argv) {
       ->check(whole_number(1, 12))->group(g1)->capture_default_str();
   auto* g2 = "8.2 data";
   app.add_option("--sizes", o.sizes, "training-set sizes (each at most 60000)")->group(g2)->capture_default_str();
-  app.add_option("--data-epochs", o.data_epochs, "epochs per run (0: about 600 000 examples, 10 to 200 epochs)")
+  app.add_option("--data-epochs", o.data_epochs, "epochs per run (0: about --data-examples examples, 10 to 200 epochs)")
       ->check(whole_number(0, 1000))->group(g2)->capture_default_str();
+  app.add_option("--data-examples", o.data_examples, "training examples per run when --data-epochs is 0")
+      ->check(whole_number(1000))->group(g2)->capture_default_str();
   auto* g3 = "8.3 time";
   app.add_option("--widths", o.widths, "hidden widths to time (784-w-10)")->group(g3)->capture_default_str();
   app.add_option("--batches", o.batches, "batch sizes to time")->group(g3)->capture_default_str();

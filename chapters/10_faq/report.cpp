@@ -97,9 +97,9 @@ void report_sawtooth(const std::string& out, const SawtoothReport& s) {
   t.save(csv);
   wrote(csv);
   const int k = s.k;
-  Series pts{"the 2^" + std::to_string(k) + " + 1 points", s.x, s.y, "points pt 7 ps 1.2"};
-  Series deep{"hand-built net, 2 wide, " + std::to_string(k) + " deep (" + std::to_string(6 * k - 1) + " parameters)",
-              s.grid, s.deep_curve, "lines lw 2"};
+  Series pts{"the 2^" + std::to_string(k) + " + 1 points", s.x, s.y, "points pt 7"};
+  Series deep{"hand-built net, 2 wide, " + std::to_string(k) + " deep (" + std::to_string(6 * k + 1) + " parameters)",
+              s.grid, s.deep_curve, "lines"};
   Series shallow{"best trained 1-hidden-layer net of " + std::to_string(s.widths.empty() ? 0 : s.widths.back()) +
                      " units",
                  s.grid, s.shallow_fit_grid, "lines dt 2"};
@@ -113,7 +113,7 @@ void report_sawtooth(const std::string& out, const SawtoothReport& s) {
   }
   const double need = static_cast<double>((1 << k) - 1);
   Series bound{"units a 1-hidden-layer net needs for an exact fit (2^k - 1 = " + std::to_string((1 << k) - 1) + ")",
-               {need, need}, {1e-8, 1.0}, "lines dt 3 lw 2"};
+               {need, need}, {1e-8, 1.0}, "lines dt 3"};
   PlotSpec es{"Sawtooth with 2^" + std::to_string(k) + " + 1 points: error of one hidden layer vs its width",
               "hidden units (log scale)", "mean squared error (log scale; floor 1e-8)", true, true, 1000, 560};
   const std::string png2 = join_path(out, "sawtooth_width.png");

@@ -8,8 +8,9 @@
 // pieces, and the sawtooth has 2^k pieces: it needs w ≥ 2^k − 1 units, exponentially many.
 //
 // The experiment: (1) build the deep net by hand and measure its error (0); (2) train one-hidden-
-// layer nets of growing width on the same points (Adam, full batch, mean squared error, best of
-// several starts) and plot error vs width; (3) train the 2-wide, k-deep architecture itself from
+// layer nets of growing width on the same points and plot error vs width — each width's best of
+// (a) its kinks spread evenly over [0, 1] and the output layer solved by least squares, then Adam,
+// and (b) random starts trained by Adam (full batch, mean squared error); (3) train the 2-wide, k-deep architecture itself from
 // random starts: does gradient descent find the sawtooth?
 #include <algorithm>
 #include <cmath>
@@ -113,6 +114,49 @@ double train_adam(Net& n, const std::vector<double>& x, const std::vector<double
   return mse(n, x, y);
 }
 
+// A one-hidden-layer net whose w units are ReLU(x − t_j) with kinks t_j = j/w (j = 0 … w−1), and
+// whose output weights and bias are the least-squares fit to the points (normal equations).
+Net least_squares_shallow(int w, const std::vector<double>& x, const std::vector<double>& y) {
+  Net n;
+  n.sizes = {1, w, 1};
+  n.W.assign(1, std::vector<double>(static_cast<std::size_t>(w), 1.0));
+  n.b.assign(1, std::vector<double>(static_cast<std::size_t>(w)));
+  for (int j = 0; j < w; ++j) n.b[0][static_cast<std::size_t>(j)] = -static_cast<double>(j) / w;
+  const int m = w + 1;  // unknowns: w output weights and the bias
+  std::vector<double> A(static_cast<std::size_t>(m * m), 0.0), rhs(static_cast<std::size_t>(m), 0.0);
+  std::vector<double> f(static_cast<std::size_t>(m));
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    for (int j = 0; j < w; ++j) f[static_cast<std::size_t>(j)] = std::max(0.0, x[i] - static_cast<double>(j) / w);
+    f[static_cast<std::size_t>(w)] = 1.0;
+    for (int r = 0; r < m; ++r) {
+      rhs[static_cast<std::size_t>(r)] += f[static_cast<std::size_t>(r)] * y[i];
+      for (int c = 0; c < m; ++c) A[static_cast<std::size_t>(r * m + c)] += f[static_cast<std::size_t>(r)] * f[static_cast<std::size_t>(c)];
+    }
+  }
+  for (int r = 0; r < m; ++r) A[static_cast<std::size_t>(r * m + r)] += 1e-12;  // a tiny ridge: units with no data
+  for (int c = 0; c < m; ++c) {  // Gaussian elimination with partial pivoting
+    int piv = c;
+    for (int r = c + 1; r < m; ++r)
+      if (std::fabs(A[static_cast<std::size_t>(r * m + c)]) > std::fabs(A[static_cast<std::size_t>(piv * m + c)])) piv = r;
+    for (int k = 0; k < m; ++k) std::swap(A[static_cast<std::size_t>(c * m + k)], A[static_cast<std::size_t>(piv * m + k)]);
+    std::swap(rhs[static_cast<std::size_t>(c)], rhs[static_cast<std::size_t>(piv)]);
+    for (int r = c + 1; r < m; ++r) {
+      const double q = A[static_cast<std::size_t>(r * m + c)] / A[static_cast<std::size_t>(c * m + c)];
+      for (int k = c; k < m; ++k) A[static_cast<std::size_t>(r * m + k)] -= q * A[static_cast<std::size_t>(c * m + k)];
+      rhs[static_cast<std::size_t>(r)] -= q * rhs[static_cast<std::size_t>(c)];
+    }
+  }
+  std::vector<double> sol(static_cast<std::size_t>(m));
+  for (int r = m; r-- > 0;) {
+    double v = rhs[static_cast<std::size_t>(r)];
+    for (int k = r + 1; k < m; ++k) v -= A[static_cast<std::size_t>(r * m + k)] * sol[static_cast<std::size_t>(k)];
+    sol[static_cast<std::size_t>(r)] = v / A[static_cast<std::size_t>(r * m + r)];
+  }
+  n.W.push_back(std::vector<double>(sol.begin(), sol.begin() + w));
+  n.b.push_back({sol[static_cast<std::size_t>(w)]});
+  return n;
+}
+
 // The hand-built sawtooth: k hidden layers of 2 units, h1 = ReLU(u), h2 = ReLU(u − ½), where u is
 // the previous tent m = 2·h1 − 4·h2 (u = x for the first layer); the output is the last m.
 Net telgarsky_net(int k) {
@@ -157,8 +201,13 @@ nlohmann::json run_sawtooth(const Options& o, const std::string& out) {
   const int steps = o.quick ? 1500 : 6000;
   const int restarts = o.quick ? 2 : 4;
   for (int w = 1; w <= 2 * (points - 1); w *= 2) {
-    double best = 1e30;
-    Net best_net;
+    Net best_net = least_squares_shallow(w, rep.x, rep.y);
+    double best = mse(best_net, rep.x, rep.y);
+    {
+      Net tuned = best_net;
+      const double e = train_adam(tuned, rep.x, rep.y, steps, 0.003);
+      if (e < best) best = e, best_net = tuned;
+    }
     for (int r = 0; r < restarts; ++r) {
       dnn::Rng rng(o.common.seed + 1000 * static_cast<std::uint64_t>(w) + static_cast<std::uint64_t>(r));
       Net n = random_net({1, w, 1}, rng);
