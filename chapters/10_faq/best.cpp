@@ -79,7 +79,7 @@ nlohmann::json run_row(const TrainSpec& s, const Dataset& ds, BestRow& row) {
   row.label = s.label;
   row.result = r;
   row.spec = s;
-  std::printf("best: %s: test accuracy %.4f after %zu epochs, %.0f s training\n", s.label.c_str(), r.test_accuracy,
+  std::printf("best: %s: test accuracy %.4f after %zu epochs, %.1f s training\n", s.label.c_str(), r.test_accuracy,
               r.history.size(), r.train_seconds);
   // seconds: wall time of the training epochs (all sessions of a resumed run); cpu_seconds: the
   // process's CPU time in this session (what "one core" means on a machine shared with others).
