@@ -101,16 +101,20 @@ nlohmann::json run_best(const Options& o, const Dataset& ds, const std::string& 
                  {"augmented_dropout", o.augmented_dropout}};
   std::vector<BestRow> finals;
   const bool all = o.best_part == "all";
+  // One long run: `name` is its key prefix in the JSON and the name of its checkpoint in --out.
+  auto long_run = [&](TrainSpec s, const std::string& name) {
+    s.checkpoint = join_path(out, "best_" + name + ".ckpt");
+    BestRow row;
+    j[name] = run_row(s, ds, row);
+    j[name + "_test_accuracy"] = row.result.test_accuracy;
+    j[name + "_seconds"] = row.result.train_seconds;
+    finals.push_back(row);
+  };
   if (all || o.best_part == "plain") {
     TrainSpec s = best_spec(o);
     s.label = "plain (no augmentation)";
     s.epochs = o.epochs;
-    s.checkpoint = join_path(out, "best_plain.ckpt");
-    BestRow row;
-    j["plain"] = run_row(s, ds, row);
-    j["plain_test_accuracy"] = row.result.test_accuracy;
-    j["plain_seconds"] = row.result.train_seconds;
-    finals.push_back(row);
+    long_run(s, "plain");
   }
   if (all || o.best_part == "augmented") {
     TrainSpec s = best_spec(o);
@@ -119,12 +123,7 @@ nlohmann::json run_best(const Options& o, const Dataset& ds, const std::string& 
     s.augment = simard_augment();
     s.lr_decay = static_cast<float>(o.augmented_lr_decay);
     s.reg.dropout = static_cast<float>(o.augmented_dropout);
-    s.checkpoint = join_path(out, "best_augmented.ckpt");
-    BestRow row;
-    j["augmented"] = run_row(s, ds, row);
-    j["augmented_test_accuracy"] = row.result.test_accuracy;
-    j["augmented_seconds"] = row.result.train_seconds;
-    finals.push_back(row);
+    long_run(s, "augmented");
   }
   if (j.contains("plain_seconds") || j.contains("augmented_seconds"))
     j["seconds"] = j.value("plain_seconds", 0.0) + j.value("augmented_seconds", 0.0);
