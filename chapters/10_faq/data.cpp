@@ -118,6 +118,7 @@ nlohmann::json run_data(const Options& o, const Dataset& ds, const std::string& 
         spec.batch = 32;
         spec.seed = o.common.seed + static_cast<std::uint64_t>(s);
         spec.verbose = false;
+        spec.evaluate_each_epoch = false;
         if (m.augment) spec.augment = simard_augment();
         acc.push_back(train_mlp(spec, sub_x, sub_y, ds.test_x, ds.test_y, ds.name).test_accuracy);
       }

@@ -80,8 +80,10 @@ TrainResult train_mlp(const TrainSpec& spec, const Matrix& train_x, const std::v
   fo.verbose = spec.verbose;
   fo.lr = spec.opt.lr;
   fo.lr_flag = spec.opt.lr_flag;
-  fo.test_x = &test_x;
-  fo.test_y = &test_y;
+  if (spec.evaluate_each_epoch || spec.stop_at_accuracy > 0) {
+    fo.test_x = &test_x;
+    fo.test_y = &test_y;
+  }
   fo.on_epoch_end = [&](const EpochStats& st) {
     r.history.push_back(st);
     if (!spec.checkpoint.empty()) {
@@ -109,7 +111,9 @@ TrainResult train_mlp(const TrainSpec& spec, const Matrix& train_x, const std::v
     r.train_seconds += st.seconds;
     r.best_test_accuracy = std::max(r.best_test_accuracy, st.test_accuracy);
   }
-  r.test_accuracy = r.history.empty() ? trainer.evaluate(test_x, test_y).accuracy : r.history.back().test_accuracy;
+  const bool evaluated = !r.history.empty() && fo.test_x != nullptr;
+  r.test_accuracy = evaluated ? r.history.back().test_accuracy : trainer.evaluate(test_x, test_y).accuracy;
+  if (!evaluated) r.best_test_accuracy = r.test_accuracy;
   return r;
 }
 
