@@ -104,6 +104,7 @@ nlohmann::json run_best(const Options& o, const Dataset& ds, const std::string& 
   // One long run: `name` is its key prefix in the JSON and the name of its checkpoint in --out.
   auto long_run = [&](TrainSpec s, const std::string& name) {
     s.checkpoint = join_path(out, "best_" + name + ".ckpt");
+    s.data_fingerprint = data_fingerprint(ds);
     BestRow row;
     j[name] = run_row(s, ds, row);
     j[name + "_test_accuracy"] = row.result.test_accuracy;

@@ -69,6 +69,7 @@ struct TrainSpec {
   int batch = 32;
   std::uint64_t seed = 42;            ///< initial weights, order, dropout, distortions
   std::string checkpoint;             ///< "" = none; else saved after every epoch
+  std::uint32_t data_fingerprint = 0; ///< dnn::data_fingerprint of the training set, kept in the checkpoint
   bool resume = false;                ///< continue from `checkpoint` when it exists
   bool verbose = true;                ///< Keras-style lines and progress bar
   double stop_at_accuracy = 0;        ///< > 0: stop after the first epoch reaching this test accuracy

@@ -69,10 +69,11 @@ std::string utc_now() {
 int run(const Options& given) {
   const Options o = given.quick ? quick_options(given) : given;
   OutputFileFlag json_file;  // checked now, not after hours of training
-  if (!o.json.empty()) json_file = OutputFileFlag(o.json, "--json");
+  if (!o.json.empty()) json_file = OutputFileFlag(o.json, "--json", result_json_kind("10_faq"));
   const std::string& out = o.common.out_dir;
   prepare_output_dir(out);
   nlohmann::json summary;
+  summary["program"] = "10_faq --experiment " + o.experiment;
   summary["machine"] = machine_info();
   summary["started"] = utc_now();
   summary["quick"] = o.quick;

@@ -47,6 +47,10 @@ TrainResult train_mlp(const TrainSpec& spec, const Matrix& train_x, const std::v
                        std::to_string(ck.batch) + "), expected " + layer_sizes_text(sizes) + ", seed " +
                        std::to_string(spec.seed) + ", batch " + std::to_string(spec.batch) +
                        "; delete it to start again");
+    if (ck.has_fingerprint && ck.data_fingerprint != spec.data_fingerprint)
+      throw InputError("--resume: " + spec.checkpoint + " was trained on other data (fingerprint " +
+                       std::to_string(ck.data_fingerprint) + ", this training set has " +
+                       std::to_string(spec.data_fingerprint) + "); delete it to start again");
     net = ck.net;
     std::printf("%s: resuming %s after epoch %d\n", spec.label.c_str(), spec.checkpoint.c_str(), ck.epochs_done);
   }
@@ -90,6 +94,7 @@ TrainResult train_mlp(const TrainSpec& spec, const Matrix& train_x, const std::v
       Checkpoint out;
       out.dataset = dataset;
       out.train_size = train_x.rows;
+      out.data_fingerprint = spec.data_fingerprint;
       out.seed = spec.seed;
       out.batch = spec.batch;
       out.epochs_done = st.epoch;
