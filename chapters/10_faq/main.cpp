@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   using dnn::whole_number;
   ch10::Options o;
   CLI::App app{"Chapter 10: the textbook's FAQ (section 8) answered by experiment: why deep networks (depth), "
-               "how much data (data), how much time (time), and the best plain MLP on this machine (best)."};
+               "how much data (data), how much time (time), and the best plain MLP on this machine (best).",
+               "10_faq"};
   app.add_option("--experiment", o.experiment, "depth, data, time, best or all")
       ->check(CLI::IsMember({"depth", "data", "time", "best", "all"}))
       ->capture_default_str();
