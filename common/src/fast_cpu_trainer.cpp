@@ -1,9 +1,9 @@
 // Chapter 07: the fastest CPU trainer for the chapter-05 MLP (see fast_cpu.hpp for the ideas).
 //
 // Memory layout: every layer's weights are a row-major `rows × ld` block with rows = pad(n_in) and
-// ld = pad(n_out) (pad = next multiple of 16 floats, 50 → 64). The padding is zero and stays zero:
-// padded outputs have zero weights and bias, so their activations and gradients are 0, so their
-// updates are 0. This lets every inner loop run over whole 16-float blocks.
+// ld = pad(n_out) (pad = next multiple of simd::kLanes floats: 50 → 64 on AVX-512, 56 on AVX2, 52
+// on NEON). The padding is zero and stays zero: padded outputs have zero weights and bias, so their activations and gradients are 0, so their
+// updates are 0. This lets every inner loop run over whole vectors (simd.hpp).
 //
 // One SGD step (batch B, layers 0..L−1, A[0] = input, A[l+1] = f(A[l]·W_l + b_l)):
 //   forward  : layer 0 from the CSR rows (or dense), layers 1.. from A[l] skipping zeros,
@@ -23,6 +23,7 @@
 
 #include "dnn/error.hpp"
 #include "dnn/fast_cpu.hpp"
+#include "dnn/simd.hpp"
 #include "dnn/timer.hpp"
 
 namespace dnn {
@@ -33,46 +34,38 @@ using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 using Map = Eigen::Map<RowMajor>;
 using ConstMap = Eigen::Map<const RowMajor>;
 
-constexpr int L16 = kFastLane;
-constexpr int kMaxBlocks = 8;  // widths up to 128 get fixed-size (unrolled, register-resident) loops
+using simd::kLanes;
+using simd::load;
+using simd::store;
+using simd::Vec;
 
-/// Calls f(std::integral_constant<int, NB>) for NB = the number of 16-float blocks of a padded
-/// width, so the kernels below get their width as a compile-time constant (the compiler then
-/// keeps a whole 64-float row in registers). Wider layers use NB = 0: a runtime-width loop.
-template <class F>
+/// Rows up to kMaxBlocks vectors wide get fixed-size loops whose accumulators all stay in registers
+/// (half the register file: the other half holds the loaded weights and the broadcast input).
+/// 8 vectors on AVX2 (64 floats), 16 on AVX-512 and NEON (256 and 64 floats).
+constexpr int kMaxBlocks = simd::kRegisters / 2;
+
+/// Calls f(std::integral_constant<int, NB>) for NB = the number of vectors (kLanes floats each) of a
+/// padded width, so the kernels below get their width as a compile-time constant (the compiler then
+/// keeps a whole row in registers). Wider layers use NB = 0: a runtime-width loop.
+template <int NB = 1, class F>
 void with_blocks(int width, F&& f) {
-  switch (width / L16) {
-    case 1: f(std::integral_constant<int, 1>{}); break;
-    case 2: f(std::integral_constant<int, 2>{}); break;
-    case 3: f(std::integral_constant<int, 3>{}); break;
-    case 4: f(std::integral_constant<int, 4>{}); break;
-    case 5: f(std::integral_constant<int, 5>{}); break;
-    case 6: f(std::integral_constant<int, 6>{}); break;
-    case 7: f(std::integral_constant<int, 7>{}); break;
-    case 8: f(std::integral_constant<int, 8>{}); break;
-    default: f(std::integral_constant<int, 0>{}); break;
-  }
+  if constexpr (NB > kMaxBlocks)
+    f(std::integral_constant<int, 0>{});
+  else if (width / kLanes == NB)
+    f(std::integral_constant<int, NB>{});
+  else
+    with_blocks<NB + 1>(width, f);
 }
 
 // ---------------------------------------------------------------- the kernels (one row of a minibatch)
 //
-// The rows of W are handled as blocks of 16 floats with GCC/Clang's vector extension: `f32x16`
-// is one AVX-512 register (or two AVX2 / four SSE registers on older CPUs), and `a + x * b` on it
-// is one fused multiply-add. Written this way the compiler keeps a whole 64-float row (4 blocks)
-// in registers across the loop over non-zeros; plain scalar loops were "vectorised" across the
-// non-zeros instead (gathers), which was 5x slower.
-
-using f32x16 = float __attribute__((vector_size(64)));
-inline f32x16 load16(const float* p) {
-  f32x16 v;
-  std::memcpy(&v, p, sizeof v);  // an unaligned vector load (vmovups)
-  return v;
-}
-inline void store16(float* p, f32x16 v) { std::memcpy(p, &v, sizeof v); }
-inline f32x16 relu16(f32x16 v) {
-  const f32x16 zero = {};
-  return v < zero ? zero : v;  // lane-wise max(v, 0); a NaN stays NaN (so divergence is seen)
-}
+// The rows of W are handled as vectors of kLanes floats (simd.hpp: 16 on AVX-512, 8 on AVX2, 4 on
+// NEON) with GCC/Clang's vector extension: `Vec` is one vector register, and `a + x * b` on it is
+// one fused multiply-add. Written this way the compiler keeps a whole 50-float row (4 AVX-512 or
+// 7 AVX2 registers) in registers across the loop over non-zeros; plain scalar loops were
+// "vectorised" across the non-zeros instead (gathers), which was 5x slower. The vector must be
+// exactly one register wide: a 16-float type on an AVX2 CPU (this file before 2026-12) compiles to
+// code that moves every value through the stack, 6x slower than Eigen.
 
 /// Asks the memory system for the non-zeros of CSR row r before they are needed. The images of a
 /// shuffled minibatch are scattered over 72 MB of CSR data: without this, every image starts with
@@ -100,20 +93,20 @@ inline void prefetch_csr_row(const CsrMatrix& S, int r) {
 }
 
 /// out = f(b + Σ_e val[e] · W[idx[e], :]) — a dense layer whose input row is given by its
-/// non-zeros (idx, val). f = ReLU when `relu`, else identity. `n` = padded width (= NB·16 when NB>0).
+/// non-zeros (idx, val). f = ReLU when `relu`, else identity. `n` = padded width (= NB·kLanes when NB>0).
 template <int NB>
 void row_forward(const int* idx, const float* val, int nnz, const float* W, const float* b, bool relu, int n,
                  float* out) {
   if constexpr (NB > 0) {
-    constexpr int N = NB * L16;
-    f32x16 acc[NB];
-    for (int q = 0; q < NB; ++q) acc[q] = load16(b + q * L16);
+    constexpr int N = NB * kLanes;
+    Vec acc[NB];
+    for (int q = 0; q < NB; ++q) acc[q] = load(b + q * kLanes);
     for (int e = 0; e < nnz; ++e) {
       const float x = val[e];
       const float* w = W + static_cast<std::size_t>(idx[e]) * N;
-      for (int q = 0; q < NB; ++q) acc[q] += x * load16(w + q * L16);  // one AXPY of 64 floats = 4 FMAs
+      for (int q = 0; q < NB; ++q) acc[q] += x * load(w + q * kLanes);  // one AXPY of a row = NB FMAs
     }
-    for (int q = 0; q < NB; ++q) store16(out + q * L16, relu ? relu16(acc[q]) : acc[q]);
+    for (int q = 0; q < NB; ++q) store(out + q * kLanes, relu ? simd::relu(acc[q]) : acc[q]);
   } else {
     for (int u = 0; u < n; ++u) out[u] = b[u];
     for (int e = 0; e < nnz; ++e) {
@@ -132,16 +125,16 @@ void row_forward(const int* idx, const float* val, int nnz, const float* W, cons
 template <int NB, bool kSkipZeros>
 void row_forward_dense(const float* a, int n_in, const float* W, const float* b, bool relu, int n, float* out) {
   if constexpr (NB > 0) {
-    constexpr int N = NB * L16;
-    f32x16 acc[NB];
-    for (int q = 0; q < NB; ++q) acc[q] = load16(b + q * L16);
+    constexpr int N = NB * kLanes;
+    Vec acc[NB];
+    for (int q = 0; q < NB; ++q) acc[q] = load(b + q * kLanes);
     for (int k = 0; k < n_in; ++k) {
       const float x = a[k];
       if (kSkipZeros && x == 0.0f) continue;
       const float* w = W + static_cast<std::size_t>(k) * N;
-      for (int q = 0; q < NB; ++q) acc[q] += x * load16(w + q * L16);
+      for (int q = 0; q < NB; ++q) acc[q] += x * load(w + q * kLanes);
     }
-    for (int q = 0; q < NB; ++q) store16(out + q * L16, relu ? relu16(acc[q]) : acc[q]);
+    for (int q = 0; q < NB; ++q) store(out + q * kLanes, relu ? simd::relu(acc[q]) : acc[q]);
   } else {
     for (int u = 0; u < n; ++u) out[u] = b[u];
     for (int k = 0; k < n_in; ++k) {
@@ -161,13 +154,13 @@ void row_forward_dense(const float* a, int n_in, const float* W, const float* b,
 template <int NB>
 void row_update(const int* idx, const float* val, int nnz, float neg_lr, const float* dz, int n, float* W) {
   if constexpr (NB > 0) {
-    constexpr int N = NB * L16;
-    f32x16 g[NB];
-    for (int q = 0; q < NB; ++q) g[q] = load16(dz + q * L16);
+    constexpr int N = NB * kLanes;
+    Vec g[NB];
+    for (int q = 0; q < NB; ++q) g[q] = load(dz + q * kLanes);
     for (int e = 0; e < nnz; ++e) {
       const float s = neg_lr * val[e];
       float* w = W + static_cast<std::size_t>(idx[e]) * N;
-      for (int q = 0; q < NB; ++q) store16(w + q * L16, load16(w + q * L16) + s * g[q]);
+      for (int q = 0; q < NB; ++q) store(w + q * kLanes, load(w + q * kLanes) + s * g[q]);
     }
   } else {
     for (int e = 0; e < nnz; ++e) {
@@ -183,17 +176,17 @@ void row_update(const int* idx, const float* val, int nnz, float neg_lr, const f
 /// A is count × lda, dZ is count × n.
 template <int NB>
 void layer_update_dense(const float* A, int lda, int n_in, int count, const float* dz, float neg_lr, int n, float* W) {
-  const int N = NB > 0 ? NB * L16 : n;
+  const int N = NB > 0 ? NB * kLanes : n;
   for (int k = 0; k < n_in; ++k) {
     float* w = W + static_cast<std::size_t>(k) * N;
     if constexpr (NB > 0) {
-      f32x16 g[NB] = {};
+      Vec g[NB] = {};
       for (int i = 0; i < count; ++i) {
         const float x = A[static_cast<std::size_t>(i) * lda + k];
         const float* d = dz + static_cast<std::size_t>(i) * N;
-        for (int q = 0; q < NB; ++q) g[q] += x * load16(d + q * L16);
+        for (int q = 0; q < NB; ++q) g[q] += x * load(d + q * kLanes);
       }
-      for (int q = 0; q < NB; ++q) store16(w + q * L16, load16(w + q * L16) + neg_lr * g[q]);
+      for (int q = 0; q < NB; ++q) store(w + q * kLanes, load(w + q * kLanes) + neg_lr * g[q]);
     } else {
       for (int u = 0; u < N; ++u) {
         float g = 0.0f;
@@ -212,16 +205,16 @@ void layer_update_dense(const float* A, int lda, int n_in, int count, const floa
 template <int NB>
 void row_backprop_relu(const float* dz, int n_out, const float* Wt, const float* a_in, int n, float* dz_in) {
   if constexpr (NB > 0) {
-    constexpr int N = NB * L16;
-    f32x16 acc[NB] = {};
+    constexpr int N = NB * kLanes;
+    Vec acc[NB] = {};
     for (int j = 0; j < n_out; ++j) {
       const float x = dz[j];
       const float* w = Wt + static_cast<std::size_t>(j) * N;
-      for (int q = 0; q < NB; ++q) acc[q] += x * load16(w + q * L16);
+      for (int q = 0; q < NB; ++q) acc[q] += x * load(w + q * kLanes);
     }
-    const f32x16 zero = {};
+    const Vec zero = {};
     for (int q = 0; q < NB; ++q)  // ⊙ ReLU′(z): z > 0 exactly where a = ReLU(z) > 0
-      store16(dz_in + q * L16, load16(a_in + q * L16) > zero ? acc[q] : zero);
+      store(dz_in + q * kLanes, load(a_in + q * kLanes) > zero ? acc[q] : zero);
   } else {
     for (int k = 0; k < n; ++k) dz_in[k] = 0.0f;
     for (int j = 0; j < n_out; ++j) {
@@ -235,22 +228,22 @@ void row_backprop_relu(const float* dz, int n_out, const float* Wt, const float*
 
 /// Layer 1 forward, pixel by pixel: out[i,:] = b + Σ_k x_ik · W[k,:], visiting each touched pixel k
 /// once and adding its W row (held in registers) into the rows i that have x_ik ≠ 0. The output
-/// rows (count × 64 floats = 8 KB) stay in the L1 cache; W's rows are read once per step.
+/// rows (32 × 64 floats = 8 KB at batch 32) stay in the L1 cache; W's rows are read once per step.
 template <int NB>
 void layer_forward_by_pixel(const std::vector<int>& touched, const int* col_start, const int* csc_row,
                             const float* csc_val, const float* W, const float* b, int count, bool relu, int n,
                             float* out) {
-  const int N = NB > 0 ? NB * L16 : n;
+  const int N = NB > 0 ? NB * kLanes : n;
   for (int i = 0; i < count; ++i) std::memcpy(out + static_cast<std::size_t>(i) * N, b, sizeof(float) * N);
   for (int k : touched) {
     const float* w = W + static_cast<std::size_t>(k) * N;
     if constexpr (NB > 0) {
-      f32x16 wk[NB];
-      for (int q = 0; q < NB; ++q) wk[q] = load16(w + q * L16);
+      Vec wk[NB];
+      for (int q = 0; q < NB; ++q) wk[q] = load(w + q * kLanes);
       for (int p = col_start[k]; p < col_start[k + 1]; ++p) {
         float* o = out + static_cast<std::size_t>(csc_row[p]) * N;
         const float x = csc_val[p];
-        for (int q = 0; q < NB; ++q) store16(o + q * L16, load16(o + q * L16) + x * wk[q]);
+        for (int q = 0; q < NB; ++q) store(o + q * kLanes, load(o + q * kLanes) + x * wk[q]);
       }
     } else {
       for (int p = col_start[k]; p < col_start[k + 1]; ++p) {
@@ -272,17 +265,17 @@ void layer_forward_by_pixel(const std::vector<int>& touched, const int* col_star
 template <int NB>
 void layer_update_by_pixel(const std::vector<int>& touched, const int* col_start, const int* csc_row,
                            const float* csc_val, const float* dz, float neg_lr, int n, float* W) {
-  const int N = NB > 0 ? NB * L16 : n;
+  const int N = NB > 0 ? NB * kLanes : n;
   for (int k : touched) {
     float* w = W + static_cast<std::size_t>(k) * N;
     if constexpr (NB > 0) {
-      f32x16 g[NB] = {};
+      Vec g[NB] = {};
       for (int p = col_start[k]; p < col_start[k + 1]; ++p) {
         const float* d = dz + static_cast<std::size_t>(csc_row[p]) * N;
         const float x = csc_val[p];
-        for (int q = 0; q < NB; ++q) g[q] += x * load16(d + q * L16);
+        for (int q = 0; q < NB; ++q) g[q] += x * load(d + q * kLanes);
       }
-      for (int q = 0; q < NB; ++q) store16(w + q * L16, load16(w + q * L16) + neg_lr * g[q]);
+      for (int q = 0; q < NB; ++q) store(w + q * kLanes, load(w + q * kLanes) + neg_lr * g[q]);
     } else {
       for (int u = 0; u < N; ++u) {
         float g = 0.0f;

@@ -18,8 +18,8 @@
 ///     W[k,:] −= η · Σ_i x_ik · dZ[i,:] row by row. This is the same arithmetic as computing
 ///     dW and then stepping, as long as every gradient that needs the *old* W (dA = dZ·Wᵀ) is
 ///     computed before that W is updated — the order below guarantees it.
-///  4. **Hand kernels** — the small layers (50×50, 50×10) with fixed-width loops padded to 16
-///     floats (one AVX-512 register) that keep a whole row in registers, instead of general GEMM
+///  4. **Hand kernels** — the small layers (50×50, 50×10) with fixed-width loops padded to whole
+///     vector registers (simd.hpp: 16 floats on AVX-512, 8 on AVX2, 4 on NEON) that keep a whole row in registers, instead of general GEMM
 ///     calls; the backward pass reads a transposed copy of W so it is the same AXPY loop.
 ///     (Skipping the ReLU zeros with a branch was tried: the branch mispredicts and costs more.)
 ///
@@ -34,6 +34,7 @@
 #include "dnn/matrix.hpp"
 #include "dnn/mlp.hpp"
 #include "dnn/optimizer.hpp"
+#include "dnn/simd.hpp"
 #include "dnn/train.hpp"
 
 namespace dnn {
@@ -96,8 +97,9 @@ struct FastCpuFeatures {
   std::string label() const;
 };
 
-/// Floats per SIMD block: every layer width is padded to a multiple of this (50 → 64).
-constexpr int kFastLane = 16;
+/// Floats per SIMD vector (simd::kLanes: 16 on AVX-512, 8 on AVX2, 4 on NEON): every layer width is
+/// padded to a multiple of this (50 → 64, 56 or 52).
+constexpr int kFastLane = simd::kLanes;
 inline int pad_to_lane(int n) { return (n + kFastLane - 1) / kFastLane * kFastLane; }
 
 /// The fast single-threaded CPU trainer (backend "fastcpu"). Supports the models of chapter 05:
