@@ -11,6 +11,7 @@
 #include "dnn/cli.hpp"
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"
+#include "dnn/simd.hpp"
 
 int main(int argc, char** argv) {
   const std::string program = std::filesystem::path(argc > 0 ? argv[0] : "bench").filename().string();
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return dnn::kExitBadInput;
   return dnn::guarded_main(program, [] {
     benchmark::AddCustomContext("dnn_machine", dnn::machine_info().dump());
+    benchmark::AddCustomContext("cpu_kernels", dnn::simd::describe());
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return dnn::kExitOk;

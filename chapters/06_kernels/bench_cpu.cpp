@@ -21,6 +21,7 @@
 #include "dnn/exercise.hpp"
 #include "dnn/gemm.hpp"
 #include "dnn/log.hpp"
+#include "dnn/simd.hpp"
 #include "dnn/mlp_kernels.hpp"
 #include "dnn/naive.hpp"
 #include "dnn/rng.hpp"
@@ -171,6 +172,7 @@ int main(int argc, char** argv) {
   // Errors and a stdout that cannot be written (/dev/full) as in chapters/bench_main.cpp.
   return dnn::guarded_main("bench_ch06_cpu", [] {
     benchmark::AddCustomContext("dnn_machine", machine_info().dump());
+    benchmark::AddCustomContext("cpu_kernels", dnn::simd::describe());
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return dnn::kExitOk;

@@ -129,6 +129,7 @@ int run(const Options& o) {
   const double atol = 1e-6 * (o.K + 1), rtol = 1e-5;
   std::printf("06_kernels: C = A·B with M=%d N=%d K=%d (%.3g GFLOP per product) on %s\n", o.M, o.N, o.K, flops / 1e9,
               o.device == "cpu" ? "the CPU" : cuda::device_description().c_str());
+  std::printf("CPU kernels: %s (packed tile %s)\n", simd::describe().c_str(), gemm::packed_tile().c_str());
   std::vector<Row> rows;
   std::vector<std::string> not_done;  // CPU steps that are exercises still to write
   double naive_seconds = 0.0;

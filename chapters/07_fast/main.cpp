@@ -29,6 +29,7 @@
 #include "dnn/ops.hpp"
 #include "dnn/plot.hpp"
 #include "dnn/rng.hpp"
+#include "dnn/simd.hpp"
 #include "dnn/timer.hpp"
 #include "dnn/train.hpp"
 #if DNN_HAVE_CUDA
@@ -125,6 +126,7 @@ int run_train(const Options& o, const Dataset& ds, const std::vector<int>& sizes
               net.parameter_count());
   std::printf("Training: backend %s, SGD lr %g, batch %d, %d epochs\n", trainer->name().c_str(), opt.lr, o.batch,
               o.epochs);
+  if (o.backend == "fastcpu") std::printf("CPU kernels: %s\n", simd::describe().c_str());
   nlohmann::json extra = nlohmann::json::object();
   if (auto* f = dynamic_cast<FastCpuTrainer*>(trainer.get())) {
     const CsrMatrix& S = f->train_csr();
@@ -331,6 +333,7 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
               "for all\n",
               model_text(sizes).c_str(), o.batch, opt.lr, o.ladder_epochs,
               cpu ? "" : (", " + std::to_string(o.epochs) + " per GPU step").c_str());
+  std::printf("CPU kernels: %s\n", simd::describe().c_str());
   std::printf("machine: %s\n", machine_info().dump().c_str());
   std::printf("(all trainers are built first, then their epochs run round-robin; total s = setup + epochs)\n");
   // The CPU ladder ranks by the thread's CPU time (robust on a shared machine), the GPU ladder by the

@@ -1,43 +1,48 @@
 // Chapter 06, CPU GEMM step 4 — blocking + packing + a register micro-kernel (GotoBLAS/BLIS).
 //
 // What changes, and why each part is faster than step 3:
-//  1. Register blocking. The innermost work is an MR×NR = 8×32 tile of C held in 16 AVX-512
-//     registers for a whole KC-long loop. Per k it loads 32 floats of B (2 vectors) and 8
-//     floats of A (broadcasts) and does 16 vector FMAs = 512 FLOP: about 40 FLOP per float
-//     loaded, instead of step 3's load + store of C for every FMA. C is read and written
-//     once per KC steps, not once per step.
+//  1. Register blocking. The innermost work is an MR×NR tile of C held in vector registers for a
+//     whole KC-long loop. Per k it loads NR floats of B (kNV vectors) and MR floats of A (one
+//     broadcast each) and does MR·kNV vector FMAs: C is read and written once per KC steps, not
+//     once per step as in step 3. The tile is as large as the register file allows
+//     (simd.hpp): MR·kNV accumulators + kNV vectors of B + 1 broadcast of A ≤ kRegisters, so
+//        AVX-512 (16 lanes, 32 registers): NR = 32, MR = 14 → 28 accumulators, 14·32·2 = 896 FLOP
+//                                             per 46 floats loaded;
+//        AVX2    ( 8 lanes, 16 registers): NR = 16, MR =  6 → 12 accumulators (the classic 6×16);
+//        NEON    ( 4 lanes, 32 registers): NR =  8, MR = 14 → 28 accumulators.
+//     Every tile has at least kFmaInFlight (8) independent accumulators, enough to hide the FMA
+//     latency (4 cycles × 2 FMA units).
 //  2. Packing. Before the tile loops, a KC×NC block of B is copied into NR-wide column
 //     panels and an MC×KC block of A into MR-tall row panels, each stored in exactly the
 //     order the micro-kernel reads it. The micro-kernel then walks both with unit stride
 //     (no TLB misses, perfect prefetching), and partial tiles at the edges are zero-padded
 //     so the kernel never needs a bounds check inside its loop (at the edges only the valid
 //     rows and columns of the finished tile are added to C).
-//  3. Cache levels. One packed B micro-panel (KC×NR = 256×32 floats = 32 KiB) stays in the
-//     48 KiB L1 while the kernel sweeps all A micro-panels of the block; the packed A block
-//     (MC×KC = 192×256 floats = 192 KiB) stays in the 1 MiB L2; the packed B block
-//     (KC×NC) lives in L3. Each level feeds the next at a rate it can sustain.
-// With AVX-512 (`__AVX512F__`, i.e. -march=native on this machine) the micro-kernel uses
-// FMA intrinsics; otherwise a plain-C++ version of the same tile is compiled (portable,
-// slower). Any M, N, K works.
+//  3. Cache levels. One packed B micro-panel (KC×NR = 256×32 floats = 32 KiB with AVX-512, 16 KiB
+//     with AVX2) stays in the L1 while the kernel sweeps all A micro-panels of the block; the packed
+//     A block (MC×KC ≈ 192×256 floats = 192 KiB) stays in the L2; the packed B block (KC×NC) lives in
+//     L3. Each level feeds the next at a rate it can sustain.
+// One source for every CPU: the tile is written with simd::Vec (kLanes floats), and the compiler
+// turns `c += a * b` into the ISA's FMA (vfmadd231ps on x86, fmla on ARM). Any M, N, K works.
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include "dnn/gemm.hpp"
+#include "dnn/simd.hpp"
 
 namespace dnn::gemm {
 
 namespace {
 
-constexpr int MR = 8;     // rows of the register tile (micro-kernel)
-constexpr int NR = 32;    // columns of the register tile: 2 AVX-512 vectors of 16 floats
-constexpr int KC = 256;   // depth of one packed block (k range)
-constexpr int MC = 192;   // rows of a packed A block (a multiple of MR)
-constexpr int NC = 2048;  // columns of a packed B block (a multiple of NR)
+using simd::kLanes;
+using simd::Vec;
+
+constexpr int kNV = kPackedTileVectors;  // vectors per row of the register tile (2)
+constexpr int NR = kPackedNR;            // columns of the register tile: kNV·kLanes
+constexpr int MR = kPackedMR;            // rows of the register tile
+constexpr int KC = 256;                  // depth of one packed block (k range)
+constexpr int MC = 192 / MR * MR;        // rows of a packed A block (a multiple of MR, ≈ 192)
+constexpr int NC = 2048;                 // columns of a packed B block (a multiple of NR)
 
 // Copies A(0:mc, 0:kc) (row stride lda) into MR-row panels: panel p holds, for each k,
 // the MR values A(p·MR + r, k), r = 0..MR−1. Rows past mc are zero.
@@ -70,48 +75,34 @@ void pack_B(int kc, int nc, const float* B, long ldb, float* Bp) {
 // MR×NR tile is always computed (the packed panels are zero-padded); only the mr×nr valid part
 // of it is added to C (mr < MR or nr < NR at the bottom and right edges).
 void micro_kernel(int kc, const float* a, const float* b, float* C, long ldc, int mr, int nr) {
-#if defined(__AVX512F__)
-  __m512 c0[MR], c1[MR];  // the 8×32 tile of C: 16 registers
-  for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
+  Vec c[MR][kNV];  // the MR×NR tile of C: MR·kNV registers
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < kNV; ++v) c[r][v] = Vec{};
   for (int k = 0; k < kc; ++k) {
-    const __m512 b0 = _mm512_loadu_ps(b);
-    const __m512 b1 = _mm512_loadu_ps(b + 16);
-    for (int r = 0; r < MR; ++r) {  // fully unrolled by the compiler (MR is a constant)
-      const __m512 ar = _mm512_set1_ps(a[r]);
-      c0[r] = _mm512_fmadd_ps(ar, b0, c0[r]);
-      c1[r] = _mm512_fmadd_ps(ar, b1, c1[r]);
+    Vec bk[kNV];  // row k of the B panel
+    for (int v = 0; v < kNV; ++v) bk[v] = simd::load(b + v * kLanes);
+    for (int r = 0; r < MR; ++r) {  // fully unrolled by the compiler (MR and kNV are constants)
+      const float ar = a[r];  // broadcast to all lanes by `ar * bk[v]`
+      for (int v = 0; v < kNV; ++v) c[r][v] += ar * bk[v];  // one FMA
     }
     a += MR;
     b += NR;
   }
   if (mr == MR && nr == NR) {  // a full tile: add it to C directly
-    for (int r = 0; r < MR; ++r) {
-      float* c = C + r * ldc;
-      _mm512_storeu_ps(c, _mm512_add_ps(_mm512_loadu_ps(c), c0[r]));
-      _mm512_storeu_ps(c + 16, _mm512_add_ps(_mm512_loadu_ps(c + 16), c1[r]));
-    }
+    for (int r = 0; r < MR; ++r)
+      for (int v = 0; v < kNV; ++v) {
+        float* p = C + r * ldc + v * kLanes;
+        simd::store(p, simd::load(p) + c[r][v]);
+      }
   } else {  // an edge tile: spill it to a small buffer, add the valid part
-    // (The register loops above and here use the constant MR, so c0/c1 stay in registers;
-    // indexing them with the run-time `mr` would force them into memory.)
+    // (The register loops above and here use the constant MR, so c stays in registers;
+    // indexing it with the run-time `mr` would force it into memory.)
     alignas(64) float tile[MR][NR];
-    for (int r = 0; r < MR; ++r) {
-      _mm512_store_ps(&tile[r][0], c0[r]);
-      _mm512_store_ps(&tile[r][16], c1[r]);
-    }
+    for (int r = 0; r < MR; ++r)
+      for (int v = 0; v < kNV; ++v) simd::store(&tile[r][v * kLanes], c[r][v]);
     for (int r = 0; r < mr; ++r)
       for (int j = 0; j < nr; ++j) C[r * ldc + j] += tile[r][j];
   }
-#else
-  float acc[MR][NR] = {};
-  for (int k = 0; k < kc; ++k) {
-    for (int r = 0; r < MR; ++r)
-      for (int j = 0; j < NR; ++j) acc[r][j] += a[r] * b[j];
-    a += MR;
-    b += NR;
-  }
-  for (int r = 0; r < mr; ++r)
-    for (int j = 0; j < nr; ++j) C[r * ldc + j] += acc[r][j];
-#endif
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Chapter 06, CPU GEMM step 6 — the packed kernel of step 4 on kOmpThreads (2) cores.
 //
-// What changes: the rows of C are split into kOmpThreads contiguous slices (multiples of 8
-// rows, the micro-kernel's height) and each OpenMP thread runs gemm_packed on its slice:
+// What changes: the rows of C are split into kOmpThreads contiguous slices (multiples of
+// kPackedMR rows, the micro-kernel's height) and each OpenMP thread runs gemm_packed on its slice:
 // C(i0:i1, :) = A(i0:i1, :)·B. The slices share nothing they write, so there are no races
 // and no locks; each thread packs its own copy of B's blocks (thread_local buffers).
 // Why it is faster: two cores have twice the FMA units (and two L1/L2 caches). On this
@@ -37,7 +37,7 @@ void gemm_packed_omp(int M, int N, int K, const float* A, const float* B, float*
   {
     const int nt = omp_get_num_threads();
     const int t = omp_get_thread_num();
-    const int per_thread = ((M + nt - 1) / nt + 7) / 8 * 8;  // rounded up to the tile height
+    const int per_thread = ((M + nt - 1) / nt + kPackedMR - 1) / kPackedMR * kPackedMR;  // whole tiles
     const int i0 = std::min(M, t * per_thread);
     const int i1 = std::min(M, i0 + per_thread);
     if (i1 > i0)

@@ -1,5 +1,6 @@
 // Output folders, atomic file writes, CSV and JSON results, machine description.
 #include "dnn/log.hpp"
+#include "dnn/simd.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -370,6 +371,7 @@ nlohmann::json machine_info() {
   j["compiler"] = DNN_COMPILER_ID;
   j["build_type"] = DNN_BUILD_TYPE;
   j["march_native"] = static_cast<bool>(DNN_NATIVE_FLAG);
+  j["cpu_kernels"] = simd::describe();  // the vector width the hand-written kernels were compiled for
   return j;
 }
 

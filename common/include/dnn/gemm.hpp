@@ -13,7 +13,7 @@
 /// | naive      | common/src/gemm_naive.cpp               | i-j-k, the formula as written                    |
 /// | ikj        | solutions/ch06_gemm_step2_ikj.cpp ¹     | loop order i-k-j: unit stride, vectorizable      |
 /// | blocked    | solutions/ch06_gemm_step3_blocked.cpp ¹ | cache blocking: reuse a block of B from L1/L2    |
-/// | packed     | common/src/gemm_packed.cpp              | packing + a register micro-kernel (AVX-512 FMAs) |
+/// | packed     | common/src/gemm_packed.cpp              | packing + a register micro-kernel (simd.hpp)     |
 /// | eigen      | common/src/gemm_eigen.cpp               | Eigen's GEMM (the library reference)             |
 /// | packed_omp | common/src/gemm_packed_omp.cpp          | `packed` split over 2 OpenMP threads             |
 ///
@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "dnn/matrix.hpp"
+#include "dnn/simd.hpp"
 
 namespace dnn::gemm {
 
@@ -39,7 +40,7 @@ void gemm_naive(int M, int N, int K, const float* A, const float* B, float* C);
 void gemm_ikj(int M, int N, int K, const float* A, const float* B, float* C);
 /// Step 3: i-k-j inside cache blocks, so a block of B is reused from cache by many rows of A.
 void gemm_blocked(int M, int N, int K, const float* A, const float* B, float* C);
-/// Step 4: blocked + packed panels + an MR×NR register micro-kernel (AVX-512 when available).
+/// Step 4: blocked + packed panels + an MR×NR register micro-kernel written on simd::Vec.
 void gemm_packed(int M, int N, int K, const float* A, const float* B, float* C);
 /// Step 5: Eigen's matrix product on the same memory (Eigen::Map, no copy). Uses as many
 /// threads as Eigen is told (Eigen::setNbThreads / `--threads`); benchmarks use 1.
@@ -51,6 +52,19 @@ constexpr int kOmpThreads = 2;
 /// Threads gemm_packed_omp really uses for this shape: 1 below 2^22 multiply-adds (waking a
 /// second thread would cost more than it saves), or without OpenMP; kOmpThreads otherwise.
 int packed_omp_threads(int M, int N, int K);
+/// Vectors per row of gemm_packed's register tile.
+constexpr int kPackedTileVectors = 2;
+/// Columns of gemm_packed's register tile: 32 on AVX-512, 16 on AVX2, 8 on NEON.
+constexpr int kPackedNR = kPackedTileVectors * simd::kLanes;
+/// Rows of gemm_packed's register tile: as many as the registers allow once kPackedTileVectors hold
+/// a row of B and one holds a broadcast of A — (32 − 3) / 2 = 14 on AVX-512 and NEON, (16 − 3) / 2 = 6
+/// on AVX2.
+constexpr int kPackedMR = (simd::kRegisters - kPackedTileVectors - 1) / kPackedTileVectors;
+/// "14x32 AVX-512": gemm_packed's tile and ISA, for tables and the ladder's description.
+inline std::string packed_tile() {
+  return std::to_string(kPackedMR) + "x" + std::to_string(kPackedNR) + " " + simd::kIsa;
+}
+
 /// The largest M, N or K the ladder accepts (2^30): loop counters like `i += block` stay far from
 /// INT_MAX. Each matrix must also have fewer than 2^31 elements.
 constexpr int kMaxGemmDim = 1 << 30;
@@ -67,11 +81,12 @@ struct CpuGemm {
 /// exercise steps `ikj` and `blocked` point to the bodies chosen at link time: solutions/ or
 /// your exercises/. Code in common/ never calls an exercise function directly.)
 inline const std::vector<CpuGemm>& cpu_gemm_ladder() {
+  static const std::string packed_what = "blocks + packed panels + " + packed_tile() + " register micro-kernel";
   static const std::vector<CpuGemm> ladder{
       {"naive", "i-j-k loops: one dot product per C(i,j), B read down its columns", &gemm_naive, 1},
       {"ikj", "loop order i-k-j: unit-stride rows of B and C, vectorized", &gemm_ikj, 1},
       {"blocked", "i-k-j inside 64x1024 cache blocks of B", &gemm_blocked, 1},
-      {"packed", "blocks + packed panels + 8x32 AVX-512 register micro-kernel", &gemm_packed, 1},
+      {"packed", packed_what.c_str(), &gemm_packed, 1},
       {"eigen", "Eigen's GEMM (library reference)", &gemm_eigen, 1},
       {"packed_omp", "the packed kernel on 2 OpenMP threads", &gemm_packed_omp, kOmpThreads},
   };

@@ -58,7 +58,7 @@ inline constexpr const char* kIsa = "generic";
 inline constexpr int kFmaInFlight = 8;
 
 /// One vector register's worth of floats. Arithmetic is lane-wise; `x * v` with a float x
-/// multiplies every lane by x; `a < b ? c : d` selects lane by lane.
+/// multiplies every lane by x (the compiler broadcasts x once: vbroadcastss / dup); `a < b ? c : d` selects lane by lane.
 using Vec = float __attribute__((vector_size(kLanes * sizeof(float))));
 
 /// Loads kLanes floats from p (any alignment).
@@ -69,8 +69,6 @@ inline Vec load(const float* p) {
 }
 /// Stores kLanes floats to p (any alignment).
 inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
-/// Every lane = x.
-inline Vec broadcast(float x) { return Vec{} + x; }
 /// Lane-wise max(v, 0); a NaN lane stays NaN (so divergence is still seen).
 inline Vec relu(Vec v) {
   const Vec zero = {};
