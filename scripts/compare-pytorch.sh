@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# scripts/compare-pytorch.sh — chapter 05 side by side on this machine, in one go:
-# the C++ program (Eigen and naive backends, --bench mode) and the identical PyTorch model
-# (chapters/05_mlp/pytorch_reference.py, its best single-thread loop), then the ratio table.
+# scripts/compare-pytorch.sh — the textbook's MNIST MLP side by side on this machine, in one go:
+# chapter 05's program (Eigen and naive backends, --bench mode), chapter 07's fastest CPU trainer
+# (fastcpu, from `07_fast --ladder`, which times it round-robin against its own Eigen baseline), and
+# the identical PyTorch model (chapters/05_mlp/pytorch_reference.py, its best single-thread loop),
+# then the ratio table (the one in the top-level README), with the CPU kernels' ISA named.
 #
 #   scripts/compare-pytorch.sh                 10 epochs each (EPOCHS=3 for a quick look)
 #   BUILD=build-foo scripts/compare-pytorch.sh  use another build folder
@@ -18,10 +20,13 @@ BATCH="${BATCH:-32}"
 OUT="${OUT:-out/compare-pytorch}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 BIN="$BUILD/bin/05_mlp"
-if [ ! -x "$BIN" ]; then
-  echo "compare-pytorch.sh: $BIN not found; build first (scripts/build.sh, or BUILD=<folder>)" >&2
-  exit 2
-fi
+FAST="$BUILD/bin/07_fast"
+for b in "$BIN" "$FAST"; do
+  if [ ! -x "$b" ]; then
+    echo "compare-pytorch.sh: $b not found; build first (scripts/build.sh, or BUILD=<folder>)" >&2
+    exit 2
+  fi
+done
 mkdir -p "$OUT"
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs; batch $BATCH"
 
@@ -30,6 +35,8 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs;
   --out "$OUT/eigen" --threads 1
 "$BIN" --bench --dataset mnist --bench-backends naive --bench-batches "$BATCH" --bench-epochs "$NAIVE_EPOCHS" \
   --out "$OUT/naive" --threads 1
+"$FAST" --ladder --ladder-epochs "$EPOCHS" --dataset mnist --batch "$BATCH" --threads 1 --quiet \
+  --out "$OUT/fastcpu"   # writes $OUT/fastcpu/ladder.json
 if "$PYTHON" -c "import torch" 2>/dev/null; then
   "$PYTHON" chapters/05_mlp/pytorch_reference.py --epochs "$EPOCHS" --batch "$BATCH" --threads 1 \
     --json "$OUT/pytorch.json"
@@ -45,6 +52,11 @@ for b in ("eigen", "naive"):
     r = json.load(open(os.path.join(out, b, "bench.json")))["results"][0]
     rows.append((f"C++ {b}", r["median_seconds_per_epoch"], r["median_cpu_seconds_per_epoch"], r["epochs"],
                  r["test_accuracy"]))
+lad = json.load(open(os.path.join(out, "fastcpu", "ladder.json")))
+fast = next(r for r in lad["results"] if r["backend"] == "fastcpu" and r["features"] == "sparse-l1+fused-update+hand-kernels")
+base = lad["results"][0]  # step 0: chapter 05's Eigen path, timed round-robin with fastcpu
+rows.append(("C++ fastcpu (chapter 07)", fast["median_wall_seconds_per_epoch"], fast["median_cpu_seconds_per_epoch"],
+             fast["epochs"], fast["test_accuracy"]))
 pt = os.path.join(out, "pytorch.json")
 ref = None
 if os.path.exists(pt):
@@ -61,4 +73,9 @@ for name, s, c, e, acc in rows:
     rc = f"{ref[1] / c:.2f}x" if ref else "n/a"
     print(f"| {name:<27} | {s:>12.3f} | {c:>11.3f} | {e:>6} | {acc:>13.4f} | {rw:>15} | {rc:>14} |")
 print(f"(after each implementation's last epoch; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+m = lad["machine"]
+print(f"CPU kernels: {m.get('cpu_kernels', 'unknown')} ({m['cpu']}, {m['compiler']}, march_native {m['march_native']})")
+print(f"fastcpu vs chapter 05's Eigen path in the same round-robin run (07_fast --ladder): "
+      f"{base['median_cpu_seconds_per_epoch'] / fast['median_cpu_seconds_per_epoch']:.2f}x by CPU time, "
+      f"{base['median_wall_seconds_per_epoch'] / fast['median_wall_seconds_per_epoch']:.2f}x by wall time")
 PY

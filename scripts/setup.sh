@@ -8,6 +8,7 @@
 #   scripts/setup.sh            # build + test dependencies
 #   scripts/setup.sh --torch    # also Debian's python3-torch, for the PyTorch comparison (large)
 #   scripts/setup.sh --docs     # also Chromium, to check the docs site in a browser (CI does)
+#   scripts/setup.sh --cross    # also the AArch64 cross compiler + qemu (scripts/ci-isa.sh arm64)
 set -euo pipefail
 
 PACKAGES=(
@@ -28,17 +29,21 @@ PACKAGES=(
 )
 WANT_TORCH=0
 WANT_DOCS=0
+WANT_CROSS=0
 for arg in "$@"; do
   case "$arg" in
     --torch) WANT_TORCH=1 ;;
     --docs) WANT_DOCS=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "setup.sh: unknown option '$arg' (expected --torch, --docs or --help)" >&2; exit 2 ;;
+    --cross) WANT_CROSS=1 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option '$arg' (expected --torch, --docs, --cross or --help)" >&2; exit 2 ;;
   esac
 done
 [ "$WANT_TORCH" = 1 ] && PACKAGES+=(python3-torch)
 # scripts/docs-browser-check.py: Debian's Chromium (81 MB download, about 20 s to install).
 [ "$WANT_DOCS" = 1 ] && PACKAGES+=(chromium)
+# The CPU kernels built for 64-bit ARM (NEON) and run on this machine under emulation (CI).
+[ "$WANT_CROSS" = 1 ] && PACKAGES+=(g++-aarch64-linux-gnu qemu-user-static)
 
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
   echo "setup.sh: this is not a Debian/Ubuntu system; please install the equivalents of:" >&2

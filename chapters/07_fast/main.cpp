@@ -218,6 +218,7 @@ struct Rung {
   std::string backend;   // fastcpu / eigen / cuda / cublas
   FastCpuFeatures features;
   std::string gpu_variant;
+  std::string why_slower;  // printed when this step measures slower than the one before it
 };
 
 struct RungResult {
@@ -300,16 +301,20 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
                bool cpu, OutputFileFlag& json) {
   std::vector<Rung> rungs;
   if (!cpu) {  // the GPU ladder starts from the CPU backends of the same machine (the ratio vs Eigen)
-    rungs.push_back({"CPU Eigen, chapter-05 path", "eigen", {}, ""});
-    rungs.push_back({"CPU fastcpu (chapter 07)", "fastcpu", {}, ""});
+    rungs.push_back({"CPU Eigen, chapter-05 path", "eigen", {}, "", ""});
+    rungs.push_back({"CPU fastcpu (chapter 07)", "fastcpu", {}, "", ""});
   }
   if (cpu) {
-    rungs.push_back({"0 Eigen, chapter-05 path", "eigen", {}, ""});
-    rungs.push_back({"1 fused one pass (Eigen GEMM)", "fastcpu", {false, false, false, false}, ""});
-    rungs.push_back({"2 + sparse layer 1 (CSR)", "fastcpu", {true, false, false, false}, ""});
-    rungs.push_back({"3 + fused SGD update", "fastcpu", {true, true, false, false}, ""});
-    rungs.push_back({"4 + hand kernels for the small layers", "fastcpu", {true, true, true, false}, ""});
-    rungs.push_back({"5 (tried) 4 + layer 1 pixel by pixel", "fastcpu", {true, true, true, true}, ""});
+    rungs.push_back({"0 Eigen, chapter-05 path", "eigen", {}, "", ""});
+    rungs.push_back({"1 fused one pass (Eigen GEMM)", "fastcpu", {false, false, false, false}, "",
+                     "the same Eigen GEMMs on rows padded to whole vectors; fusing bias, ReLU and softmax saves "
+                     "less than the padding costs"});
+    rungs.push_back({"2 + sparse layer 1 (CSR)", "fastcpu", {true, false, false, false}, "", ""});
+    rungs.push_back({"3 + fused SGD update", "fastcpu", {true, true, false, false}, "", ""});
+    rungs.push_back({"4 + hand kernels for the small layers", "fastcpu", {true, true, true, false}, "",
+                     "the small layers were already cheap: hand kernels and Eigen do the same FMAs, within noise"});
+    rungs.push_back({"5 (tried) 4 + layer 1 pixel by pixel", "fastcpu", {true, true, true, true}, "",
+                     "sorting the minibatch's non-zeros by pixel each step costs more than the W1 traffic it saves"});
   }
   std::string why_no_gpu;
   const bool have_gpu = cuda::device_available(&why_no_gpu);
@@ -322,7 +327,7 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
   if (have_gpu)
     for (cuda::GpuVariant v : cuda::all_gpu_variants())
       rungs.push_back({"GPU " + cuda::to_string(v), v == cuda::GpuVariant::Cublas ? "cublas" : "cuda", {},
-                       cuda::to_string(v)});
+                       cuda::to_string(v), ""});
 #endif
   // CPU steps are timed for --ladder-epochs epochs, GPU steps for the full --epochs (their total
   // time, upload included, is the chapter's target).
@@ -359,6 +364,10 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
     const double prev = k == 0 ? key(res) : key(results[k - 1]);
     std::printf("%-38s %10.4f %10.4f %10.4f %8.1fx %7.2fx %9.3f %9.4f\n", res.rung.label.c_str(), res.median,
                 res.min, res.cpu_median, base / key(res), prev / key(res), res.total_seconds, res.test_accuracy);
+    if (k > 0 && key(res) > prev)
+      std::printf("    ^ slower than the step before: %s\n",
+                  res.rung.why_slower.empty() ? "not expected; on a busy machine rerun, ranks are by CPU time"
+                                              : res.rung.why_slower.c_str());
   }
 
   CsvTable t({"step", "backend", "features", "median_wall_s_per_epoch", "min_wall_s_per_epoch",
@@ -381,7 +390,8 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
                     {"median_wall_seconds_per_epoch", r.median}, {"min_wall_seconds_per_epoch", r.min},
                     {"median_cpu_seconds_per_epoch", r.cpu_median}, {"speedup_vs_first", speedup},
                     {"total_seconds", r.total_seconds}, {"setup_seconds", r.setup_seconds},
-                    {"train_loss", r.train_loss}, {"test_loss", r.test_loss}, {"test_accuracy", r.test_accuracy}});
+                    {"train_loss", r.train_loss}, {"test_loss", r.test_loss}, {"test_accuracy", r.test_accuracy},
+                    {"why_slower_than_previous", r.rung.why_slower}});
     char x[32];
     std::snprintf(x, sizeof x, " (%.3gx)", speedup);
     labels.push_back(r.rung.label + x);

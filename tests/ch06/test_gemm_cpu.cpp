@@ -2,7 +2,11 @@
 // reference, on shapes that are not multiples of any block or tile size.
 #include <cmath>
 #include <limits>
+#include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "catch.hpp"
 #include "dnn/gemm.hpp"
@@ -85,4 +89,25 @@ TEST_CASE("gemm() on matrices checks shapes and resizes C", "[ch06][gemm]") {
   dnn::Matrix bad(3, 5);
   CHECK_THROWS_AS(g::gemm(&g::gemm_packed, A, bad, C), std::invalid_argument);
   CHECK(g::gemm_flops(2, 3, 4) == 48.0);
+}
+
+// simd.hpp: the vector type the hand-written kernels are built on is exactly one register of the
+// ISA this test was compiled for. With DNN_EXPECT_ISA set (scripts/ci-isa.sh does), the build must
+// have picked that ISA: a wrong -march or a changed macro test fails here, not silently slower.
+TEST_CASE("simd::Vec is one register of the compiled ISA; lane-wise arithmetic", "[ch06][simd]") {
+  namespace simd = dnn::simd;
+  STATIC_REQUIRE(sizeof(simd::Vec) == simd::kLanes * sizeof(float));
+  STATIC_REQUIRE(g::kPackedMR * g::kPackedTileVectors + g::kPackedTileVectors + 1 <= simd::kRegisters);
+  if (const char* want = std::getenv("DNN_EXPECT_ISA")) {
+    INFO("CPU kernels: " << simd::describe());
+    CHECK(std::string(simd::kIsa) == want);
+  }
+  std::vector<float> a(simd::kLanes), b(simd::kLanes), out(simd::kLanes);
+  for (int i = 0; i < simd::kLanes; ++i) {
+    a[i] = static_cast<float>(i) - 2.5f;
+    b[i] = 0.5f * static_cast<float>(i);
+  }
+  simd::store(out.data(), simd::relu(simd::load(a.data()) + 2.0f * simd::load(b.data())));
+  for (int i = 0; i < simd::kLanes; ++i) CHECK(out[i] == std::max(0.0f, a[i] + 2.0f * b[i]));
+  CHECK(simd::describe().find(std::to_string(simd::kLanes) + " lanes") != std::string::npos);
 }

@@ -87,8 +87,9 @@ inline const std::vector<CpuGemm>& cpu_gemm_ladder() {
       {"ikj", "loop order i-k-j: unit-stride rows of B and C, vectorized", &gemm_ikj, 1},
       {"blocked", "i-k-j inside 64x1024 cache blocks of B", &gemm_blocked, 1},
       {"packed", packed_what.c_str(), &gemm_packed, 1},
-      {"eigen", "Eigen's GEMM (library reference)", &gemm_eigen, 1},
-      {"packed_omp", "the packed kernel on 2 OpenMP threads", &gemm_packed_omp, kOmpThreads},
+      {"eigen", "Eigen's GEMM (the library reference, not a step: packed should beat it)", &gemm_eigen, 1},
+      {"packed_omp", "the packed kernel on 2 OpenMP threads (slower than packed while the other core is busy)",
+       &gemm_packed_omp, kOmpThreads},
   };
   return ladder;
 }
