@@ -28,11 +28,13 @@ build_and_test() {  # build_and_test NAME EXPECTED_ISA CMAKE_ARGS...
   local name="$1" isa="$2"
   shift 2
   local dir="build-isa-$name" t0
+  local log="$dir/ci-isa.log"  # the build's output, shown when it fails
   t0=$(date +%s)
   echo "--- $name: configure + build ($dir)"
-  cmake -S tests/portable -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >"$dir.log" 2>&1 ||
-    { cat "$dir.log"; exit 1; }
-  cmake --build "$dir" -j "$jobs" >>"$dir.log" 2>&1 || { tail -50 "$dir.log"; exit 1; }
+  mkdir -p "$dir"
+  cmake -S tests/portable -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >"$log" 2>&1 ||
+    { cat "$log"; exit 1; }
+  cmake --build "$dir" -j "$jobs" >>"$log" 2>&1 || { tail -50 "$log"; exit 1; }
   echo "--- $name: test (expecting CPU kernels: $isa)"
   DNN_EXPECT_ISA="$isa" ctest --test-dir "$dir" --output-on-failure
   echo "--- $name: done in $(( $(date +%s) - t0 )) s"
