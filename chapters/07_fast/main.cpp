@@ -432,8 +432,8 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
     seconds.insert(seconds.begin(), o.pytorch_seconds);
   }
   PlotSpec spec{"Seconds per epoch of each step, lower is faster (" + model_text(sizes) + ", batch " +
-                    std::to_string(o.batch) + "; in brackets: speedup over step " + results.front().rung.label.substr(0, 1) +
-                    ")",
+                    std::to_string(o.batch) + "; CPU kernels " + simd::kIsa + ", " + std::to_string(simd::kLanes) +
+                    " lanes; in brackets: speedup over step " + results.front().rung.label.substr(0, 1) + ")",
                 "", "seconds per epoch (log scale)", true, false, 1100, 600};
   const std::string png = join_path(o.common.out_dir, stem + ".png");
   if (plot_bars(png, spec, labels, seconds)) std::printf("wrote %s\n", png.c_str());
