@@ -7,6 +7,7 @@
 //   mpirun -np 3 08_parallel --deterministic      the same weights, bit for bit, as one process
 //   mpirun -np 2 08_parallel --compress topk:0.01 send 1 % of the gradient (error feedback)
 //   mpirun -np 2 08_parallel --mode local-sgd --sync-every 8   average the models every 8 steps
+//   08_parallel --mode hogwild --threads 2        asynchronous lock-free SGD, 2 threads, shared weights
 #include "dnn/cli.hpp"
 #include "parallel.hpp"
 
@@ -16,8 +17,8 @@ int main(int argc, char** argv) {
                "08_parallel"};
   ch08::Options o;
   app.add_option("--mode", o.mode,
-                 "sync (allreduce of the gradient every step) or local-sgd (average the models every --sync-every "
-                 "steps)")
+                 "sync (allreduce of the gradient every step), local-sgd (average the models every --sync-every "
+                 "steps) or hogwild (one process, --threads threads updating shared weights without locks)")
       ->capture_default_str();
   app.add_option("--allreduce", o.allreduce, "mpi (MPI_Allreduce) or ring (the chapter's ring_allreduce exercise)")
       ->capture_default_str();
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   app.add_option("--sync-every", o.sync_every, "local-sgd: local steps H between two averagings of the models")
       ->capture_default_str()
       ->check(dnn::whole_number(1));
+  app.add_flag("--locked", o.locked, "hogwild: one mutex around every step (nothing overwritten, threads take turns)");
   app.add_option("--batch", o.batch, "Global minibatch B, split over the ranks (Keras default 32)")
       ->capture_default_str()
       ->check(dnn::whole_number(1));
@@ -50,5 +52,8 @@ int main(int argc, char** argv) {
                  "weights_hash, ...)");
   dnn::add_common_options(app, o.common, "out/08_parallel");
   dnn::add_data_options(app, o.data);
-  return dnn::run_program(app, argc, argv, [&] { return ch08::run(o); });
+  return dnn::run_program(app, argc, argv, [&] {
+    o.hogwild_threads = o.common.threads;  // --threads: the Hogwild threads in mode hogwild
+    return ch08::run(o);
+  });
 }

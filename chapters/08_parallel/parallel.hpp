@@ -21,7 +21,7 @@ namespace ch08 {
 
 /// The command line of 08_parallel (main.cpp fills it, run() uses it).
 struct Options {
-  std::string mode = "sync";      ///< sync | local-sgd
+  std::string mode = "sync";      ///< sync | local-sgd | hogwild
   std::string allreduce = "mpi";  ///< mpi (MPI_Allreduce) | ring (the chapter's ring_allreduce)
   bool deterministic = false;     ///< sync: exact fixed-point sum, the same weights for every P
   std::string compress = "none";  ///< sync: none | topk:F | sign (with error feedback)
@@ -30,6 +30,8 @@ struct Options {
   double lr = 0.01;
   int warmup_epochs = 0;          ///< linear warm-up of the learning rate over this many epochs
   int epochs = 10;
+  int hogwild_threads = 2;        ///< hogwild: threads sharing the weights (--threads)
+  bool locked = false;            ///< hogwild: a mutex around every step instead of lock-free
   int expect_ranks = 0;           ///< --ranks P: refuse to run unless started with P processes
   std::string hidden = "50,50";
   std::string json;
@@ -173,8 +175,20 @@ struct RunResult {
 /// each epoch; weights compared across ranks after each epoch (keeps_one_model).
 RunResult train(StepRule& rule, dnn::Mlp& net, const dnn::Dataset& ds, const Options& o, const MpiWorld& world);
 
-/// report.cpp: history.csv, summary.json and --json FILE (rank 0 only).
+/// hogwild.cpp: the epochs of mode hogwild (one process, o.hogwild_threads threads); adds the
+/// overwritten-update counts to `extra`.
+RunResult train_hogwild(dnn::Mlp& net, const dnn::Dataset& ds, const Options& o, nlohmann::json& extra);
+
+/// What the report says about the mode that ran.
+struct ModeSummary {
+  std::string name;
+  double bytes_sent = 0;  ///< per rank
+  long rounds = 0;
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+/// report.cpp: history.csv, summary.json, accuracy.png and --json FILE (rank 0 only).
 void write_results(const Options& o, const MpiWorld& world, const dnn::Dataset& ds, const dnn::Mlp& net,
-                   const StepRule& rule, const RunResult& r, dnn::OutputFileFlag& json);
+                   const ModeSummary& mode, const RunResult& r, dnn::OutputFileFlag& json);
 
 }  // namespace ch08

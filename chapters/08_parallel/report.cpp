@@ -11,7 +11,7 @@
 namespace ch08 {
 
 void write_results(const Options& o, const MpiWorld& world, const dnn::Dataset& ds, const dnn::Mlp& net,
-                   const StepRule& rule, const RunResult& r, dnn::OutputFileFlag& json) {
+                   const ModeSummary& mode, const RunResult& r, dnn::OutputFileFlag& json) {
   if (!world.root()) return;
   dnn::CsvTable csv({"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "cpu_seconds",
                      "bytes_sent_per_rank", "rounds"});
@@ -31,7 +31,7 @@ void write_results(const Options& o, const MpiWorld& world, const dnn::Dataset& 
   const nlohmann::json doc{
       {"program", "08_parallel"},
       {"mode", o.mode},
-      {"rule", rule.name()},
+      {"rule", mode.name},
       {"ranks", world.size()},
       {"global_batch", o.batch},
       {"local_batch", (o.batch + world.size() - 1) / world.size()},
@@ -50,12 +50,13 @@ void write_results(const Options& o, const MpiWorld& world, const dnn::Dataset& 
       {"test_loss", r.test.loss},
       {"test_accuracy", r.test.accuracy},
       {"seconds_per_epoch", r.seconds_per_epoch},
-      {"bytes_sent_per_rank", rule.bytes_sent},
-      {"rounds", rule.rounds},
+      {"bytes_sent_per_rank", mode.bytes_sent},
+      {"rounds", mode.rounds},
       {"epoch_reached_97", r.epoch_reached_97},
       {"rounds_to_97", r.rounds_to_97},
       {"bytes_to_97", r.bytes_to_97},
       {"weights_hash", r.weights_hash},
+      {"extra", mode.extra},
       {"history", hist}};
   const std::string summary = dnn::join_path(o.common.out_dir, "summary.json");
   dnn::save_json(summary, doc);
@@ -75,7 +76,7 @@ void write_results(const Options& o, const MpiWorld& world, const dnn::Dataset& 
     series[1].y.push_back(e.stats.test_accuracy);
   }
   const std::string png = dnn::join_path(o.common.out_dir, "accuracy.png");
-  const dnn::PlotSpec spec{rule.name() + ", P = " + std::to_string(world.size()) + ", global batch " +
+  const dnn::PlotSpec spec{mode.name + ", P = " + std::to_string(world.size()) + ", global batch " +
                                std::to_string(o.batch),
                            "epoch", "accuracy"};
   if (dnn::plot_lines(png, spec, series)) std::printf("wrote %s\n", png.c_str());

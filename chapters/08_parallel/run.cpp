@@ -51,8 +51,11 @@ void check_ranks(const Options& o, const MpiWorld& world) {
 }  // namespace
 
 void validate(const Options& o) {
-  if (o.mode != "sync" && o.mode != "local-sgd")
-    throw dnn::InputError("--mode: expected sync or local-sgd, got '" + o.mode + "'");
+  if (o.mode != "sync" && o.mode != "local-sgd" && o.mode != "hogwild")
+    throw dnn::InputError("--mode: expected sync, local-sgd or hogwild, got '" + o.mode + "'");
+  if (o.mode == "hogwild" && (o.hogwild_threads < 1 || o.hogwild_threads > 256))
+    throw dnn::InputError("--threads: expected 1 to 256 Hogwild threads, got " + std::to_string(o.hogwild_threads));
+  if (o.locked && o.mode != "hogwild") throw dnn::InputError("--locked: only for --mode hogwild");
   if (o.allreduce != "mpi" && o.allreduce != "ring")
     throw dnn::InputError("--allreduce: expected mpi (MPI_Allreduce) or ring (the chapter's ring_allreduce), got '" +
                           o.allreduce + "'");
@@ -73,7 +76,11 @@ int run(const Options& o) {
   const std::vector<int> hidden = dnn::parse_layer_sizes(o.hidden, "--hidden");
   MpiWorld world;
   check_ranks(o, world);
-  dnn::apply_threads(o.common.threads);
+  if (o.mode == "hogwild" && world.size() > 1)
+    throw dnn::InputError("--mode hogwild: runs in one process with --threads T threads; start it without mpirun "
+                          "(this run has " + std::to_string(world.size()) + " ranks)");
+  // hogwild: --threads is the number of Hogwild threads, each running Eigen on one thread.
+  dnn::apply_threads(o.mode == "hogwild" ? 1 : o.common.threads);
   if (world.root() && !MpiWorld::launched_by_mpirun())
     std::printf("note: started without mpirun: one rank. For P ranks: mpirun -np P build/bin/08_parallel ...\n");
 
@@ -97,6 +104,16 @@ int run(const Options& o) {
   dnn::Rng init_rng(o.common.seed);
   dnn::Mlp net = dnn::make_mlp(dnn::layer_sizes(ds.input_size(), hidden, ds.classes), dnn::Activation::ReLU, init_rng);
 
+  if (o.mode == "hogwild") {
+    ModeSummary mode{std::string(o.locked ? "mutex-locked" : "hogwild (lock-free)") + " SGD, " +
+                     std::to_string(o.hogwild_threads) + " threads"};
+    std::printf("Training: %s, batch %d, SGD lr %g, %d epochs\n", mode.name.c_str(), o.batch, o.lr, o.epochs);
+    const RunResult r = train_hogwild(net, ds, o, mode.extra);
+    std::printf("Test loss: %.4f\nTest accuracy: %.4f\nSeconds per epoch: %.4f\nWeights hash: %s\n", r.test.loss,
+                r.test.accuracy, r.seconds_per_epoch, r.weights_hash.c_str());
+    write_results(o, world, ds, net, mode, r, json);
+    return dnn::kExitOk;
+  }
   std::unique_ptr<StepRule> rule;
   if (o.mode == "local-sgd") {
     rule = make_local_sgd(ds, net, world, o.allreduce, o.sync_every);
@@ -121,7 +138,7 @@ int run(const Options& o) {
                 "Weights hash: %s (the same on all %d ranks)\n",
                 r.test.loss, r.test.accuracy, r.seconds_per_epoch, rule->bytes_sent, rule->rounds,
                 r.weights_hash.c_str(), world.size());
-  write_results(o, world, ds, net, *rule, r, json);
+  write_results(o, world, ds, net, ModeSummary{rule->name(), rule->bytes_sent, rule->rounds}, r, json);
   return dnn::kExitOk;
 }
 

@@ -18,29 +18,6 @@
 
 namespace ch08 {
 
-ShardGradient::ShardGradient(const dnn::Matrix& X, const std::vector<int>& y, const dnn::Mlp& net)
-    : X_(X), y_(y), grads_(zero_grads(net)) {}
-
-StepStats ShardGradient::compute(const dnn::Mlp& net, const int* idx, int count, int batch, std::vector<float>& flat) {
-  StepStats st;
-  if (count == 0) {  // fewer rows than ranks in this minibatch: this rank adds nothing
-    flat.assign(static_cast<std::size_t>(parameter_floats(net)), 0.0f);
-    return st;
-  }
-  rows_.assign(idx, idx + count);
-  const dnn::Ops& ops = dnn::eigen_ops();
-  ops.gather_minibatch(X_, y_, rows_, 0, count, Xb_, yb_);
-  const float loss = dnn::mlp_loss_and_grads(ops, net, Xb_, yb_, ws_, grads_);
-  st.loss_sum = static_cast<double>(loss) * count;
-  st.correct = dnn::count_correct(ws_.P, yb_);
-  pack(grads_, flat);
-  if (count != batch) {  // n_r/B; exactly 1 for one rank, so P = 1 is chapter 05's step bit for bit
-    const float share = static_cast<float>(count) / static_cast<float>(batch);
-    for (float& v : flat) v *= share;
-  }
-  return st;
-}
-
 namespace {
 
 class SyncSgd : public StepRule {

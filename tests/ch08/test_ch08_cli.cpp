@@ -98,6 +98,8 @@ TEST_CASE("08_parallel: bad flags exit 2 and name the flag", "[ch08][bad_flags][
       {"--deterministic --compress sign", "--compress"},
       {"--mode local-sgd --deterministic", "--deterministic"},
       {"--ranks 2", "mpirun -np 2"},  // started without mpirun
+      {"--mode hogwild --threads 0", "--threads"},
+      {"--locked", "--locked"},
   };
   for (const auto& [args, flag] : cases) {
     INFO(args);
@@ -114,6 +116,10 @@ TEST_CASE("08_parallel: more ranks than rows in the batch exits 2 on every rank"
   CHECK(r.code == 2);
   CHECK(contains(r.output, "--batch"));
   CHECK(contains(r.output, "P = 3"));
+  const RunResult h = mpirun08(2, "--mode hogwild" + kData);
+  INFO(h.output);
+  CHECK(h.code == 2);
+  CHECK(contains(h.output, "--mode hogwild"));
 }
 
 TEST_CASE("08_parallel --deterministic: the same weights for P = 1, 2, 3, 4", "[ch08][deterministic][cli][mpirun]") {
