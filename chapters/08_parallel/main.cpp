@@ -8,6 +8,8 @@
 //   mpirun -np 2 08_parallel --compress topk:0.01 send 1 % of the gradient (error feedback)
 //   mpirun -np 2 08_parallel --mode local-sgd --sync-every 8   average the models every 8 steps
 //   08_parallel --mode hogwild --threads 2        asynchronous lock-free SGD, 2 threads, shared weights
+//   08_parallel --mode stale --staleness 4        asynchrony simulated: gradients of 4-step-old weights
+//   mpirun -np 2 08_parallel --mode comm          allreduce latency/bandwidth here + the cost model
 #include "dnn/cli.hpp"
 #include "parallel.hpp"
 
@@ -18,7 +20,9 @@ int main(int argc, char** argv) {
   ch08::Options o;
   app.add_option("--mode", o.mode,
                  "sync (allreduce of the gradient every step), local-sgd (average the models every --sync-every "
-                 "steps) or hogwild (one process, --threads threads updating shared weights without locks)")
+                 "steps), hogwild (one process, --threads threads updating shared weights without locks) or stale "
+                 "(each gradient computed on the weights of --staleness steps ago); comm measures the allreduce (alpha, "
+                 "beta) and predicts P = 1 ... 1024")
       ->capture_default_str();
   app.add_option("--allreduce", o.allreduce, "mpi (MPI_Allreduce) or ring (the chapter's ring_allreduce exercise)")
       ->capture_default_str();
@@ -32,6 +36,9 @@ int main(int argc, char** argv) {
   app.add_option("--sync-every", o.sync_every, "local-sgd: local steps H between two averagings of the models")
       ->capture_default_str()
       ->check(dnn::whole_number(1));
+  app.add_option("--staleness", o.staleness, "stale: the gradient of step t is taken at the weights of step t − S")
+      ->capture_default_str()
+      ->check(dnn::whole_number(0, 10000));
   app.add_flag("--locked", o.locked, "hogwild: one mutex around every step (nothing overwritten, threads take turns)");
   app.add_option("--batch", o.batch, "Global minibatch B, split over the ranks (Keras default 32)")
       ->capture_default_str()

@@ -21,11 +21,12 @@ namespace ch08 {
 
 /// The command line of 08_parallel (main.cpp fills it, run() uses it).
 struct Options {
-  std::string mode = "sync";      ///< sync | local-sgd | hogwild
+  std::string mode = "sync";      ///< sync | local-sgd | hogwild | stale | comm
   std::string allreduce = "mpi";  ///< mpi (MPI_Allreduce) | ring (the chapter's ring_allreduce)
   bool deterministic = false;     ///< sync: exact fixed-point sum, the same weights for every P
   std::string compress = "none";  ///< sync: none | topk:F | sign (with error feedback)
-  int sync_every = 1;             ///< local-sgd: H local steps between two averagings
+  int sync_every = 1;
+  int staleness = 0;              ///< stale: gradients computed on the weights of S steps ago             ///< local-sgd: H local steps between two averagings
   int batch = 32;                 ///< global minibatch B (split over the P ranks)
   double lr = 0.01;
   int warmup_epochs = 0;          ///< linear warm-up of the learning rate over this many epochs
@@ -146,6 +147,10 @@ std::unique_ptr<StepRule> make_compressed_sync_sgd(const dnn::Dataset& ds, const
 std::unique_ptr<StepRule> make_local_sgd(const dnn::Dataset& ds, const dnn::Mlp& net, const MpiWorld& world,
                                          const std::string& allreduce, int sync_every);
 
+/// stale.cpp: sync SGD whose gradients are computed on the weights of `staleness` steps ago.
+std::unique_ptr<StepRule> make_stale_sgd(const dnn::Dataset& ds, const dnn::Mlp& net, const MpiWorld& world,
+                                         const std::string& allreduce, int staleness);
+
 /// The fraction F of "topk:F" or 0 for "sign"; throws InputError naming --compress otherwise.
 double parse_compress(const std::string& text);
 
@@ -178,6 +183,10 @@ RunResult train(StepRule& rule, dnn::Mlp& net, const dnn::Dataset& ds, const Opt
 /// hogwild.cpp: the epochs of mode hogwild (one process, o.hogwild_threads threads); adds the
 /// overwritten-update counts to `extra`.
 RunResult train_hogwild(dnn::Mlp& net, const dnn::Dataset& ds, const Options& o, nlohmann::json& extra);
+
+/// comm.cpp: mode comm, the allreduce's α and β measured here and the cost model for P = 1 … 1024.
+int run_comm(const Options& o, const MpiWorld& world, const dnn::Dataset& ds, const dnn::Mlp& net,
+             dnn::OutputFileFlag& json);
 
 /// What the report says about the mode that ran.
 struct ModeSummary {

@@ -51,8 +51,11 @@ void check_ranks(const Options& o, const MpiWorld& world) {
 }  // namespace
 
 void validate(const Options& o) {
-  if (o.mode != "sync" && o.mode != "local-sgd" && o.mode != "hogwild")
-    throw dnn::InputError("--mode: expected sync, local-sgd or hogwild, got '" + o.mode + "'");
+  if (o.mode != "sync" && o.mode != "local-sgd" && o.mode != "hogwild" && o.mode != "stale" &&
+      o.mode != "comm")
+    throw dnn::InputError("--mode: expected sync, local-sgd, hogwild, stale or comm, got '" + o.mode + "'");
+  if (o.staleness < 0 || o.staleness > 10000)
+    throw dnn::InputError("--staleness: expected 0 to 10000 steps, got " + std::to_string(o.staleness));
   if (o.mode == "hogwild" && (o.hogwild_threads < 1 || o.hogwild_threads > 256))
     throw dnn::InputError("--threads: expected 1 to 256 Hogwild threads, got " + std::to_string(o.hogwild_threads));
   if (o.locked && o.mode != "hogwild") throw dnn::InputError("--locked: only for --mode hogwild");
@@ -104,6 +107,7 @@ int run(const Options& o) {
   dnn::Rng init_rng(o.common.seed);
   dnn::Mlp net = dnn::make_mlp(dnn::layer_sizes(ds.input_size(), hidden, ds.classes), dnn::Activation::ReLU, init_rng);
 
+  if (o.mode == "comm") return run_comm(o, world, ds, net, json);
   if (o.mode == "hogwild") {
     ModeSummary mode{std::string(o.locked ? "mutex-locked" : "hogwild (lock-free)") + " SGD, " +
                      std::to_string(o.hogwild_threads) + " threads"};
@@ -117,6 +121,8 @@ int run(const Options& o) {
   std::unique_ptr<StepRule> rule;
   if (o.mode == "local-sgd") {
     rule = make_local_sgd(ds, net, world, o.allreduce, o.sync_every);
+  } else if (o.mode == "stale") {
+    rule = make_stale_sgd(ds, net, world, o.allreduce, o.staleness);
   } else if (o.deterministic) {
     rule = make_exact_sync_sgd(ds, net, world, o.allreduce);
   } else if (o.compress != "none") {

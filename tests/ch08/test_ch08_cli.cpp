@@ -100,6 +100,7 @@ TEST_CASE("08_parallel: bad flags exit 2 and name the flag", "[ch08][bad_flags][
       {"--ranks 2", "mpirun -np 2"},  // started without mpirun
       {"--mode hogwild --threads 0", "--threads"},
       {"--locked", "--locked"},
+      {"--mode comm", "mpirun -np 2"},  // one rank has nobody to talk to
   };
   for (const auto& [args, flag] : cases) {
     INFO(args);
@@ -163,6 +164,7 @@ TEST_CASE("08_parallel sync at P = 1 is chapter 05's training step, bit for bit"
   const std::string want = weights_hash(trainer.net());
 
   const std::vector<std::string> runs = {"", "--compress topk:1", "--mode local-sgd --sync-every 1",
+                                         "--mode stale --staleness 0",
                                          "--allreduce ring"};
   for (const std::string& extra : runs) {
     const fs::path json = work_dir() / "p1.json";
