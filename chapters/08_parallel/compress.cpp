@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <string>
 
-#include "dnn/eigen_ops.hpp"
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"
 #include "dnn/ops.hpp"

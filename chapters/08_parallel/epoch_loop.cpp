@@ -9,7 +9,7 @@
 #include <string>
 
 #include "dnn/error.hpp"
-#include "dnn/eigen_ops.hpp"
+#include "dnn/ops.hpp"
 #include "dnn/parallel.hpp"
 #include "dnn/progress.hpp"
 #include "dnn/timer.hpp"

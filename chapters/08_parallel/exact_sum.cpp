@@ -19,7 +19,6 @@
 #include <cstdint>
 #include <string>
 
-#include "dnn/eigen_ops.hpp"
 #include "dnn/error.hpp"
 #include "dnn/ops.hpp"
 #include "dnn/optimizer.hpp"

@@ -7,7 +7,7 @@
 
 #include <cstdio>
 
-#include "dnn/eigen_ops.hpp"
+#include "dnn/ops.hpp"
 #include "dnn/timer.hpp"
 #include "parallel.hpp"
 

@@ -12,7 +12,6 @@
 // the messages by H. The README's table: rounds and bytes to reach 97 % test accuracy vs H.
 #include <string>
 
-#include "dnn/eigen_ops.hpp"
 #include "dnn/ops.hpp"
 #include "dnn/optimizer.hpp"
 #include "parallel.hpp"

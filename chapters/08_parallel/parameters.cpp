@@ -7,7 +7,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "dnn/eigen_ops.hpp"
 #include "dnn/ops.hpp"
 #include "parallel.hpp"
 

@@ -14,7 +14,6 @@
 #include <deque>
 #include <string>
 
-#include "dnn/eigen_ops.hpp"
 #include "dnn/ops.hpp"
 #include "dnn/optimizer.hpp"
 #include "parallel.hpp"

@@ -11,7 +11,6 @@
 // work of a step is shared. What it costs is one allreduce of all 42 310 parameters per step.
 #include <string>
 
-#include "dnn/eigen_ops.hpp"
 #include "dnn/ops.hpp"
 #include "dnn/optimizer.hpp"
 #include "parallel.hpp"
