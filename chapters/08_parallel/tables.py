@@ -57,7 +57,9 @@ def largebatch():
     for B in (32, 256, 2048, 8192):
         for w in ("", "_warmup"):
             j = load(f"largebatch_B{B}{w}")
-            if not j:
+            if not j:  # no JSON: the run diverged (exit 3), or was not run
+                if (RUNS / f"largebatch_B{B}{w}.log").exists():
+                    rows.append([B, 0.01 * B / 32, 2 if w else 0, "diverged (exit 3)", "—", "—"])
                 continue
             steps = math.ceil(60000 / B)
             e97 = j["epoch_reached_97"]
