@@ -93,7 +93,7 @@ int run(const Options& o) {
   if (world.root()) {
     try {
       dnn::prepare_output_dir(o.common.out_dir, "--out");
-      if (!o.json.empty()) json = dnn::OutputFileFlag(o.json, "--json");
+      if (!o.json.empty()) json = dnn::OutputFileFlag(o.json, "--json", dnn::result_json_kind("08_parallel"));
     } catch (const dnn::InputError& e) {
       out_error = e.what();
     }
