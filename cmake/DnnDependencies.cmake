@@ -11,6 +11,17 @@ pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
 find_path(GNUPLOT_IOSTREAM_INCLUDE_DIR gnuplot-iostream.h REQUIRED)
 find_package(OpenMP COMPONENTS CXX)
 
+# MPI is optional (chapter 08, distributed training): Open MPI from Debian (openmpi-bin,
+# libopenmpi-dev). Without it chapter 08, its exercises and its tests are skipped; everything else builds.
+find_package(MPI COMPONENTS CXX)
+if(MPI_CXX_FOUND)
+  set(DNN_HAVE_MPI ON)
+  message(STATUS "MPI: version ${MPI_CXX_VERSION}, mpirun ${MPIEXEC_EXECUTABLE}")
+else()
+  set(DNN_HAVE_MPI OFF)
+  message(STATUS "MPI: not found — chapter 08 (08_parallel) is skipped (install openmpi-bin libopenmpi-dev: scripts/setup.sh)")
+endif()
+
 # Catch2: v3 (Catch2WithMain) or v2.13 (single header) — the tests build with either.
 find_package(Catch2 REQUIRED)
 set(DNN_CATCH_TARGET Catch2::Catch2)  # the same target name in v2 and v3 (we bring our own main)

@@ -26,6 +26,7 @@ PACKAGES=(
   dataset-fashion-mnist  # offline fallback dataset (same IDX format as MNIST)
   libboost-filesystem-dev  # gnuplot-iostream's temporary files (linked by common/)
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer + AddressSanitizer/UBSan for the IDX reader
+  openmpi-bin libopenmpi-dev  # chapter 08: MPI (mpirun, FindMPI) for distributed training
 )
 WANT_TORCH=0
 WANT_DOCS=0

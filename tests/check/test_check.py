@@ -41,6 +41,9 @@ BUGS = {
     "rmsprop_step": ("(T(1) - rho) * g * g;", "(T(1) - rho) * g;"),
     "gemm_ikj": ("std::fill(c, c + N, 0.0f);", "// C not zeroed"),
     "gemm_blocked": ("for (int k = k0; k < k1; ++k) {", "for (int k = k0 + 1; k < k1; ++k) {"),
+    "shard_rows": ("r.count = base + (rank < extra ? 1 : 0);", "r.count = base + (rank <= extra ? 1 : 0);"),
+    "ring_allreduce": ("data[in.first + i] += incoming", "data[in.first + i] = incoming"),
+    "topk_error_feedback": ("residual[index[static_cast<std::size_t>(j)]] = 0.0f;", "// residual kept"),
 }
 
 failures = []

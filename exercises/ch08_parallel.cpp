@@ -1,0 +1,56 @@
+// EXERCISE FILE — yours to edit. Generated from solutions/ch08_parallel.cpp by scripts/gen-exercises.py.
+// Replace each DNN_TODO(...) line with your code, then run: scripts/check 08
+// (Stuck? The chapter README has a hint for every exercise; solutions/ch08_parallel.cpp has the answer.)
+// Chapter 08 — parallel and distributed training: exercises shard_rows, ring_allreduce and
+// topk_error_feedback (declared in common/include/dnn/parallel.hpp).
+//
+// shard_rows: data parallelism (数据并行) starts by cutting each global minibatch into one block of
+// rows per rank. ring_allreduce: the sum of every rank's gradient, built from point-to-point
+// messages only (MPI_Sendrecv) — the algorithm behind NCCL and Horovod, which sends 2(P−1)/P·n
+// numbers per rank whatever P is. topk_error_feedback: send only the largest entries of the
+// gradient and keep the rest for later, so nothing is lost, only delayed.
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <numeric>
+#include <vector>
+
+#include "dnn/exercise.hpp"
+#include "dnn/parallel.hpp"
+
+namespace dnn::parallel {
+
+RowRange shard_rows(int batch, int ranks, int rank) {
+  RowRange r;
+  // TODO(exercise shard_rows): base = batch / ranks rows each, and the first extra = batch % ranks ranks get one more: count = base + (rank < extra ? 1 : 0); first = rank * base + min(rank, extra)
+  DNN_TODO("shard_rows", "base = batch / ranks rows each, and the first extra = batch % ranks ranks get one more: count = base + (rank < extra ? 1 : 0); first = rank * base + min(rank, extra)");
+  return r;
+}
+
+template <>
+MPI_Datatype mpi_type<float>() { return MPI_FLOAT; }
+template <>
+MPI_Datatype mpi_type<double>() { return MPI_DOUBLE; }
+template <>
+MPI_Datatype mpi_type<std::int64_t>() { return MPI_INT64_T; }
+
+template <typename T>
+void ring_allreduce(T* data, int n, MPI_Comm comm) {
+  int P = 1, rank = 0;
+  MPI_Comm_size(comm, &P);
+  MPI_Comm_rank(comm, &rank);
+  // TODO(exercise ring_allreduce): chunk c = shard_rows(n, P, c). right = (rank+1)%P, left = (rank-1+P)%P. Reduce-scatter, s = 0..P-2: send chunk (rank-s) mod P to right, receive chunk (rank-s-1) mod P from left into a buffer (MPI_Sendrecv, mpi_type<T>()), add it into data. Then rank holds the full sum of chunk (rank+1) mod P. All-gather, s = 0..P-2: send chunk (rank+1-s) mod P, receive chunk (rank-s) mod P straight into data. Use ((x % P) + P) % P for negative x
+  DNN_TODO("ring_allreduce", "chunk c = shard_rows(n, P, c). right = (rank+1)%P, left = (rank-1+P)%P. Reduce-scatter, s = 0..P-2: send chunk (rank-s) mod P to right, receive chunk (rank-s-1) mod P from left into a buffer (MPI_Sendrecv, mpi_type<T>()), add it into data. Then rank holds the full sum of chunk (rank+1) mod P. All-gather, s = 0..P-2: send chunk (rank+1-s) mod P, receive chunk (rank-s) mod P straight into data. Use ((x % P) + P) % P for negative x");
+}
+
+template void ring_allreduce<float>(float*, int, MPI_Comm);
+template void ring_allreduce<double>(double*, int, MPI_Comm);
+template void ring_allreduce<std::int64_t>(std::int64_t*, int, MPI_Comm);
+
+void topk_error_feedback(const float* grad, float* residual, int n, int k, std::vector<int>& index,
+                         std::vector<float>& value) {
+  // TODO(exercise topk_error_feedback): a_i = residual[i] + grad[i] (store it in residual). Order the indices 0..n-1 by |a| descending, ties by smaller index (std::partial_sort or nth_element with that comparison), keep the first k, sort those k indices ascending. value[j] = a[index[j]], then set residual[index[j]] = 0
+  DNN_TODO("topk_error_feedback", "a_i = residual[i] + grad[i] (store it in residual). Order the indices 0..n-1 by |a| descending, ties by smaller index (std::partial_sort or nth_element with that comparison), keep the first k, sort those k indices ascending. value[j] = a[index[j]], then set residual[index[j]] = 0");
+}
+
+}  // namespace dnn::parallel
