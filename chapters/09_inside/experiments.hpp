@@ -45,6 +45,9 @@ std::vector<int> parse_counts(const std::string& text, const std::string& flag, 
 /// The pixel indices of one map sorted from the largest value to the smallest (ties: lower index first).
 std::vector<int> ranking(const double* map, int n);
 
+/// Spearman's rank correlation of two equally long vectors (ties get their mean rank; sanity_checks.cpp).
+double spearman(const std::vector<double>& a, const std::vector<double>& b);
+
 /// Area under y(x) by the trapezoid rule (x increasing).
 double trapezoid_area(const std::vector<double>& x, const std::vector<double>& y);
 

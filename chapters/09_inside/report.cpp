@@ -75,7 +75,7 @@ void write_tile_grid(const std::string& png, const std::string& title, const std
       }
     if (!tile.caption.empty())
       labels << "set label " << t + 1 << " \"" << tile.caption << "\" at " << ox + w / 2.0 << "," << oy - 5
-             << " center front font 'sans,8'\n";
+             << " center front noenhanced font 'sans,8'\n";
   }
   std::ostringstream data;
   for (int y = 0; y < H; ++y)
@@ -84,7 +84,7 @@ void write_tile_grid(const std::string& png, const std::string& title, const std
       data << x << ' ' << y << ' ' << int(p[0]) << ' ' << int(p[1]) << ' ' << int(p[2]) << '\n';
     }
   std::ostringstream script;
-  script << "set title \"" << title << "\"\nunset key\nunset colorbox\nunset xtics\nunset ytics\nunset border\n"
+  script << "set title \"" << title << "\" noenhanced\nunset key\nunset colorbox\nunset xtics\nunset ytics\nunset border\n"
          << "set size ratio -1\nset lmargin 1\nset rmargin 1\nset xrange [-0.5:" << W - 0.5 << "]\nset yrange ["
          << H - 0.5 << ":-0.5]\n"
          << labels.str() << "plot $d0 using 1:2:3:4:5 with rgbimage\n";

@@ -21,8 +21,6 @@
 
 namespace ch09 {
 
-/// Spearman's ρ of two equally long vectors: Pearson's correlation of their ranks (ties: mean rank).
-double spearman(const std::vector<double>& a, const std::vector<double>& b);
 
 namespace {
 

@@ -53,10 +53,10 @@ nlohmann::json visualise(const Context& c) {
       if (k == 0) t.caption = "unit " + std::to_string(u) + (A2(idx[0], u) <= 0 ? " (dead)" : "");
       tiles.push_back(std::move(t));
     }
+    if (u % 2 == 0) tiles.push_back(Tile{std::vector<double>(static_cast<std::size_t>(h * w), 0.0), true, ""});  // gap
   }
-  // Two panels side by side would be clearer, but one grid of 12 columns (two units a row) keeps it simple.
   write_tile_grid(dnn::join_path(c.out, "top_activations_layer2.png"),
-                  "The 6 test images (of 2000) that excite each layer-2 unit most (two units per row)", tiles, 12, h, w,
+                  "The 6 test images (of 2000) that excite each layer-2 unit most (two units per row)", tiles, 13, h, w,
                   1000);
 
   // PCA of the layer-2 outputs.
