@@ -79,7 +79,10 @@ int run(const Options& o) {
   timed("visualisation", visualise);
   timed("examples", attribution_grids);
   timed("ig_completeness", ig_completeness);
-  timed("sanity_spearman", sanity_checks);
+  timed("sanity", sanity_checks);
+  summary["sanity_spearman"] = summary["sanity"]["all_pixels"];
+  summary["sanity_spearman_ink"] = summary["sanity"]["ink_only"];
+  summary.erase("sanity");
   timed("deletion_auc", deletion_curves);
   if (!o.skip_retraining) timed("roar", roar);
   timed("feature_importance", feature_importance);

@@ -93,8 +93,9 @@ nlohmann::json sanity_checks(const Context& c) {
   }
   const std::vector<Method> methods = all_methods();
   dnn::Matrix table(static_cast<int>(methods.size()), static_cast<int>(models.size()));
-  dnn::CsvTable csv({"method", "model", "mean_spearman", "std_spearman", "images"});
-  nlohmann::json out = nlohmann::json::object();
+  dnn::Matrix table_ink = table;
+  dnn::CsvTable csv({"method", "model", "mean_spearman", "std_spearman", "mean_spearman_ink_only", "images"});
+  nlohmann::json out = nlohmann::json::object(), out_ink = nlohmann::json::object();
   std::vector<Tile> example;  // image 0: rows = methods, columns = original + each model
   std::vector<std::vector<MatrixD>> all(methods.size());
   for (std::size_t m = 0; m < methods.size(); ++m) {
@@ -103,19 +104,27 @@ nlohmann::json sanity_checks(const Context& c) {
     for (std::size_t k = 0; k < models.size(); ++k) {
       const MatrixD rnd = attribute(methods[m], models[k].second, X, cls, c.settings);
       all[m].push_back(rnd);
-      double mean = 0, sq = 0;
+      double mean = 0, sq = 0, mean_ink = 0;
       for (int i = 0; i < n; ++i) {
-        std::vector<double> a(orig.row(i), orig.row(i) + orig.cols), b(rnd.row(i), rnd.row(i) + rnd.cols);
-        for (double& v : a) v = std::abs(v);
-        for (double& v : b) v = std::abs(v);
+        std::vector<double> a, b, a_ink, b_ink;  // |map| over all pixels, and over the inked pixels only
+        for (int j = 0; j < X.cols; ++j) {
+          a.push_back(std::abs(orig(i, j)));
+          b.push_back(std::abs(rnd(i, j)));
+          if (X(i, j) > 0) a_ink.push_back(a.back()), b_ink.push_back(b.back());
+        }
         const double rho = spearman(a, b);
         mean += rho, sq += rho * rho;
+        mean_ink += spearman(a_ink, b_ink);
       }
       mean /= n;
+      mean_ink /= n;
+      table_ink(static_cast<int>(m), static_cast<int>(k)) = static_cast<float>(mean_ink);
+      out_ink[method_name(methods[m])][models[k].first] = mean_ink;
       const double sd = std::sqrt(std::max(0.0, sq / n - mean * mean));
       table(static_cast<int>(m), static_cast<int>(k)) = static_cast<float>(mean);
       csv.add_row(std::vector<std::string>{method_name(methods[m]), models[k].first, dnn::format_number(mean, 4),
-                                           dnn::format_number(sd, 4), std::to_string(n)});
+                                           dnn::format_number(sd, 4), dnn::format_number(mean_ink, 4),
+                                           std::to_string(n)});
       out[method_name(methods[m])][models[k].first] = mean;
     }
   }
@@ -129,14 +138,29 @@ nlohmann::json sanity_checks(const Context& c) {
     for (std::size_t k = 0; k < models.size(); ++k) std::printf(" %17.3f", table(static_cast<int>(m), static_cast<int>(k)));
     std::printf("\n");
   }
+  std::printf("  the same over the inked pixels only (x > 0):\n");
+  for (std::size_t m = 0; m < methods.size(); ++m) {
+    std::printf("  %-14s", method_name(methods[m]).c_str());
+    for (std::size_t k = 0; k < models.size(); ++k) std::printf(" %17.3f", table_ink(static_cast<int>(m), static_cast<int>(k)));
+    std::printf("\n");
+  }
   std::vector<std::string> rows, cols;
-  for (Method m : methods) rows.push_back(method_name(m));
+  for (Method m : methods) {
+    std::string name = method_name(m);
+    std::replace(name.begin(), name.end(), '_', ' ');  // gnuplot would read _ as a subscript
+    rows.push_back(name);
+  }
   for (const auto& mdl : models) cols.push_back(mdl.first);
   const std::string png = dnn::join_path(c.out, "sanity_spearman.png");
-  if (dnn::plot_heatmap(png, {"Spearman rank correlation of |map| with the trained model's map (1 = unchanged)",
+  if (dnn::plot_heatmap(png, {"Spearman rank correlation of |map| with the trained model's map, all 784 pixels (1 = unchanged)",
                               "model the map is computed on", "method", false, false, 900, 560},
                         table, rows, cols, true))
     std::printf("wrote %s\n", png.c_str());
+  const std::string png_ink = dnn::join_path(c.out, "sanity_spearman_ink.png");
+  if (dnn::plot_heatmap(png_ink, {"The same, over the inked pixels of each image only (x > 0)",
+                                  "model the map is computed on", "method", false, false, 900, 560},
+                        table_ink, rows, cols, true))
+    std::printf("wrote %s\n", png_ink.c_str());
 
   // One image, every method, every model: what the numbers mean.
   std::vector<Tile> tiles;
@@ -147,7 +171,7 @@ nlohmann::json sanity_checks(const Context& c) {
   write_tile_grid(dnn::join_path(c.out, "sanity_maps.png"),
                   "Test image 0: each method (rows) on the trained model and on the destroyed ones (columns)", tiles,
                   static_cast<int>(models.size()) + 1, c.ds.height, c.ds.width, 1100);
-  return out;
+  return {{"all_pixels", out}, {"ink_only", out_ink}};
 }
 
 }  // namespace ch09
