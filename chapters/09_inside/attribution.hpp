@@ -70,8 +70,8 @@ enum class Method { Gradient, GradTimesInput, SmoothGrad, IgBlack, IgBlur, Occlu
 std::vector<Method> all_methods();
 /// "gradient", "grad_x_input", "smoothgrad", "ig_black", "ig_blur", "occlusion".
 std::string method_name(Method m);
-/// True for the methods whose maps are signed (grad × input, IG, occlusion); the others are ≥ 0.
-bool is_signed(Method m);
+/// A name for plot legends: "grad_x_input" → "grad x input" (gnuplot reads _ as a subscript).
+std::string readable(std::string name);
 
 /// The settings every method takes.
 struct AttributionSettings {

@@ -52,7 +52,7 @@ nlohmann::json deletion_curves(const Context& c) {
   header.insert(header.end(), names.begin(), names.end());
   dnn::CsvTable csv(header);
   std::vector<dnn::Series> series;
-  for (const std::string& s : names) series.push_back({s, fractions, {}, "linespoints"});
+  for (const std::string& s : names) series.push_back({readable(s), fractions, {}, "linespoints"});
   for (double f : fractions) {
     std::vector<double> row{f};
     const int removed = static_cast<int>(f * d + 0.5);

@@ -28,7 +28,8 @@ struct Context {
 dnn::Mlp train_textbook_model(const dnn::Matrix& X, const std::vector<int>& y, int classes, int epochs,
                               std::uint64_t seed);
 
-/// A copy of X with pixel j set to 0 wherever keep(i, j) is false... (mask one row per image).
+/// A copy of X with pixel j of image i set to 0 where keep[i][j] is 0 (one mask per image, or a
+/// single mask, keep[0], for every image).
 dnn::Matrix masked(const dnn::Matrix& X, const std::vector<std::vector<char>>& keep_per_image);
 
 nlohmann::json visualise(const Context& c);            // visualise.cpp

@@ -37,8 +37,7 @@ double cross_entropy(const double* z, int C, int y) {
 // Mean loss of the rows of X given their layer-1 pre-activations Z1 (layers 2.. from the net).
 struct LossFromLayer1 {
   const NetD& net;
-  ForwardD f;
-  MatrixD A1, Zpart;
+  MatrixD A1;
   std::vector<double> per_image(const MatrixD& Z1, const std::vector<int>& y) {
     dnn::naive::activation_forward(net.act[0], Z1, A1);
     MatrixD a = A1, z;
@@ -63,7 +62,7 @@ nlohmann::json feature_importance(const Context& c) {
   const std::vector<int> y(c.ds.test_y.begin(), c.ds.test_y.begin() + n);
   MatrixD Z1;
   dnn::naive::dense_forward(X, c.net.W[0], c.net.b[0], Z1);
-  LossFromLayer1 tail{c.net, {}, {}, {}};
+  LossFromLayer1 tail{c.net, {}};
   const std::vector<double> base = tail.per_image(Z1, y);
   double base_mean = 0;
   for (double v : base) base_mean += v / n;

@@ -30,7 +30,10 @@ std::string method_name(Method m) {
   return "?";
 }
 
-bool is_signed(Method m) { return m != Method::Gradient && m != Method::SmoothGrad; }
+std::string readable(std::string name) {
+  std::replace(name.begin(), name.end(), '_', ' ');
+  return name;
+}
 
 MatrixD attribute(Method m, const NetD& net, const MatrixD& X, const std::vector<int>& classes,
                   const AttributionSettings& s) {

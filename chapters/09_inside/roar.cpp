@@ -91,7 +91,7 @@ nlohmann::json roar(const Context& c) {
   for (const std::string& m : methods) {
     const auto train_order = orders_of(c, m, train_x, train_y, c.o.common.seed + 21);
     const auto test_order = orders_of(c, m, test_x, test_y, c.o.common.seed + 22);
-    dnn::Series line{m, {}, {}, "linespoints"};
+    dnn::Series line{readable(m), {}, {}, "linespoints"};
     std::vector<double> areas(static_cast<std::size_t>(seeds));
     std::vector<std::vector<double>> acc_per_seed(static_cast<std::size_t>(seeds));
     for (double f : fractions) {

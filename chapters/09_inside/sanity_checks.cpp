@@ -145,11 +145,7 @@ nlohmann::json sanity_checks(const Context& c) {
     std::printf("\n");
   }
   std::vector<std::string> rows, cols;
-  for (Method m : methods) {
-    std::string name = method_name(m);
-    std::replace(name.begin(), name.end(), '_', ' ');  // gnuplot would read _ as a subscript
-    rows.push_back(name);
-  }
+  for (Method m : methods) rows.push_back(readable(method_name(m)));
   for (const auto& mdl : models) cols.push_back(mdl.first);
   const std::string png = dnn::join_path(c.out, "sanity_spearman.png");
   if (dnn::plot_heatmap(png, {"Spearman rank correlation of |map| with the trained model's map, all 784 pixels (1 = unchanged)",

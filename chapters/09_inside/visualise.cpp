@@ -74,8 +74,12 @@ nlohmann::json visualise(const Context& c) {
   const double share1 = total > 0 ? values(d - 1) / total : 0, share2 = total > 0 ? values(d - 2) / total : 0;
   std::vector<dnn::Series> series;
   dnn::CsvTable csv({"test_index", "label", "pc1", "pc2"});
+  // Ten distinct colours (gnuplot's default cycle repeats after eight).
+  static const char* colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
   for (int k = 0; k < c.ds.classes; ++k)
-    series.push_back({c.ds.class_names[static_cast<std::size_t>(k)], {}, {}, "points pt 7 ps 0.5"});
+    series.push_back({c.ds.class_names[static_cast<std::size_t>(k)], {}, {},
+                      std::string("points pt 7 ps 0.5 lc rgb '") + colours[k % 10] + "'"});
   for (int i = 0; i < n; ++i) {
     const int y = c.ds.test_y[static_cast<std::size_t>(i)];
     series[static_cast<std::size_t>(y)].x.push_back(P(i, 0));
