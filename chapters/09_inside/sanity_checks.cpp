@@ -55,6 +55,7 @@ NetD randomise_from_top(const NetD& net, int layers, std::uint64_t seed) {
 }  // namespace
 
 double spearman(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() < 2 || a.size() != b.size()) return 0.0;  // e.g. an image without ink: nothing to rank
   const std::vector<double> ra = ranks(a), rb = ranks(b);
   const double n = static_cast<double>(a.size());
   double ma = 0, mb = 0;

@@ -40,7 +40,7 @@ nlohmann::json visualise(const Context& c) {
   ForwardD f;
   forward(c.net, X, f);
   const MatrixD& A2 = f.A[2];  // after layer 2's ReLU
-  const int top = 6;
+  const int top = std::min(6, n);
   tiles.clear();
   int dead = 0;
   for (int u = 0; u < A2.cols; ++u) {

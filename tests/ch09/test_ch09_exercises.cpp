@@ -94,7 +94,7 @@ TEST_CASE("integrated_gradients is complete: sum of attributions = F(x) - F(x') 
   }
 }
 
-TEST_CASE("integrated_gradients: a pixel equal to its baseline gets exactly 0; one step is the midpoint",
+TEST_CASE("integrated_gradients: a pixel equal to its baseline gets exactly 0, one step is the midpoint",
           "[ch09][integrated_gradients]") {
   const NetD net = random_net({5, 4, 3}, dnn::Activation::Tanh, 21);
   MatrixD X = random_inputs(2, 5, 22), base = random_inputs(2, 5, 23);
@@ -132,7 +132,7 @@ TEST_CASE("occlusion_map of a linear model with 1-pixel patches is w_j * x_j", "
   CHECK_THROWS_AS(ch09::occlusion_map(net, X, {0, 1}, occ, attr), std::invalid_argument);
 }
 
-TEST_CASE("occlusion_map: pixels whose every patch is already black get exactly 0; patches are averaged",
+TEST_CASE("occlusion_map: pixels whose every patch is already black get exactly 0, patches are averaged",
           "[ch09][occlusion_map]") {
   const NetD net = random_net({36, 5, 3}, dnn::Activation::ReLU, 31);
   MatrixD X = random_inputs(1, 36, 32);  // a 6×6 image, its left half black

@@ -40,7 +40,7 @@ TEST_CASE("spearman: 1 for the same order, -1 reversed, ties get their mean rank
   CHECK(ch09::spearman({1, 1, 1}, {1, 2, 3}) == 0.0);  // no variation: no correlation
 }
 
-TEST_CASE("patch_positions cover every pixel; ranking sorts high to low", "[ch09]") {
+TEST_CASE("patch_positions cover every pixel, ranking sorts high to low", "[ch09]") {
   CHECK(ch09::patch_positions(28, 4, 2).size() == 13);
   CHECK(ch09::patch_positions(28, 4, 2).back() == 24);
   CHECK(ch09::patch_positions(10, 4, 4) == std::vector<int>{0, 4, 6});
