@@ -41,7 +41,7 @@ int run(const Options& o) {
   if (!o.resume.empty()) dnn::check_input_file(o.resume, "--resume", "a chapter-05 checkpoint (05_mlp --checkpoint)");
   dnn::prepare_output_dir(o.common.out_dir, "--out");
   dnn::OutputFileFlag json_file;
-  if (!o.json.empty()) json_file = dnn::OutputFileFlag(o.json, "--json");
+  if (!o.json.empty()) json_file = dnn::OutputFileFlag(o.json, "--json", dnn::result_json_kind("09_inside"));
 
   const dnn::Dataset ds = dnn::load_dataset(o.data);
   std::printf("%s\n", dnn::describe(ds).c_str());

@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   using dnn::whole_number;
   app.add_option("--resume", o.resume,
                  "A chapter-05 checkpoint of the textbook model (05_mlp --checkpoint FILE); without it a model is "
-                 "trained here (chapter 07's fast CPU trainer, --epochs epochs)");
+                 "trained here (chapter 07's fast CPU trainer, --epochs epochs)")
+      ->check(dnn::file_name());
   app.add_option("--epochs", o.epochs, "Epochs of the model trained here, and of every retraining (ROAR, selection)")
       ->check(whole_number(1, 1000))
       ->capture_default_str();
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--skip-retraining", o.skip_retraining, "Leave out ROAR and feature selection (the retraining parts)");
   app.add_option("--json", o.json, "Also write the summary (ig_completeness, sanity_spearman, roar_auc, "
-                                   "pixels_for_95, ...) to FILE");
+                                   "pixels_for_95, ...) to FILE")
+      ->check(dnn::file_name());
   dnn::add_common_options(app, o.common, "out/09_inside");
   dnn::add_data_options(app, o.data);
   return dnn::run_program(app, argc, argv, [&] { return ch09::run(o); });
