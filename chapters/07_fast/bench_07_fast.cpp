@@ -83,3 +83,31 @@ BENCHMARK(BM_Epoch)->DenseRange(0, 5)->Unit(benchmark::kMillisecond)->MinTime(1.
 }  // namespace
 
 // main(): chapters/bench_main.cpp (one thread, machine recorded in the JSON).
+
+// One SGD step of a wide network (784-1024-1024-10, batch 32): range(0) 0 = chapter 05's Eigen
+// path, 1 = fastcpu. Layers wider than the register-resident loops go through Eigen's GEMM inside
+// fastcpu (fast_cpu_trainer.cpp, fits_registers); before that, fastcpu took 15× Eigen's time here.
+void BM_WideStep(benchmark::State& state) {
+  const Dataset& ds = data();
+  OptimizerConfig opt;
+  opt.lr = 0.01f;
+  Rng rng(42);
+  const Mlp net = make_mlp({ds.input_size(), 1024, 1024, ds.classes}, Activation::ReLU, rng);
+  std::unique_ptr<Trainer> t;
+  if (state.range(0) == 0)
+    t = std::make_unique<CpuTrainer>(eigen_ops(), net, opt, ds.train_x, ds.train_y, 32);
+  else
+    t = std::make_unique<FastCpuTrainer>(net, opt, ds.train_x, ds.train_y, 32);
+  std::vector<int> order;
+  epoch_order(42, 0, ds.train_size(), order);
+  const int steps = ds.train_size() / 32;
+  long s = 0;
+  for (auto _ : state) {
+    const std::vector<int> mb(order.begin() + (s % steps) * 32, order.begin() + (s % steps) * 32 + 32);
+    benchmark::DoNotOptimize(t->train_epoch(mb, 1, {}));
+    ++s;
+  }
+  state.SetLabel(state.range(0) == 0 ? "eigen (chapter 05), 1024,1024" : "fastcpu, 1024,1024");
+  state.SetItemsProcessed(state.iterations() * 32);
+}
+BENCHMARK(BM_WideStep)->DenseRange(0, 1)->Unit(benchmark::kMicrosecond);

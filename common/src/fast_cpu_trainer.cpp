@@ -47,6 +47,12 @@ constexpr int kMaxBlocks = simd::kRegisters / 2;
 /// Calls f(std::integral_constant<int, NB>) for NB = the number of vectors (kLanes floats each) of a
 /// padded width, so the kernels below get their width as a compile-time constant (the compiler then
 /// keeps a whole row in registers). Wider layers use NB = 0: a runtime-width loop.
+/// Whether a padded width fits the register-resident loops (with_blocks gives NB > 0). Wider dense
+/// layers (e.g. --hidden 1024,1024) are multiplied by Eigen's GEMM instead: the hand kernels' runtime-
+/// width fallback walks dZ by columns and was 15× slower than Eigen there. The sparse layer 1 keeps its
+/// own loops at any width (an AXPY of a W row per non-zero pixel, contiguous whatever the width).
+inline bool fits_registers(int width) { return width / kLanes <= kMaxBlocks; }
+
 template <int NB = 1, class F>
 void with_blocks(int width, F&& f) {
   if constexpr (NB > kMaxBlocks)
@@ -465,9 +471,12 @@ void FastCpuTrainer::set_optimizer_state(const Optimizer& opt) {
 
 void FastCpuTrainer::forward(const int* idx, const Matrix* dense_x, const int* dense_rows, int count) {
   const std::size_t L = layers_.size();
-  const bool hand = features_.hand_kernels || dense_x != nullptr;  // evaluation always uses the hand kernels
   for (std::size_t l = 0; l < L; ++l) {
     const Layer& Ly = layers_[l];
+    // Evaluation (dense_x) reads layer 1 from the dense images with the hand kernel; every other
+    // dense layer takes the hand kernels only where its width fits the registers.
+    const bool hand = (l == 0 && dense_x != nullptr) || (features_.hand_kernels && fits_registers(Ly.ld)) ||
+                      (dense_x != nullptr && fits_registers(Ly.ld));
     const bool relu = (l + 1 < L);
     float* out = A_[l + 1].data();
     if (l == 0 && dense_x == nullptr && by_pixel()) {
@@ -554,7 +563,7 @@ void FastCpuTrainer::backward_and_update(const int* idx, int count) {
     if (l > 0) {
       const float* a_in = A_[l].data();
       float* dz_in = dZ_[l - 1].data();
-      if (features_.hand_kernels) {
+      if (features_.hand_kernels && fits_registers(Ly.rows)) {
         // Wᵀ of the OLD weights (ld × rows; its padding stays 0 from the allocation).
         for (int k = 0; k < Ly.n_in; ++k)
           for (int j = 0; j < Ly.n_out; ++j)
@@ -603,7 +612,7 @@ void FastCpuTrainer::backward_and_update(const int* idx, int count) {
                                             dz + static_cast<std::size_t>(i) * Ly.ld, Ly.ld, Ly.W.data());
           }
         });
-      } else if (features_.hand_kernels) {
+      } else if (features_.hand_kernels && fits_registers(Ly.ld)) {
         const float* A = l == 0 ? A_[0].data() : A_[l].data();
         with_blocks(Ly.ld, [&](auto nb) {
           layer_update_dense<decltype(nb)::value>(A, Ly.rows, Ly.n_in, count, dz, neg_lr, Ly.ld, Ly.W.data());
