@@ -17,8 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "dnn/cli.hpp"
 #include "dnn/cuda_device.hpp"
 #include "dnn/cuda_kernels.hpp"
+#include "dnn/error.hpp"
 #include "dnn/device_buffer.hpp"
 #include "dnn/gemm.hpp"
 #include "dnn/log.hpp"
@@ -170,18 +172,19 @@ int main(int argc, char** argv) {
       list_only = true;
   }
   benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  if (list_only) {
-    benchmark::RunSpecifiedBenchmarks();  // prints the names, runs nothing
-    return 0;
-  }
-  std::string why;
-  if (!cuda::device_available(&why)) {
-    std::fprintf(stderr, "bench_ch06_cuda: no GPU: %s. Nothing to time; exit code 77 (skipped). "
-                         "Run it on a machine with an NVIDIA GPU (scripts/gpu-check.sh).\n", why.c_str());
-    return 77;
-  }
-  try {
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return dnn::kExitBadInput;
+  // Errors and a stdout that cannot be written (/dev/full) as in chapters/bench_main.cpp.
+  return dnn::guarded_main("bench_ch06_cuda", [list_only]() -> int {
+    if (list_only) {
+      benchmark::RunSpecifiedBenchmarks();  // prints the names, runs nothing
+      return dnn::kExitOk;
+    }
+    std::string why;
+    if (!cuda::device_available(&why)) {
+      std::fprintf(stderr, "bench_ch06_cuda: no GPU: %s. Nothing to time; exit code 77 (skipped). "
+                           "Run it on a machine with an NVIDIA GPU (scripts/gpu-check.sh).\n", why.c_str());
+      return 77;
+    }
     GpuTimer timer;
     g_timer = &timer;
     benchmark::AddCustomContext("dnn_machine", machine_info().dump());
@@ -189,9 +192,6 @@ int main(int argc, char** argv) {
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     g_timer = nullptr;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_ch06_cuda: error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return dnn::kExitOk;
+  }, "--benchmark_filter (a smaller shape)");
 }
