@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "../chapters/09_inside/attribution.hpp"
+#include "09_inside/attribution.hpp"  // chapters/ is on the include path (solutions/, exercises/ CMakeLists)
 #include "dnn/exercise.hpp"
 #include "dnn/naive.hpp"
 
