@@ -17,6 +17,7 @@
 #include "dnn/data.hpp"
 #include "dnn/error.hpp"
 #include "dnn/exercise.hpp"
+#include "dnn/log.hpp"
 #include "dnn/mlp.hpp"
 #include "dnn/ops.hpp"
 #include "report.hpp"
