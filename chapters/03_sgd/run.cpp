@@ -132,6 +132,7 @@ int run(const Options& o) {
   };
 
   // ---- 3. the four ways: batch 1, batch B, batch n, batch B + momentum; everything else equal
+  //      (each run: dnn::run_training, one train_one_epoch per epoch — gather → forward/loss/gradients → update)
   const int window_points = epochs <= 2 ? 50 : 0;
   const std::vector<dnn::RunLog> runs =
       dnn::run_comparison(ops, init, p.X, p.y, &p.test_X, &p.test_y,
