@@ -3,12 +3,12 @@
 #include <cmath>
 #include <limits>
 
+#include "06_kernels/cpu/mlp_ops.hpp"
 #include "catch.hpp"
-#include "dnn/mlp_kernels.hpp"
 #include "kernel_check.hpp"
 
 using namespace ch06test;
-namespace k = dnn::kernels;
+namespace k = dnn::mlp_ops;
 
 namespace {
 dnn::Matrix random_matrix(int rows, int cols, std::uint64_t seed) {
