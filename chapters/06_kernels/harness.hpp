@@ -50,8 +50,9 @@ struct Tolerance {
   double atol;  ///< absolute part
   double rtol;  ///< relative part
 };
-/// Tolerance of a float GEMM with inputs in [−1, 1]: rounding errors grow with the number of
-/// terms K, so atol is scaled with K (a wrong or missing term is ~0.3 and is always caught).
+/// Tolerance of a float sum of K products of inputs in [−1, 1] (a GEMM element, a column sum):
+/// rounding errors grow with the number of terms K, so atol is scaled with K (a wrong or missing
+/// term is ~0.3 and is always caught).
 inline Tolerance fp32_tolerance(int K) { return {1e-6 * (K + 1), 1e-5}; }
 /// TF32 rounds the inputs to 10 mantissa bits (relative error ~5e-4 per product).
 inline Tolerance tf32_tolerance(int K) { return {4e-3 * std::sqrt(static_cast<double>(K) + 1.0), 5e-3}; }

@@ -200,7 +200,7 @@ TEST_CASE("CUDA column sums", "[ch06][cuda][mlp_kernels]") {
     DeviceBuffer<float> dM(M.data), dS(cols);
     dnn::cuda::column_sums(rows, cols, dM.data(), dS.data());
     CUDA_CHECK(cudaDeviceSynchronize());
-    CHECK(compare(dS.download(), expect.data, cols, {1e-6 * (rows + 1), 1e-5}) == "");
+    CHECK(compare(dS.download(), expect.data, cols, fp32_tolerance(rows)) == "");
   }
 }
 

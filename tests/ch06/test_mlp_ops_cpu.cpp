@@ -66,7 +66,7 @@ TEST_CASE("column sums (bias gradient), naive and Eigen", "[ch06][mlp_kernels]")
       fn(M, s);
       REQUIRE(s.rows == 1);
       REQUIRE(s.cols == cols);
-      CHECK(compare(s.data, ref, cols, {1e-6 * (rows + 1), 1e-5}) == "");
+      CHECK(compare(s.data, ref, cols, fp32_tolerance(rows)) == "");
     }
   }
 }
