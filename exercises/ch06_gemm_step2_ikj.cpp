@@ -3,16 +3,16 @@
 // (Stuck? The chapter README has a hint for every exercise; solutions/ch06_gemm_step2_ikj.cpp has the answer.)
 // Chapter 06, CPU GEMM step 2 — loop order i-k-j: exercise gemm_ikj.
 //
-// What changes: the same three loops as step 1 (gemm_naive.cpp), with j innermost: for each
-// A(i,k), add A(i,k)·B(k,:) to C(i,:). Why it is faster: the inner loop now reads a row of B and
-// updates a row of C, both with unit stride, so every byte of a cache line is used and the
-// compiler vectorizes it (16 floats per AVX-512 instruction). The sums for different j are
-// independent, so many FMAs are in flight at once. What still limits it: C(i,:) and all of B are
-// streamed from memory (or L2/L3) again for every row i — about one load and one store per FMA.
+// What changes: the same three loops as step 1 (chapters/06_kernels/cpu/1_naive.cpp), with j
+// innermost: for each A(i,k), add A(i,k)·B(k,:) to C(i,:). Why it is faster: the inner loop now
+// reads a row of B and updates a row of C, both with unit stride, so every byte of a cache line is
+// used and the compiler vectorizes it (16 floats per AVX-512 instruction). The sums for different j
+// are independent, so many FMAs are in flight at once. What still limits it: C(i,:) and all of B
+// are streamed from memory (or L2/L3) again for every row i — about one load and one store per FMA.
 #include <algorithm>
 
+#include "06_kernels/cpu/gemm.hpp"
 #include "dnn/exercise.hpp"
-#include "dnn/gemm.hpp"
 
 namespace dnn::gemm {
 

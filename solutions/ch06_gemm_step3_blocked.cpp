@@ -10,11 +10,11 @@
 // each B block is loaded from memory once and then served from cache M times, so the arithmetic
 // intensity seen by DRAM rises from ~0.5 to ~M/2 FLOP per byte. What still limits it: every FMA
 // still loads and stores C from L1 (one load + one store per 16 FMAs at best) — step 4
-// (gemm_packed.cpp) keeps C in registers instead.
+// (chapters/06_kernels/cpu/4_packed.cpp) keeps C in registers instead.
 #include <algorithm>
 
+#include "06_kernels/cpu/gemm.hpp"
 #include "dnn/exercise.hpp"
-#include "dnn/gemm.hpp"
 
 namespace dnn::gemm {
 

@@ -8,6 +8,7 @@
 // Names are <group>/<kernel>/<M>x<N>x<K> (GEMM: A is M×K, B is K×N); the counter GFLOP is
 // 2·M·N·K per iteration as a rate (shown as GFLOP=<x>/s). Eigen is held to 1 thread; packed_omp
 // uses 2. On a busy machine add --benchmark_repetitions=5: the "_min" rows are the least disturbed.
+// Each GEMM step is checked against the reference (harness.hpp) before it is timed.
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>
@@ -15,14 +16,15 @@
 #include <string>
 #include <vector>
 
+#include "06_kernels/cpu/gemm.hpp"
+#include "06_kernels/cpu/mlp_ops.hpp"
+#include "06_kernels/harness.hpp"
 #include "dnn/cli.hpp"
 #include "dnn/error.hpp"
 #include "dnn/eigen_ops.hpp"
 #include "dnn/exercise.hpp"
-#include "dnn/gemm.hpp"
 #include "dnn/log.hpp"
 #include "dnn/simd.hpp"
-#include "dnn/mlp_kernels.hpp"
 #include "dnn/naive.hpp"
 #include "dnn/rng.hpp"
 
@@ -44,6 +46,11 @@ void bm_gemm(benchmark::State& state, gemm::GemmFn fn, int M, int N, int K) {
     fn(M, N, K, A.data(), B.data(), C.data());  // warm-up; an exercise stub throws here
   } catch (const ExerciseNotDone& e) {
     state.SkipWithError("exercise not done yet: write it in exercises/, then run scripts/check 06");
+    return;
+  }
+  // A wrong step is not timed: the warm-up's C against the reference (harness.hpp).
+  if (!gemm::check_product(M, N, K, A, B, C, gemm::fp32_tolerance(K)).ok) {
+    state.SkipWithError("wrong result: C differs from the reference (run 06_kernels --kernel <step> for details)");
     return;
   }
   for (auto _ : state) {
@@ -82,8 +89,8 @@ void register_gemm() {
 void register_mlp_kernels() {
   const int B = 32, H = 50, C = 10;
   using Fn = void (*)(const Matrix&, const Matrix&, Matrix&, Matrix&);
-  for (auto [name, fn] : {std::pair<const char*, Fn>{"naive", &kernels::bias_relu_naive},
-                          {"eigen", &kernels::bias_relu_eigen}}) {
+  for (auto [name, fn] : {std::pair<const char*, Fn>{"naive", &mlp_ops::bias_relu_naive},
+                          {"eigen", &mlp_ops::bias_relu_eigen}}) {
     benchmark::RegisterBenchmark((std::string("mlp_cpu/bias_relu_") + name + "/32x50").c_str(),
                                  [fn = fn, B, H](benchmark::State& st) {
                                    const Matrix XW = random_matrix(B, H, 3), b = random_matrix(1, H, 4);
@@ -97,8 +104,8 @@ void register_mlp_kernels() {
         ->Unit(benchmark::kNanosecond);
   }
   using SumFn = void (*)(const Matrix&, Matrix&);
-  for (auto [name, fn] : {std::pair<const char*, SumFn>{"naive", &kernels::column_sums_naive},
-                          {"eigen", &kernels::column_sums_eigen}}) {
+  for (auto [name, fn] : {std::pair<const char*, SumFn>{"naive", &mlp_ops::column_sums_naive},
+                          {"eigen", &mlp_ops::column_sums_eigen}}) {
     benchmark::RegisterBenchmark((std::string("mlp_cpu/column_sums_") + name + "/32x50").c_str(),
                                  [fn = fn, B, H](benchmark::State& st) {
                                    const Matrix dZ = random_matrix(B, H, 5);

@@ -4,9 +4,10 @@
 //   build/bench/bench_ch06_cuda --benchmark_out=runs/06_kernels/cuda.json --benchmark_out_format=json
 //   python3 chapters/06_kernels/report.py runs/06_kernels/cuda.json --out runs/06_kernels
 //
-// Timing: each iteration first overwrites a buffer twice the size of the GPU's L2 cache (so
-// no kernel finds its inputs already in L2 from the previous iteration), then times only the
-// kernel with CUDA events (UseManualTime). Names are gemm_cuda/<kernel>/<M>x<N>x<K>; the
+// Timing (cuda::GpuTimer, harness.hpp): each iteration first overwrites a buffer twice the size of
+// the GPU's L2 cache (so no kernel finds its inputs already in L2 from the previous iteration), then
+// times only the kernel with CUDA events (UseManualTime). Each GEMM step is first checked against
+// the reference (harness.hpp): a wrong one is not timed. Names are gemm_cuda/<kernel>/<M>x<N>x<K>; the
 // counter GFLOP is 2·M·N·K per iteration as a rate over the kernel time (GFLOP=<x>/s).
 // Without a usable GPU the program prints "no GPU" and the reason on stderr and exits 77
 // (the same "skipped" code as the CUDA tests), writing no results; --benchmark_list_tests
@@ -17,12 +18,14 @@
 #include <string>
 #include <vector>
 
+#include "06_kernels/cpu/gemm.hpp"
+#include "06_kernels/cuda/gemm.hpp"
+#include "06_kernels/harness.hpp"
 #include "dnn/cli.hpp"
 #include "dnn/cuda_device.hpp"
 #include "dnn/cuda_kernels.hpp"
 #include "dnn/error.hpp"
 #include "dnn/device_buffer.hpp"
-#include "dnn/gemm.hpp"
 #include "dnn/log.hpp"
 #include "dnn/rng.hpp"
 
@@ -31,40 +34,8 @@ using cuda::DeviceBuffer;
 
 namespace {
 
-// Events + the L2 flush buffer, shared by all benchmarks.
-struct GpuTimer {
-  cudaEvent_t start = nullptr, stop = nullptr;
-  DeviceBuffer<char> flush;
-  GpuTimer() {
-    CUDA_CHECK(cudaEventCreate(&start));
-    CUDA_CHECK(cudaEventCreate(&stop));
-    int dev = 0, l2 = 0;
-    CUDA_CHECK(cudaGetDevice(&dev));
-    CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev));
-    flush.resize(2 * static_cast<std::size_t>(l2 > 0 ? l2 : (64 << 20)));
-  }
-  ~GpuTimer() {
-    cudaEventDestroy(start);  // errors ignored: nothing useful to do with them in a destructor
-    cudaEventDestroy(stop);
-  }
-  GpuTimer(const GpuTimer&) = delete;
-  GpuTimer& operator=(const GpuTimer&) = delete;
-  // Evicts everything from L2 by writing a buffer twice its size (not timed).
-  void flush_l2() { CUDA_CHECK(cudaMemsetAsync(flush.data(), 0, flush.bytes(), nullptr)); }
-  // Seconds taken by `launch()` on the default stream, after an L2 flush.
-  template <typename F>
-  double time(F&& launch) {
-    flush_l2();
-    CUDA_CHECK(cudaEventRecord(start, nullptr));
-    launch();
-    CUDA_CHECK(cudaEventRecord(stop, nullptr));
-    CUDA_CHECK(cudaEventSynchronize(stop));
-    float ms = 0.0f;
-    CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-    return ms * 1e-3;
-  }
-};
-GpuTimer* g_timer = nullptr;
+// The event timer with its L2 flush (harness.hpp), shared by all benchmarks.
+cuda::GpuTimer* g_timer = nullptr;
 
 // Runs `launch` timed per iteration; on a CUDA error the benchmark is marked as failed.
 template <typename F>
@@ -78,10 +49,22 @@ void run_timed(benchmark::State& state, F&& launch) {
   }
 }
 
-void bm_gemm(benchmark::State& state, cuda::GemmLauncher fn, int M, int N, int K) {
+void bm_gemm(benchmark::State& state, cuda::GemmLauncher fn, bool tf32, int M, int N, int K) {
   DeviceBuffer<float> dA(uniform_values(static_cast<std::size_t>(M) * K, 1));
   DeviceBuffer<float> dB(uniform_values(static_cast<std::size_t>(K) * N, 2));
   DeviceBuffer<float> dC(static_cast<std::size_t>(M) * N);
+  // A wrong step is not timed: one run's C against the reference (harness.hpp).
+  try {
+    fn(M, N, K, dA.data(), dB.data(), dC.data(), nullptr);
+    const gemm::Tolerance tol = tf32 ? gemm::tf32_tolerance(K) : gemm::fp32_tolerance(K);
+    if (!gemm::check_product(M, N, K, dA.download(), dB.download(), dC.download(), tol).ok) {
+      state.SkipWithError("wrong result: C differs from the reference (run 06_kernels --device cuda for details)");
+      return;
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
   run_timed(state, [&] { fn(M, N, K, dA.data(), dB.data(), dC.data(), nullptr); });
   state.counters["GFLOP"] =
       benchmark::Counter(gemm::gemm_flops(M, N, K) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
@@ -98,7 +81,7 @@ void register_gemm() {
     for (const Shape& s : shapes) {
       const std::string name = std::string("gemm_cuda/") + g.name + "/" + std::to_string(s.M) + "x" +
                                std::to_string(s.N) + "x" + std::to_string(s.K);
-      auto* b = benchmark::RegisterBenchmark(name.c_str(), bm_gemm, g.fn, s.M, s.N, s.K);
+      auto* b = benchmark::RegisterBenchmark(name.c_str(), bm_gemm, g.fn, g.tf32, s.M, s.N, s.K);
       b->UseManualTime()->Unit(s.M >= 1024 ? benchmark::kMillisecond : benchmark::kMicrosecond);
       // The first steps take ~0.1-0.5 s at 4096³: a fixed, small number of timed runs is enough.
       // Every other benchmark runs until 0.1 s of kernel time (0.02 s below 1024: thousands of
@@ -185,7 +168,7 @@ int main(int argc, char** argv) {
                            "Run it on a machine with an NVIDIA GPU (scripts/gpu-check.sh).\n", why.c_str());
       return 77;
     }
-    GpuTimer timer;
+    cuda::GpuTimer timer;
     g_timer = &timer;
     benchmark::AddCustomContext("dnn_machine", machine_info().dump());
     benchmark::AddCustomContext("gpu", cuda::device_description());

@@ -5,27 +5,25 @@
 //   06_kernels --m 32 --n 50 --k 784             the MLP's first layer (batch 32, 784 → 50)
 //   06_kernels --device cuda --kernel warptile --m 4096 --n 4096 --k 4096   (needs a GPU)
 //
-// For each kernel it prints the best time of --repeat runs, GFLOP/s = 2·M·N·K / time, the
-// speedup over the naive step (when it ran) and the largest difference from the naive
-// reference, and writes kernels.csv / kernels.json to --out. Careful timings (many
-// repetitions, L2 flushed on the GPU) are in the benchmarks: build/bench/bench_ch06_*.
+// For each kernel (the files of cpu/ and cuda/) it prints the best time of --repeat runs, GFLOP/s,
+// the speedup over the naive step and the largest difference from the reference (harness.hpp), and
+// writes kernels.csv / kernels.json to --out (report.cpp). Careful timings: build/bench/bench_ch06_*.
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "06_kernels/cpu/gemm.hpp"
+#include "06_kernels/harness.hpp"
 #include "dnn/cli.hpp"
 #include "dnn/cuda_device.hpp"
 #include "dnn/error.hpp"
 #include "dnn/exercise.hpp"
-#include "dnn/gemm.hpp"
 #include "dnn/log.hpp"
-#include "dnn/rng.hpp"
-#include "dnn/timer.hpp"
+#include "report.hpp"
 #if DNN_HAVE_CUDA
-#include "dnn/cuda_kernels.hpp"
+#include "06_kernels/cuda/gemm.hpp"
 #include "dnn/device_buffer.hpp"
 #endif
 
@@ -40,204 +38,92 @@ struct Options {
   int repeat = 3;
   CommonOptions common;
 };
+using Floats = std::vector<float>;  // a row-major matrix
+using Results = std::vector<ch06::Result>;
 
-// The naive formula for one element, in double: C(i,j) = Σ_k A(i,k)·B(k,j).
-double naive_element(const Options& o, const std::vector<float>& A, const std::vector<float>& B, int i, int j) {
-  double s = 0.0;
-  for (int k = 0; k < o.K; ++k)
-    s += static_cast<double>(A[static_cast<std::size_t>(i) * o.K + k]) * B[static_cast<std::size_t>(k) * o.N + j];
-  return s;
-}
-
-// Checks C against the naive reference: every element when the problem is small (≤ 2^27
-// multiply-adds), otherwise 2000 random elements. Returns the largest |C − ref| and whether
-// every checked element is within atol + rtol·|ref| (atol grows with K: rounding errors do).
-struct Check {
-  double max_err = 0.0;
-  bool ok = true;
-  long checked = 0;
-};
-Check verify(const Options& o, const std::vector<float>& A, const std::vector<float>& B, const std::vector<float>& C,
-             double atol, double rtol) {
-  Check c;
-  auto one = [&](int i, int j) {
-    const double ref = naive_element(o, A, B, i, j);
-    const double err = std::fabs(C[static_cast<std::size_t>(i) * o.N + j] - ref);
-    if (!(err <= atol + rtol * std::fabs(ref))) c.ok = false;  // NaN fails too
-    c.max_err = std::max(c.max_err, std::isnan(err) ? std::numeric_limits<double>::infinity() : err);
-    ++c.checked;
-  };
-  if (static_cast<double>(o.M) * o.N * o.K <= 134217728.0) {
-    for (int i = 0; i < o.M; ++i)
-      for (int j = 0; j < o.N; ++j) one(i, j);
-  } else {
-    Rng rng(7);
-    for (int s = 0; s < 2000; ++s) one(static_cast<int>(rng.below(o.M)), static_cast<int>(rng.below(o.N)));
-  }
-  return c;
-}
-
-struct Row {
-  std::string name, what;
-  int threads;
-  double seconds, gflops, speedup_vs_naive, max_err;
-  long checked;
-  bool ok;
-};
-
-// Best-of-`repeat` wall time of `run()` (after one untimed warm-up run).
-template <typename F>
-double best_time(int repeat, F&& run) {
-  run();
-  double best = std::numeric_limits<double>::infinity();
-  for (int r = 0; r < repeat; ++r) {
-    Timer t;
-    run();
-    best = std::min(best, t.seconds());
-  }
-  return best;
-}
-
-int run(const Options& o) {
-  if (o.M < 1 || o.N < 1 || o.K < 1)
-    throw InputError("--m/--n/--k: expected sizes >= 1, got M=" + std::to_string(o.M) + " N=" + std::to_string(o.N) +
-                     " K=" + std::to_string(o.K));
+void check_sizes(const Options& o) {  // sizes and repeat count, before anything is allocated
+  const std::string got = "M=" + std::to_string(o.M) + " N=" + std::to_string(o.N) + " K=" + std::to_string(o.K);
+  if (o.M < 1 || o.N < 1 || o.K < 1) throw InputError("--m/--n/--k: expected sizes >= 1, got " + got);
   if (o.M > gemm::kMaxGemmDim || o.N > gemm::kMaxGemmDim || o.K > gemm::kMaxGemmDim)
-    throw InputError("--m/--n/--k: expected sizes <= 2^30 = " + std::to_string(gemm::kMaxGemmDim) +
-                     ", got M=" + std::to_string(o.M) + " N=" + std::to_string(o.N) + " K=" + std::to_string(o.K));
-  if (static_cast<long long>(o.M) * o.K > std::numeric_limits<int>::max() ||
-      static_cast<long long>(o.K) * o.N > std::numeric_limits<int>::max() ||
-      static_cast<long long>(o.M) * o.N > std::numeric_limits<int>::max())
+    throw InputError("--m/--n/--k: expected sizes <= 2^30 = " + std::to_string(gemm::kMaxGemmDim) + ", got " + got);
+  const long long most = std::numeric_limits<int>::max();
+  if (1LL * o.M * o.K > most || 1LL * o.K * o.N > most || 1LL * o.M * o.N > most)
     throw InputError("--m/--n/--k: each matrix must have fewer than 2^31 elements");
   if (o.repeat < 1) throw InputError("--repeat: expected an integer >= 1, got " + std::to_string(o.repeat));
+}
+
+// Every CPU step (or the one --kernel names) into a C pre-filled with NaN, so an element a step
+// forgets to write fails the check (instead of keeping the value the previous step left there).
+Results run_cpu(const Options& o, const Floats& A, const Floats& B, std::vector<std::string>& not_done) {
+  Results results;
+  Floats C(static_cast<std::size_t>(o.M) * o.N);
+  const double flops = gemm::gemm_flops(o.M, o.N, o.K);
+  for (const gemm::CpuGemm& g : gemm::cpu_gemm_ladder()) {
+    if (o.kernel != "all" && o.kernel != g.name) continue;
+    const int repeat = (std::string(g.name) == "naive" && flops > 2e8) ? 1 : o.repeat;  // naive is slow
+    std::fill(C.begin(), C.end(), std::numeric_limits<float>::quiet_NaN());
+    double seconds = 0.0;
+    try {
+      seconds = gemm::best_time(repeat, [&] { g.fn(o.M, o.N, o.K, A.data(), B.data(), C.data()); });
+    } catch (const ExerciseNotDone& e) {  // a step you write yourself: say so, go on with the others
+      std::printf("%-12s skipped: %s\n", g.name, e.what());
+      not_done.push_back(g.name);
+      continue;
+    }
+    // Threads it really used: packed_omp stays on one thread for small products.
+    const int threads = g.fn == &gemm::gemm_packed_omp ? gemm::packed_omp_threads(o.M, o.N, o.K) : g.threads;
+    results.push_back({g.name, g.what, threads, seconds, flops / seconds / 1e9,
+                       gemm::check_product(o.M, o.N, o.K, A, B, C, gemm::fp32_tolerance(o.K))});
+  }
+  return results;
+}
+
+#if DNN_HAVE_CUDA
+// The same on the GPU: kernel time only (a synchronize after each run), C starts as all-NaN bytes.
+Results run_cuda(const Options& o, const Floats& A, const Floats& B) {
+  if (o.kernel != "all" && !cuda::find_cuda_gemm(o.kernel))
+    throw InputError("--kernel: unknown CUDA kernel '" + o.kernel + "'; expected all or one of: " +
+                     cuda::cuda_gemm_names());
+  Results results;
+  Floats C(static_cast<std::size_t>(o.M) * o.N);
+  cuda::DeviceBuffer<float> dA(A), dB(B), dC(C.size());
+  for (const cuda::CudaGemm& g : cuda::cuda_gemm_ladder()) {
+    if (o.kernel != "all" && o.kernel != g.name) continue;
+    CUDA_CHECK(cudaMemset(dC.data(), 0xFF, dC.bytes()));
+    const double seconds = gemm::best_time(o.repeat, [&] {
+      g.fn(o.M, o.N, o.K, dA.data(), dB.data(), dC.data(), nullptr);
+      CUDA_CHECK(cudaDeviceSynchronize());
+    });
+    dC.download(C.data(), C.size());
+    const gemm::Tolerance tol = g.tf32 ? gemm::tf32_tolerance(o.K) : gemm::fp32_tolerance(o.K);
+    results.push_back({g.name, g.what, 1, seconds, gemm::gemm_flops(o.M, o.N, o.K) / seconds / 1e9,
+                       gemm::check_product(o.M, o.N, o.K, A, B, C, tol)});
+  }
+  return results;
+}
+#else
+Results run_cuda(const Options&, const Floats&, const Floats&) { return {}; }  // not reached: no GPU code
+#endif
+
+int run(const Options& o) {
+  check_sizes(o);
   apply_threads(o.common.threads);
-  // Every check before the (possibly large) matrices are allocated and filled.
   if (o.device == "cpu" && o.kernel != "all" && !gemm::find_cpu_gemm(o.kernel))
     throw InputError("--kernel: unknown CPU kernel '" + o.kernel + "'; expected all or one of: " +
                      gemm::cpu_gemm_names());
-  std::string why;
-  if (o.device == "cuda" && !cuda::device_available(&why))
+  if (std::string why; o.device == "cuda" && !cuda::device_available(&why))
     throw InputError("--device cuda: no usable GPU (" + why + "); run with --device cpu");
   prepare_output_dir(o.common.out_dir);
 
-  Rng rng(o.common.seed);
-  std::vector<float> A(static_cast<std::size_t>(o.M) * o.K), B(static_cast<std::size_t>(o.K) * o.N),
-      C(static_cast<std::size_t>(o.M) * o.N);
-  for (float& x : A) x = rng.uniform(-1.0f, 1.0f);
-  for (float& x : B) x = rng.uniform(-1.0f, 1.0f);
-  const double flops = gemm::gemm_flops(o.M, o.N, o.K);
-  const double atol = 1e-6 * (o.K + 1), rtol = 1e-5;
-  std::printf("06_kernels: C = A·B with M=%d N=%d K=%d (%.3g GFLOP per product) on %s\n", o.M, o.N, o.K, flops / 1e9,
-              o.device == "cpu" ? "the CPU" : cuda::device_description().c_str());
-  std::printf("CPU kernels: %s (packed tile %s)\n", simd::describe().c_str(), gemm::packed_tile().c_str());
-  std::vector<Row> rows;
+  Rng rng(o.common.seed);  // A and B: uniform in [-1, 1)
+  std::vector<float> A(static_cast<std::size_t>(o.M) * o.K), B(static_cast<std::size_t>(o.K) * o.N);
+  for (std::vector<float>* matrix : {&A, &B})
+    for (float& x : *matrix) x = rng.uniform(-1.0f, 1.0f);
+  const ch06::Problem problem{o.device, o.M, o.N, o.K, o.common.out_dir};
+  ch06::print_problem(problem);
   std::vector<std::string> not_done;  // CPU steps that are exercises still to write
-  double naive_seconds = 0.0;
-
-  if (o.device == "cpu") {
-    std::vector<const gemm::CpuGemm*> steps;
-    if (o.kernel == "all") {
-      for (const auto& g : gemm::cpu_gemm_ladder()) steps.push_back(&g);
-    } else {
-      const gemm::CpuGemm* g = gemm::find_cpu_gemm(o.kernel);
-      if (!g) throw InputError("--kernel: unknown CPU kernel '" + o.kernel + "'; expected all or one of: " +
-                               gemm::cpu_gemm_names());
-      steps.push_back(g);
-    }
-    for (const gemm::CpuGemm* g : steps) {
-      // The naive step is slow: one timed run only for big problems.
-      const int rep = (std::string(g->name) == "naive" && flops > 2e8) ? 1 : o.repeat;
-      // C starts as NaN, so an element this step forgets to write fails the check (instead of
-      // keeping the correct value the previous step left there).
-      std::fill(C.begin(), C.end(), std::numeric_limits<float>::quiet_NaN());
-      double s = 0.0;
-      try {
-        s = best_time(rep, [&] { g->fn(o.M, o.N, o.K, A.data(), B.data(), C.data()); });
-      } catch (const ExerciseNotDone& e) {
-        // A step you write yourself (the DNN_IMPL=exercises build): say so, go on with the others.
-        std::printf("%-12s skipped: %s\n", g->name, e.what());
-        not_done.push_back(g->name);
-        continue;
-      }
-      if (std::string(g->name) == "naive") naive_seconds = s;
-      const Check c = verify(o, A, B, C, atol, rtol);
-      // Threads it really used: packed_omp stays on one thread for small products.
-      const int threads = g->fn == &gemm::gemm_packed_omp ? gemm::packed_omp_threads(o.M, o.N, o.K) : g->threads;
-      rows.push_back({g->name, g->what, threads, s, flops / s / 1e9, 0.0, c.max_err, c.checked, c.ok});
-    }
-  } else {  // cuda
-#if DNN_HAVE_CUDA
-    std::vector<const cuda::CudaGemm*> steps;
-    if (o.kernel == "all") {
-      for (const auto& g : cuda::cuda_gemm_ladder()) steps.push_back(&g);
-    } else {
-      const cuda::CudaGemm* g = cuda::find_cuda_gemm(o.kernel);
-      if (!g) throw InputError("--kernel: unknown CUDA kernel '" + o.kernel + "'; expected all or one of: " +
-                               cuda::cuda_gemm_names());
-      steps.push_back(g);
-    }
-    cuda::DeviceBuffer<float> dA(A), dB(B), dC(C.size());
-    for (const cuda::CudaGemm* g : steps) {
-      // C starts as all-NaN bytes, so an element this step forgets to write fails the check
-      // (instead of keeping the correct value the previous step left there).
-      CUDA_CHECK(cudaMemset(dC.data(), 0xFF, dC.bytes()));
-      // Kernel time only (data already on the GPU), measured with a synchronize after each run.
-      const double s = best_time(o.repeat, [&] {
-        g->fn(o.M, o.N, o.K, dA.data(), dB.data(), dC.data(), nullptr);
-        CUDA_CHECK(cudaDeviceSynchronize());
-      });
-      if (std::string(g->name) == "naive") naive_seconds = s;
-      dC.download(C.data(), C.size());
-      const Check c = g->tf32 ? verify(o, A, B, C, 4e-3 * std::sqrt(o.K + 1.0), 5e-3) : verify(o, A, B, C, atol, rtol);
-      rows.push_back({g->name, g->what, 1, s, flops / s / 1e9, 0.0, c.max_err, c.checked, c.ok});
-    }
-#else
-    throw InputError("--device cuda: this build has no CUDA (CMake found no nvcc, or -DDNN_ENABLE_CUDA=OFF)");
-#endif
-  }
-
-  bool all_ok = true;
-  std::printf("\n%-12s %3s %12s %10s %9s %12s  %s\n", "kernel", "thr", "time [ms]", "GFLOP/s", "vs naive",
-              "max |err|", "check vs naive");
-  CsvTable csv({"device", "kernel", "threads", "M", "N", "K", "seconds", "gflops", "speedup_vs_naive", "max_abs_err",
-                "elements_checked", "ok"});
-  nlohmann::json doc;
-  doc["machine"] = machine_info();
-  doc["device"] = o.device == "cpu" ? "cpu" : cuda::device_description();
-  doc["shape"] = {{"M", o.M}, {"N", o.N}, {"K", o.K}};
-  for (Row& r : rows) {
-    r.speedup_vs_naive = naive_seconds > 0 ? naive_seconds / r.seconds : 0.0;
-    all_ok = all_ok && r.ok;
-    char speed[32] = "-";
-    if (r.speedup_vs_naive > 0) std::snprintf(speed, sizeof speed, "%.1fx", r.speedup_vs_naive);
-    std::printf("%-12s %3d %12.3f %10.1f %9s %12.3g  %s (%ld elements)\n", r.name.c_str(), r.threads,
-                r.seconds * 1e3, r.gflops, speed, r.max_err, r.ok ? "OK" : "FAILED", r.checked);
-    csv.add_row(std::vector<std::string>{o.device, r.name, std::to_string(r.threads), std::to_string(o.M),
-                                         std::to_string(o.N), std::to_string(o.K), format_number(r.seconds),
-                                         format_number(r.gflops), format_number(r.speedup_vs_naive),
-                                         format_number(r.max_err), std::to_string(r.checked), r.ok ? "1" : "0"});
-    doc["kernels"].push_back({{"kernel", r.name}, {"what", r.what}, {"threads", r.threads}, {"seconds", r.seconds},
-                              {"gflops", r.gflops}, {"speedup_vs_naive", r.speedup_vs_naive},
-                              {"max_abs_err", r.max_err}, {"elements_checked", r.checked}, {"ok", r.ok}});
-  }
-  const std::string csv_path = join_path(o.common.out_dir, "kernels.csv");
-  const std::string json_path = join_path(o.common.out_dir, "kernels.json");
-  csv.save(csv_path);
-  save_json(json_path, doc);
-  std::printf("\ntolerance |C - naive| <= %.3g + %.0e*|naive|; wrote %s and %s\n", atol, rtol, csv_path.c_str(),
-              json_path.c_str());
-  if (!all_ok) {
-    std::fprintf(stderr, "06_kernels: error: a kernel disagrees with the naive reference (see FAILED above)\n");
-    return kExitFailure;
-  }
-  if (!not_done.empty()) {
-    std::string names;
-    for (const std::string& n : not_done) names += (names.empty() ? "" : ", ") + n;
-    std::fprintf(stderr, "06_kernels: skipped %s: exercise not done yet (write it, then run scripts/check 06)\n",
-                 names.c_str());
-    return kExitExerciseTodo;
-  }
-  return kExitOk;
+  const auto results = o.device == "cpu" ? run_cpu(o, A, B, not_done) : run_cuda(o, A, B);
+  return ch06::report(problem, results, not_done, gemm::fp32_tolerance(o.K));
 }
 
 }  // namespace
@@ -248,8 +134,7 @@ int main(int argc, char** argv) {
                "06_kernels"};
   Options o;
   app.add_option("--device", o.device, "cpu or cuda (cuda needs an NVIDIA GPU)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"cpu", "cuda"}));
+      ->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
   app.add_option("--kernel", o.kernel,
                  "all, or one step: CPU " + gemm::cpu_gemm_names() + " (ikj and blocked: this binary links " +
                      dnn::exercise_bodies() + ")" +

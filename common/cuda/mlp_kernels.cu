@@ -6,7 +6,7 @@
 #include <string>
 
 #include "dnn/cuda_kernels.hpp"
-#include "gemm_common.cuh"
+#include "dnn/cuda_launch.hpp"
 
 namespace dnn::cuda {
 

@@ -17,6 +17,41 @@ double RunLog::examples_per_second() const {
   return static_cast<double>(curve.back().examples) / curve.back().train_seconds;
 }
 
+EpochMetrics train_one_epoch(CpuTrainer& trainer, const RunSpec& spec, int epoch, double lr, std::vector<int>& order,
+                             long steps_before, long examples_before, std::vector<WindowPoint>& window) {
+  // 1. The learning rate η of this epoch (a schedule may change it between epochs).
+  if (static_cast<float>(lr) != trainer.optimizer().config().lr) {
+    Optimizer opt = trainer.optimizer();  // keep the state (velocity, moments, t)
+    opt.set_learning_rate(static_cast<float>(lr));
+    trainer.set_optimizer_state(opt);
+  }
+  // 2. A new random order of the n training examples, the same for every run of a comparison.
+  const long n = trainer.train_size();
+  epoch_order(spec.seed, epoch, static_cast<int>(n), order);
+
+  // The trainer reports the running mean over the epoch; differences of running sums give
+  // the mean of each window (about spec.window_points windows per epoch).
+  const long steps_per_epoch = (n + spec.batch - 1) / spec.batch;
+  const long window_steps = spec.window_points > 0 ? std::max(1L, steps_per_epoch / spec.window_points) : 0;
+  double prev_sum = 0;
+  long prev_seen = 0;
+  StepCallback on_step;
+  if (window_steps > 0)
+    on_step = [&](long done, long total, double mean_loss, double) {
+      if (done % window_steps != 0 && done != total) return;
+      const long seen = std::min(n, done * spec.batch);
+      const double sum = mean_loss * static_cast<double>(seen);
+      if (seen > prev_seen)
+        window.push_back({examples_before + seen, steps_before + done,
+                          (sum - prev_sum) / static_cast<double>(seen - prev_seen)});
+      prev_sum = sum;
+      prev_seen = seen;
+    };
+
+  // 3. The minibatches in that order: gather → forward/loss/gradients → update, batch by batch.
+  return trainer.train_epoch(order, epoch + 1, on_step);
+}
+
 RunLog run_training(const Ops& ops, const Mlp& init, const Matrix& X, const std::vector<int>& y,
                     const Matrix* test_x, const std::vector<int>* test_y, const RunSpec& spec,
                     const std::function<double(int)>& lr_at) {
@@ -42,42 +77,15 @@ RunLog run_training(const Ops& ops, const Mlp& init, const Matrix& X, const std:
   log.curve.push_back(p);
 
   const long n = X.rows;
-  const long steps_per_epoch = (n + spec.batch - 1) / spec.batch;
-  // Window length in steps, so that an epoch has about `window_points` windows.
-  const long window_steps = spec.window_points > 0 ? std::max(1L, steps_per_epoch / spec.window_points) : 0;
-
   std::vector<int> order;
   double seconds = 0;
   long steps = 0, examples = 0;
   for (int e = 0; e < spec.epochs; ++e) {
     const double lr = lr_at ? lr_at(e) : spec.opt.lr;
-    if (static_cast<float>(lr) != trainer.optimizer().config().lr) {
-      Optimizer opt = trainer.optimizer();  // keep the state (velocity, moments, t)
-      opt.set_learning_rate(static_cast<float>(lr));
-      trainer.set_optimizer_state(opt);
-    }
-    epoch_order(spec.seed, e, static_cast<int>(n), order);
-
-    // The trainer reports the running mean over the epoch; differences of running sums give
-    // the mean of each window.
-    double prev_sum = 0;
-    long prev_seen = 0;
-    StepCallback on_step;
-    if (window_steps > 0)
-      on_step = [&](long done, long total, double mean_loss, double) {
-        if (done % window_steps != 0 && done != total) return;
-        const long seen = std::min(n, done * spec.batch);
-        const double sum = mean_loss * static_cast<double>(seen);
-        if (seen > prev_seen)
-          log.window.push_back({examples + seen, steps + done, (sum - prev_sum) / static_cast<double>(seen - prev_seen)});
-        prev_sum = sum;
-        prev_seen = seen;
-      };
-
     Timer timer;
     EpochMetrics r;
     try {
-      r = trainer.train_epoch(order, e + 1, on_step);
+      r = train_one_epoch(trainer, spec, e, lr, order, steps, examples, log.window);
     } catch (const DivergenceError& err) {
       if (spec.stop_on_divergence) throw;
       log.diverged = true;

@@ -1,16 +1,21 @@
-// Shared helpers of the chapter-06 tests: random inputs, a double-precision GEMM reference,
-// and the tolerance check |x − ref| ≤ atol + rtol·|ref|.
+// Shared helpers of the chapter-06 tests: the shapes they run and random inputs. The reference,
+// the tolerance and the comparison are chapter 06's harness (chapters/06_kernels/harness.hpp),
+// the same the 06_kernels program and the benchmarks use.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "06_kernels/harness.hpp"
 #include "dnn/rng.hpp"
 
 namespace ch06test {
+
+using dnn::gemm::compare;
+using dnn::gemm::fp32_tolerance;
+using dnn::gemm::tf32_tolerance;
+using dnn::gemm::Tolerance;
 
 /// One GEMM shape: A is M×K, B is K×N.
 struct Shape {
@@ -33,45 +38,7 @@ inline std::vector<float> random_vector(std::size_t n, std::uint64_t seed) { ret
 
 /// C = A·B accumulated in double: an independent reference for every kernel.
 inline std::vector<double> gemm_reference(const Shape& s, const std::vector<float>& A, const std::vector<float>& B) {
-  std::vector<double> C(static_cast<std::size_t>(s.M) * s.N, 0.0);
-  for (int i = 0; i < s.M; ++i)
-    for (int k = 0; k < s.K; ++k) {
-      const double a = A[static_cast<std::size_t>(i) * s.K + k];
-      for (int j = 0; j < s.N; ++j) C[static_cast<std::size_t>(i) * s.N + j] += a * B[static_cast<std::size_t>(k) * s.N + j];
-    }
-  return C;
-}
-
-/// Tolerance of a float GEMM with inputs in [−1, 1]: rounding errors grow with the number of
-/// terms K, so atol is scaled with K (a wrong or missing term is ~0.3 and is always caught).
-struct Tolerance {
-  double atol, rtol;
-};
-inline Tolerance fp32_tolerance(int K) { return {1e-6 * (K + 1), 1e-5}; }
-/// TF32 rounds the inputs to 10 mantissa bits (relative error ~5e-4 per product).
-inline Tolerance tf32_tolerance(int K) { return {4e-3 * std::sqrt(static_cast<double>(K) + 1.0), 5e-3}; }
-
-/// Empty string when every |got − ref| ≤ atol + rtol·|ref| (NaN fails); otherwise a message
-/// naming the first bad element and the worst error.
-template <typename Got, typename Ref>
-std::string compare(const std::vector<Got>& got, const std::vector<Ref>& ref, int cols, Tolerance tol) {
-  if (got.size() != ref.size()) return "size " + std::to_string(got.size()) + " != " + std::to_string(ref.size());
-  std::size_t bad = got.size(), worst = 0;
-  double worst_err = 0.0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    const double g = static_cast<double>(got[i]), r = static_cast<double>(ref[i]);
-    const double err = std::fabs(g - r);
-    const bool ok = err <= tol.atol + tol.rtol * std::fabs(r);  // false for NaN
-    if (!ok && bad == got.size()) bad = i;
-    if (!(err <= worst_err)) worst_err = err, worst = i;
-  }
-  if (bad == got.size()) return "";
-  std::ostringstream os;
-  const int c = cols > 0 ? cols : 1;
-  os << "element (" << bad / c << ", " << bad % c << "): got " << got[bad] << ", expected " << ref[bad]
-     << " (atol " << tol.atol << ", rtol " << tol.rtol << "); worst error " << worst_err << " at (" << worst / c
-     << ", " << worst % c << ")";
-  return os.str();
+  return dnn::gemm::reference(s.M, s.N, s.K, A, B);
 }
 
 }  // namespace ch06test

@@ -1,13 +1,13 @@
 // Chapter 06 exercises: gemm_ikj (loop order) and gemm_blocked (cache blocking).
-// The reference is independent of the code under test: a double-precision i-j-k loop written in
-// kernel_check.hpp. Shapes are not multiples of anything, and some cross the block edges of
+// The reference is independent of the code under test: a double-precision sum written in
+// chapters/06_kernels/harness.hpp. Shapes are not multiples of anything, and some cross the block edges of
 // gemm_blocked (KC = 64 rows, NC = 1024 columns of B), where a wrong loop bound hides.
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "06_kernels/cpu/gemm.hpp"
 #include "catch.hpp"
-#include "dnn/gemm.hpp"
 #include "kernel_check.hpp"
 
 using namespace ch06test;

@@ -6,11 +6,12 @@
 #include <limits>
 #include <tuple>
 
+#include "06_kernels/cpu/gemm.hpp"
+#include "06_kernels/cpu/mlp_ops.hpp"
+#include "06_kernels/cuda/gemm.hpp"
 #include "catch.hpp"
 #include "dnn/cuda_kernels.hpp"
 #include "dnn/device_buffer.hpp"
-#include "dnn/gemm.hpp"
-#include "dnn/mlp_kernels.hpp"
 #include "kernel_check.hpp"
 
 using namespace ch06test;
@@ -137,7 +138,7 @@ TEST_CASE("CUDA fused bias + ReLU and ReLU backward", "[ch06][cuda][mlp_kernels]
     INFO(rows << "x" << cols);
     const dnn::Matrix XW = random_matrix(rows, cols, 31), b = random_matrix(1, cols, 32);
     dnn::Matrix Z, Y;
-    dnn::kernels::bias_relu_naive(XW, b, Z, Y);
+    dnn::mlp_ops::bias_relu_naive(XW, b, Z, Y);
     DeviceBuffer<float> dXW(XW.data), db(b.data), dZ(XW.size()), dY(XW.size());
     dnn::cuda::bias_relu_forward(rows, cols, dXW.data(), db.data(), dZ.data(), dY.data());
     CUDA_CHECK(cudaDeviceSynchronize());
@@ -195,11 +196,11 @@ TEST_CASE("CUDA column sums", "[ch06][cuda][mlp_kernels]") {
     INFO(rows << "x" << cols);
     const dnn::Matrix M = random_matrix(rows, cols, 51);
     dnn::Matrix expect;
-    dnn::kernels::column_sums_naive(M, expect);
+    dnn::mlp_ops::column_sums_naive(M, expect);
     DeviceBuffer<float> dM(M.data), dS(cols);
     dnn::cuda::column_sums(rows, cols, dM.data(), dS.data());
     CUDA_CHECK(cudaDeviceSynchronize());
-    CHECK(compare(dS.download(), expect.data, cols, {1e-6 * (rows + 1), 1e-5}) == "");
+    CHECK(compare(dS.download(), expect.data, cols, fp32_tolerance(rows)) == "");
   }
 }
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "06_kernels/cpu/gemm.hpp"
 #include "catch.hpp"
-#include "dnn/gemm.hpp"
 #include "kernel_check.hpp"
 
 using namespace ch06test;

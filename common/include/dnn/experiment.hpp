@@ -21,6 +21,7 @@
 #include "dnn/plot.hpp"
 #include "dnn/optimizer.hpp"
 #include "dnn/toy_data.hpp"
+#include "dnn/train.hpp"
 
 namespace dnn {
 
@@ -67,7 +68,19 @@ struct RunLog {
   double examples_per_second() const;
 };
 
-/// Trains a copy of `init` on (X, y) as `spec` says. `lr_at(epoch)` (0-based) gives η of each
+/// One epoch of a comparison run (§3.2.1), the loop that chapter 03 is about: sets the learning
+/// rate η of this epoch (keeping the optimizer's state), draws the epoch's order of the training
+/// examples (epoch_order(spec.seed, epoch, n): the same for every run), and lets `trainer` go
+/// through it minibatch by minibatch — gather the spec.batch rows, forward pass and loss,
+/// backpropagation to the gradients, one optimizer update (CpuTrainer::train_epoch). With
+/// spec.window_points > 0 it appends the mean minibatch loss of each window of the epoch to
+/// `window` (`steps_before`/`examples_before`: the run's totals before this epoch). `epoch` is
+/// 0-based; `order` is the buffer of the order. Throws DivergenceError as train_epoch does.
+EpochMetrics train_one_epoch(CpuTrainer& trainer, const RunSpec& spec, int epoch, double lr, std::vector<int>& order,
+                             long steps_before, long examples_before, std::vector<WindowPoint>& window);
+
+/// Trains a copy of `init` on (X, y) as `spec` says: train_one_epoch spec.epochs times, the
+/// whole training set (and test set) evaluated before the first and after every epoch. `lr_at(epoch)` (0-based) gives η of each
 /// epoch (empty: the constant spec.opt.lr). `test_x`/`test_y` may be null.
 /// Throws DivergenceError on NaN/Inf unless spec.stop_on_divergence is false.
 RunLog run_training(const Ops& ops, const Mlp& init, const Matrix& X, const std::vector<int>& y,

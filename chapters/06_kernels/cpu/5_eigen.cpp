@@ -7,7 +7,7 @@
 // allows; the chapter's benchmarks set 1 thread so the comparison with step 4 is fair.
 #include <Eigen/Core>
 
-#include "dnn/gemm.hpp"
+#include "06_kernels/cpu/gemm.hpp"
 
 namespace dnn::gemm {
 

@@ -1,9 +1,9 @@
-// Chapter 06: fused bias + ReLU and column sums, naive and Eigen (see mlp_kernels.hpp).
-#include "dnn/mlp_kernels.hpp"
+// Chapter 06: fused bias + ReLU and column sums, naive and Eigen (see mlp_ops.hpp).
+#include "06_kernels/cpu/mlp_ops.hpp"
 
 #include <Eigen/Core>
 
-namespace dnn::kernels {
+namespace dnn::mlp_ops {
 
 namespace {
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -45,4 +45,4 @@ void column_sums_eigen(const Matrix& M, Matrix& sums) {
   view(sums) = view(M).colwise().sum();
 }
 
-}  // namespace dnn::kernels
+}  // namespace dnn::mlp_ops

@@ -7,7 +7,7 @@
 // it now does ~1.1 shared-memory loads instead of 2, and each block reuses every loaded
 // element of A 64 times and of B 64 times — the arithmetic intensity towards global memory
 // doubles compared with step 3. More independent FMAs per thread also hide latency better.
-#include "dnn/cuda_kernels.hpp"
+#include "06_kernels/cuda/gemm.hpp"
 #include "gemm_common.cuh"
 
 namespace dnn::cuda {
@@ -22,18 +22,18 @@ __global__ void __launch_bounds__(THREADS) gemm_regtile_1d_kernel(int M, int N, 
   __shared__ float As[BM * BK];
   __shared__ float Bs[BK * BN];
   const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
-  const int t = threadIdx.x;
-  const int threadCol = t % BN;  // this thread's column in the tile
-  const int threadRow = t / BN;  // its outputs are rows threadRow*TM .. +TM-1
-  const int aRow = t / BK, aCol = t % BK;  // the A element this thread loads
-  const int bRow = t / BN, bCol = t % BN;  // the B element this thread loads
+  const int thread = threadIdx.x;
+  const int threadCol = thread % BN;  // this thread's column in the tile
+  const int threadRow = thread / BN;  // its outputs are rows threadRow*TM .. +TM-1
+  const int aRow = thread / BK, aCol = thread % BK;  // the A element this thread loads
+  const int bRow = thread / BN, bCol = thread % BN;  // the B element this thread loads
 
   float acc[TM] = {};
   for (int k0 = 0; k0 < K; k0 += BK) {
-    const int ar = row0 + aRow, ak = k0 + aCol;
-    As[aRow * BK + aCol] = (ar < M && ak < K) ? A[ar * K + ak] : 0.0f;
-    const int bk = k0 + bRow, bc = col0 + bCol;
-    Bs[bRow * BN + bCol] = (bk < K && bc < N) ? B[bk * N + bc] : 0.0f;
+    const int a_global_row = row0 + aRow, a_global_k = k0 + aCol;
+    As[aRow * BK + aCol] = (a_global_row < M && a_global_k < K) ? A[a_global_row * K + a_global_k] : 0.0f;
+    const int b_global_k = k0 + bRow, b_global_col = col0 + bCol;
+    Bs[bRow * BN + bCol] = (b_global_k < K && b_global_col < N) ? B[b_global_k * N + b_global_col] : 0.0f;
     __syncthreads();
     for (int k = 0; k < BK; ++k) {
       const float b = Bs[k * BN + threadCol];  // one register, reused TM times
@@ -41,10 +41,10 @@ __global__ void __launch_bounds__(THREADS) gemm_regtile_1d_kernel(int M, int N, 
     }
     __syncthreads();
   }
-  const int c = col0 + threadCol;
+  const int col = col0 + threadCol;
   for (int i = 0; i < TM; ++i) {
-    const int r = row0 + threadRow * TM + i;
-    if (r < M && c < N) C[r * N + c] = acc[i];
+    const int row = row0 + threadRow * TM + i;
+    if (row < M && col < N) C[row * N + col] = acc[i];
   }
 }
 }  // namespace

@@ -14,7 +14,7 @@
 #include <omp.h>
 #endif
 
-#include "dnn/gemm.hpp"
+#include "06_kernels/cpu/gemm.hpp"
 
 namespace dnn::gemm {
 

@@ -10,7 +10,7 @@
 // float4 access needs K and N to be multiples of 4 and 16-byte-aligned matrices. When that is
 // not the case (e.g. N = 33) the launcher runs the same kernel compiled with scalar,
 // bounds-checked loads (VEC = false): correct for any shape, a little slower.
-#include "dnn/cuda_kernels.hpp"
+#include "06_kernels/cuda/gemm.hpp"
 #include "gemm_common.cuh"
 
 namespace dnn::cuda {
@@ -26,13 +26,13 @@ __global__ void __launch_bounds__(THREADS) gemm_vectorized_kernel(int M, int N, 
   __shared__ __align__(16) float As[BK * BM];  // transposed: As[k * BM + m]
   __shared__ __align__(16) float Bs[BK * BN];  // Bs[k * BN + n]
   const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
-  const int t = threadIdx.x;
-  const int threadCol = t % (BN / TN), threadRow = t / (BN / TN);
-  const int aRow = t / (BK / 4), aCol = (t % (BK / 4)) * 4;  // this thread's float4 of the A tile
-  const int bRow = t / (BN / 4), bCol = (t % (BN / 4)) * 4;  // ... and of the B tile
+  const int thread = threadIdx.x;
+  const int threadCol = thread % (BN / TN), threadRow = thread / (BN / TN);
+  const int aRow = thread / (BK / 4), aCol = (thread % (BK / 4)) * 4;  // this thread's float4 of the A tile
+  const int bRow = thread / (BN / 4), bCol = (thread % (BN / 4)) * 4;  // ... and of the B tile
 
   float acc[TM][TN] = {};
-  float regM[TM], regN[TN];
+  float a_fragment[TM], b_fragment[TN];
   for (int k0 = 0; k0 < K; k0 += BK) {
     const float4 a = detail::load4<VEC>(A, M, K, row0 + aRow, k0 + aCol);
     As[(aCol + 0) * BM + aRow] = a.x;
@@ -44,14 +44,14 @@ __global__ void __launch_bounds__(THREADS) gemm_vectorized_kernel(int M, int N, 
     for (int k = 0; k < BK; ++k) {
       for (int i = 0; i < TM; i += 4) {
         const float4 v = *reinterpret_cast<const float4*>(&As[k * BM + threadRow * TM + i]);
-        regM[i] = v.x, regM[i + 1] = v.y, regM[i + 2] = v.z, regM[i + 3] = v.w;
+        a_fragment[i] = v.x, a_fragment[i + 1] = v.y, a_fragment[i + 2] = v.z, a_fragment[i + 3] = v.w;
       }
       for (int j = 0; j < TN; j += 4) {
         const float4 v = *reinterpret_cast<const float4*>(&Bs[k * BN + threadCol * TN + j]);
-        regN[j] = v.x, regN[j + 1] = v.y, regN[j + 2] = v.z, regN[j + 3] = v.w;
+        b_fragment[j] = v.x, b_fragment[j + 1] = v.y, b_fragment[j + 2] = v.z, b_fragment[j + 3] = v.w;
       }
       for (int i = 0; i < TM; ++i)
-        for (int j = 0; j < TN; ++j) acc[i][j] += regM[i] * regN[j];
+        for (int j = 0; j < TN; ++j) acc[i][j] += a_fragment[i] * b_fragment[j];
     }
     __syncthreads();
   }

@@ -1,5 +1,6 @@
-/// @file gemm.hpp
-/// @brief The CPU GEMM ladder of chapter 06: C = A·B, one small file per step.
+/// @file 06_kernels/cpu/gemm.hpp
+/// @brief The CPU GEMM ladder of chapter 06: C = A·B, one small numbered file per step
+///        (chapters/06_kernels/cpu/N_name.cpp; the exercise steps in solutions/).
 ///
 /// Every step has the same signature (row-major float32, any 0 ≤ M, N, K ≤ kMaxGemmDim):
 ///
@@ -10,17 +11,18 @@
 ///
 /// | step       | file                                    | idea                                             |
 /// |------------|-----------------------------------------|--------------------------------------------------|
-/// | naive      | common/src/gemm_naive.cpp               | i-j-k, the formula as written                    |
+/// | naive      | chapters/06_kernels/cpu/1_naive.cpp     | i-j-k, the formula as written                    |
 /// | ikj        | solutions/ch06_gemm_step2_ikj.cpp ¹     | loop order i-k-j: unit stride, vectorizable      |
 /// | blocked    | solutions/ch06_gemm_step3_blocked.cpp ¹ | cache blocking: reuse a block of B from L1/L2    |
-/// | packed     | common/src/gemm_packed.cpp              | packing + a register micro-kernel (simd.hpp)     |
-/// | eigen      | common/src/gemm_eigen.cpp               | Eigen's GEMM (the library reference)             |
-/// | packed_omp | common/src/gemm_packed_omp.cpp          | `packed` split over 2 OpenMP threads             |
+/// | packed     | chapters/06_kernels/cpu/4_packed.cpp    | packing + a register micro-kernel (simd.hpp)     |
+/// | eigen      | chapters/06_kernels/cpu/5_eigen.cpp     | Eigen's GEMM (the library reference)             |
+/// | packed_omp | chapters/06_kernels/cpu/6_packed_omp.cpp | `packed` split over 2 OpenMP threads            |
 ///
 /// ¹ Exercises: the learner writes them in exercises/ (DNN_IMPL=exercises builds link those).
 ///
 /// The naive step is the reference the tests compare every other step against (with a
-/// tolerance), besides an independent double-precision loop in the tests themselves.
+/// tolerance), besides an independent double-precision loop (06_kernels/harness.hpp). The
+/// Matrix-level entry point gemm() is in cpu/ladder.cpp.
 #pragma once
 
 #include <string>

@@ -27,7 +27,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "dnn/gemm.hpp"
+#include "06_kernels/cpu/gemm.hpp"
 #include "dnn/simd.hpp"
 
 namespace dnn::gemm {

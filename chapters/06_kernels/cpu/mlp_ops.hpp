@@ -1,15 +1,15 @@
-/// @file mlp_kernels.hpp
-/// @brief Chapter 06: the MLP's small kernels that naive.hpp / eigen_ops.hpp do not have as
+/// @file mlp_ops.hpp
+/// @brief Chapter 06: the MLP's small operations that naive.hpp / eigen_ops.hpp do not have as
 ///        one function — the fused bias + ReLU of the forward pass and the column sums of the
 ///        bias gradient — in a naive (plain loops) and an Eigen version.
 ///
-/// Their CUDA twins are in cuda_kernels.hpp. The other kernels of the chapter (softmax +
+/// Their CUDA twins are in common/include/dnn/cuda_kernels.hpp. The other operations of the chapter (softmax +
 /// cross-entropy, SGD, Adam) already exist as naive::/eigen:: functions and are reused.
 #pragma once
 
 #include "dnn/matrix.hpp"
 
-namespace dnn::kernels {
+namespace dnn::mlp_ops {
 
 /// Fused Z = XW + b (b added to every row) and Y = max(0, Z): one pass over memory instead
 /// of two. (XW: B×n, b: 1×n; Z and Y are resized to B×n.) ReLU maps NaN to 0, like
@@ -23,4 +23,4 @@ void column_sums_naive(const Matrix& M, Matrix& sums);
 /// The same with Eigen (colwise().sum()).
 void column_sums_eigen(const Matrix& M, Matrix& sums);
 
-}  // namespace dnn::kernels
+}  // namespace dnn::mlp_ops

@@ -2,7 +2,7 @@
 // inline in gemm.hpp, so that it points to the exercise bodies chosen at link time).
 #include <stdexcept>
 
-#include "dnn/gemm.hpp"
+#include "06_kernels/cpu/gemm.hpp"
 
 namespace dnn::gemm {
 

@@ -9,7 +9,7 @@
 // What still limits it: every FMA still needs two shared-memory loads (As and Bs), and
 // shared memory bandwidth is now the bottleneck — the next steps reuse registers.
 // Tiles past the edges of A and B are filled with zeros, so any M, N, K works.
-#include "dnn/cuda_kernels.hpp"
+#include "06_kernels/cuda/gemm.hpp"
 #include "gemm_common.cuh"
 
 namespace dnn::cuda {
@@ -20,16 +20,16 @@ constexpr int TILE = 32;
 __global__ void gemm_smem_kernel(int M, int N, int K, const float* A, const float* B, float* C) {
   __shared__ float As[TILE][TILE];
   __shared__ float Bs[TILE][TILE];
-  const int tx = threadIdx.x, ty = threadIdx.y;
-  const int row = blockIdx.y * TILE + ty;
-  const int col = blockIdx.x * TILE + tx;
+  const int col_in_tile = threadIdx.x, row_in_tile = threadIdx.y;
+  const int row = blockIdx.y * TILE + row_in_tile;
+  const int col = blockIdx.x * TILE + col_in_tile;
   float sum = 0.0f;
   for (int k0 = 0; k0 < K; k0 += TILE) {
     // Every thread loads one element of each tile (zero outside the matrices).
-    As[ty][tx] = (row < M && k0 + tx < K) ? A[row * K + k0 + tx] : 0.0f;
-    Bs[ty][tx] = (k0 + ty < K && col < N) ? B[(k0 + ty) * N + col] : 0.0f;
+    As[row_in_tile][col_in_tile] = (row < M && k0 + col_in_tile < K) ? A[row * K + k0 + col_in_tile] : 0.0f;
+    Bs[row_in_tile][col_in_tile] = (k0 + row_in_tile < K && col < N) ? B[(k0 + row_in_tile) * N + col] : 0.0f;
     __syncthreads();  // the tiles are complete
-    for (int k = 0; k < TILE; ++k) sum += As[ty][k] * Bs[k][tx];  // As: broadcast, Bs: conflict-free
+    for (int k = 0; k < TILE; ++k) sum += As[row_in_tile][k] * Bs[k][col_in_tile];  // As: broadcast, Bs: conflict-free
     __syncthreads();  // everyone is done before the tiles are overwritten
   }
   if (row < M && col < N) C[row * N + col] = sum;

@@ -1,4 +1,4 @@
-// Helpers shared by the CUDA GEMM steps (internal to common/cuda/).
+// Helpers shared by the CUDA GEMM steps of chapter 06 (internal to chapters/06_kernels/cuda/).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -8,11 +8,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "dnn/cuda_launch.hpp"  // ceil_div, check_launch
 #include "dnn/device_buffer.hpp"
 
 namespace dnn::cuda::detail {
-
-inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 /// Checks the shapes a GEMM launcher accepts. Returns false when there is nothing to compute
 /// (M or N is 0: C is empty). The kernels index with int, so M·K, K·N, M·N must fit in an int.
@@ -39,11 +38,6 @@ inline void check_grid_y(const char* who, int blocks_y) {
 inline bool can_use_float4(int N, int K, const float* A, const float* B, const float* C) {
   auto aligned = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; };
   return K % 4 == 0 && N % 4 == 0 && aligned(A) && aligned(B) && aligned(C);
-}
-
-/// Throws if the last launch failed (bad configuration, too many resources...).
-inline void check_launch(const char* who) {
-  check_cuda(cudaGetLastError(), who, __FILE__, __LINE__);
 }
 
 }  // namespace dnn::cuda::detail

@@ -7,7 +7,7 @@
 // float drop ~8×, and the kernel becomes limited by L1/L2 bandwidth instead of DRAM
 // transactions. What still limits it: every FMA needs two loads from the cache hierarchy
 // (arithmetic intensity ~0.25 FLOP/byte), far below what the SMs can compute.
-#include "dnn/cuda_kernels.hpp"
+#include "06_kernels/cuda/gemm.hpp"
 #include "gemm_common.cuh"
 
 namespace dnn::cuda {

@@ -2,12 +2,12 @@
 //
 // What changes: a block of 256 threads computes a 128×128 tile of C (BK = 8). Each thread
 // owns TM×TN = 8×8 outputs in 64 registers. For each k it loads 8 values of A's column k
-// and 8 values of B's row k into registers (regM, regN) and does their outer product:
+// and 8 values of B's row k into registers (a_fragment, b_fragment) and does their outer product:
 // 64 FMAs for 16 shared-memory loads. Why it is faster: 4 FMAs per shared load (step 4: ~1),
 // so shared memory stops being the bottleneck; a 128×128 block tile reuses every global
 // element 128 times. What still limits it: the loads are 32-bit (one instruction per float)
 // and reading A's column from a row-major As causes bank conflicts — step 6 fixes both.
-#include "dnn/cuda_kernels.hpp"
+#include "06_kernels/cuda/gemm.hpp"
 #include "gemm_common.cuh"
 
 namespace dnn::cuda {
@@ -21,38 +21,38 @@ __global__ void __launch_bounds__(THREADS) gemm_regtile_2d_kernel(int M, int N, 
   __shared__ float As[BM * BK];
   __shared__ float Bs[BK * BN];
   const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
-  const int t = threadIdx.x;
-  const int threadCol = t % (BN / TN);  // 0..15: outputs in columns threadCol*TN .. +TN-1
-  const int threadRow = t / (BN / TN);  // 0..15: outputs in rows    threadRow*TM .. +TM-1
+  const int thread = threadIdx.x;
+  const int threadCol = thread % (BN / TN);  // 0..15: outputs in columns threadCol*TN .. +TN-1
+  const int threadRow = thread / (BN / TN);  // 0..15: outputs in rows    threadRow*TM .. +TM-1
 
   float acc[TM][TN] = {};
-  float regM[TM], regN[TN];
+  float a_fragment[TM], b_fragment[TN];
   for (int k0 = 0; k0 < K; k0 += BK) {
     // 1024 elements per tile, 256 threads: each loads 4 of A and 4 of B (zero outside).
-    for (int idx = t; idx < BM * BK; idx += THREADS) {
-      const int r = idx / BK, c = idx % BK;
-      const int gr = row0 + r, gk = k0 + c;
-      As[idx] = (gr < M && gk < K) ? A[gr * K + gk] : 0.0f;
+    for (int idx = thread; idx < BM * BK; idx += THREADS) {
+      const int tile_row = idx / BK, tile_col = idx % BK;
+      const int global_row = row0 + tile_row, global_k = k0 + tile_col;
+      As[idx] = (global_row < M && global_k < K) ? A[global_row * K + global_k] : 0.0f;
     }
-    for (int idx = t; idx < BK * BN; idx += THREADS) {
-      const int r = idx / BN, c = idx % BN;
-      const int gk = k0 + r, gc = col0 + c;
-      Bs[idx] = (gk < K && gc < N) ? B[gk * N + gc] : 0.0f;
+    for (int idx = thread; idx < BK * BN; idx += THREADS) {
+      const int tile_row = idx / BN, tile_col = idx % BN;
+      const int global_k = k0 + tile_row, global_col = col0 + tile_col;
+      Bs[idx] = (global_k < K && global_col < N) ? B[global_k * N + global_col] : 0.0f;
     }
     __syncthreads();
     for (int k = 0; k < BK; ++k) {
-      for (int i = 0; i < TM; ++i) regM[i] = As[(threadRow * TM + i) * BK + k];
-      for (int j = 0; j < TN; ++j) regN[j] = Bs[k * BN + threadCol * TN + j];
+      for (int i = 0; i < TM; ++i) a_fragment[i] = As[(threadRow * TM + i) * BK + k];
+      for (int j = 0; j < TN; ++j) b_fragment[j] = Bs[k * BN + threadCol * TN + j];
       for (int i = 0; i < TM; ++i)
-        for (int j = 0; j < TN; ++j) acc[i][j] += regM[i] * regN[j];  // outer product in registers
+        for (int j = 0; j < TN; ++j) acc[i][j] += a_fragment[i] * b_fragment[j];  // outer product in registers
     }
     __syncthreads();
   }
   for (int i = 0; i < TM; ++i) {
-    const int r = row0 + threadRow * TM + i;
+    const int row = row0 + threadRow * TM + i;
     for (int j = 0; j < TN; ++j) {
-      const int c = col0 + threadCol * TN + j;
-      if (r < M && c < N) C[r * N + c] = acc[i][j];
+      const int col = col0 + threadCol * TN + j;
+      if (row < M && col < N) C[row * N + col] = acc[i][j];
     }
   }
 }

@@ -5,7 +5,7 @@
 // every B element comes from a different cache line and, for large N, a different page; the
 // loop also carries one running sum, so it cannot use SIMD lanes or overlap FMAs. It is the
 // reference every faster step is tested against.
-#include "dnn/gemm.hpp"
+#include "06_kernels/cpu/gemm.hpp"
 
 namespace dnn::gemm {
 

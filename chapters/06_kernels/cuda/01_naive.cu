@@ -6,7 +6,7 @@
 // reads of B(k,j) all hit the same address, and their writes of C(i,j) are N floats apart.
 // A warp's memory access is served in 32-byte sectors, so a strided warp access moves 32
 // sectors to use 32 floats: ~8× the traffic needed. This is the slowest step on purpose.
-#include "dnn/cuda_kernels.hpp"
+#include "06_kernels/cuda/gemm.hpp"
 #include "gemm_common.cuh"
 
 namespace dnn::cuda {

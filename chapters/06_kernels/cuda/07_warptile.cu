@@ -16,7 +16,7 @@
 // The tile sizes follow Simon Boehm's "How to optimize a CUDA matmul kernel" (kernel 10).
 // Two more tile configurations of the same kernel (gemm_warptile_8warps, gemm_warptile_wide)
 // are compiled for tuning: the benchmarks time all three on the GPU machine.
-#include "dnn/cuda_kernels.hpp"
+#include "06_kernels/cuda/gemm.hpp"
 #include "gemm_common.cuh"
 
 namespace dnn::cuda {
@@ -64,12 +64,12 @@ __global__ void __launch_bounds__(Cfg::THREADS) gemm_warptile_kernel(int M, int 
   __shared__ __align__(16) float As[2][BK * BM];  // two buffers, A transposed: As[.][k * BM + m]
   __shared__ __align__(16) float Bs[2][BK * BN];  // Bs[.][k * BN + n]
   const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
-  const int t = threadIdx.x;
-  const int warp = t / 32, lane = t % 32;
+  const int thread = threadIdx.x;
+  const int warp = thread / 32, lane = thread % 32;
   const int warpRow = warp / (BN / WN), warpCol = warp % (BN / WN);
   const int laneRow = lane / (WSUBN / TN), laneCol = lane % (WSUBN / TN);
-  const int aRow = t / (BK / 4), aCol = (t % (BK / 4)) * 4;
-  const int bRow = t / (BN / 4), bCol = (t % (BN / 4)) * 4;
+  const int aRow = thread / (BK / 4), aCol = (thread % (BK / 4)) * 4;
+  const int bRow = thread / (BN / 4), bCol = (thread % (BN / 4)) * 4;
 
   float4 nextA[A_LOADS], nextB[B_LOADS];  // the tile being fetched, held in registers
   auto fetch = [&](int k0) {
@@ -91,7 +91,7 @@ __global__ void __launch_bounds__(Cfg::THREADS) gemm_warptile_kernel(int M, int 
   };
 
   float acc[WMITER * TM][WNITER * TN] = {};
-  float regM[WMITER * TM], regN[WNITER * TN];
+  float a_fragment[WMITER * TM], b_fragment[WNITER * TN];
   const int tiles = (K + BK - 1) / BK;
   if (tiles > 0) {
     fetch(0);
@@ -99,41 +99,41 @@ __global__ void __launch_bounds__(Cfg::THREADS) gemm_warptile_kernel(int M, int 
     __syncthreads();
   }
   for (int tile = 0; tile < tiles; ++tile) {
-    const int cur = tile % 2;
+    const int current = tile % 2;
     const bool has_next = tile + 1 < tiles;
     if (has_next) fetch((tile + 1) * BK);  // global loads in flight while we compute
     for (int k = 0; k < BK; ++k) {
-      for (int ws = 0; ws < WMITER; ++ws)
+      for (int slice = 0; slice < WMITER; ++slice)
         for (int i = 0; i < TM; i += 4) {
           const float4 v = *reinterpret_cast<const float4*>(
-              &As[cur][k * BM + warpRow * WM + ws * WSUBM + laneRow * TM + i]);
-          regM[ws * TM + i] = v.x, regM[ws * TM + i + 1] = v.y, regM[ws * TM + i + 2] = v.z,
-                 regM[ws * TM + i + 3] = v.w;
+              &As[current][k * BM + warpRow * WM + slice * WSUBM + laneRow * TM + i]);
+          float* to = &a_fragment[slice * TM + i];
+          to[0] = v.x, to[1] = v.y, to[2] = v.z, to[3] = v.w;
         }
-      for (int ws = 0; ws < WNITER; ++ws)
+      for (int slice = 0; slice < WNITER; ++slice)
         for (int j = 0; j < TN; j += 4) {
           const float4 v = *reinterpret_cast<const float4*>(
-              &Bs[cur][k * BN + warpCol * WN + ws * WSUBN + laneCol * TN + j]);
-          regN[ws * TN + j] = v.x, regN[ws * TN + j + 1] = v.y, regN[ws * TN + j + 2] = v.z,
-                 regN[ws * TN + j + 3] = v.w;
+              &Bs[current][k * BN + warpCol * WN + slice * WSUBN + laneCol * TN + j]);
+          float* to = &b_fragment[slice * TN + j];
+          to[0] = v.x, to[1] = v.y, to[2] = v.z, to[3] = v.w;
         }
       for (int i = 0; i < WMITER * TM; ++i)
-        for (int j = 0; j < WNITER * TN; ++j) acc[i][j] += regM[i] * regN[j];
+        for (int j = 0; j < WNITER * TN; ++j) acc[i][j] += a_fragment[i] * b_fragment[j];
     }
     // The other buffer was last read in the previous iteration, which ended with a barrier:
     // it is free to overwrite now.
-    if (has_next) stash(1 - cur);
-    __syncthreads();  // the next tile is complete, and nobody reads `cur` any more
+    if (has_next) stash(1 - current);
+    __syncthreads();  // the next tile is complete, and nobody reads `current` any more
   }
 
-  for (int wm = 0; wm < WMITER; ++wm)
+  for (int slice_m = 0; slice_m < WMITER; ++slice_m)
     for (int i = 0; i < TM; ++i) {
-      const int r = row0 + warpRow * WM + wm * WSUBM + laneRow * TM + i;
-      for (int wn = 0; wn < WNITER; ++wn)
+      const int row = row0 + warpRow * WM + slice_m * WSUBM + laneRow * TM + i;
+      for (int slice_n = 0; slice_n < WNITER; ++slice_n)
         for (int j = 0; j < TN; j += 4) {
-          const int c = col0 + warpCol * WN + wn * WSUBN + laneCol * TN + j;
-          const float* a = &acc[wm * TM + i][wn * TN + j];
-          detail::store4<VEC>(C, M, N, r, c, make_float4(a[0], a[1], a[2], a[3]));
+          const int col = col0 + warpCol * WN + slice_n * WSUBN + laneCol * TN + j;
+          const float* out = &acc[slice_m * TM + i][slice_n * TN + j];
+          detail::store4<VEC>(C, M, N, row, col, make_float4(out[0], out[1], out[2], out[3]));
         }
     }
 }
