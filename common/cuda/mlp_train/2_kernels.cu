@@ -24,60 +24,60 @@ namespace dnn::cuda::train {
 
 namespace {
 
-__global__ void fused_forward_l1(StepArgs a, StepBuffers b) {
+__global__ void fused_forward_l1(StepArgs args, StepBuffers buf) {
   const int i = blockIdx.x;
   const int j = threadIdx.x;  // blockDim = 64: two full warps, lanes ≥ h1 only help with the loads
-  if (i >= a.count) return;
-  const int r = a.order[a.start + i];
-  const int beg = a.X.row_ptr[r], end = a.X.row_ptr[r + 1];
-  const int h1 = a.net.h1;
-  const float* W1 = a.net.W1;
-  float z = j < h1 ? a.net.b1[j] : 0.0f;
-  for_each_nonzero_warp(a.X, beg, end, [&](int k, float x) {
+  if (i >= args.count) return;
+  const int r = args.order[args.start + i];
+  const int beg = args.X.row_ptr[r], end = args.X.row_ptr[r + 1];
+  const int h1 = args.net.h1;
+  const float* W1 = args.net.W1;
+  float z = j < h1 ? args.net.b1[j] : 0.0f;
+  for_each_nonzero_warp(args.X, beg, end, [&](int k, float x) {
     if (j < h1) z += x * W1[k * h1 + j];
   });
-  if (j < h1) b.A1[i * h1 + j] = relu(z);
+  if (j < h1) buf.A1[i * h1 + j] = relu(z);
 }
 
-__global__ void fused_rows(StepArgs a, StepBuffers b) {
+__global__ void fused_rows(StepArgs args, StepBuffers buf) {
   const int i = blockIdx.x;
   const int t = threadIdx.x;
-  if (i >= a.count) return;  // uniform per block: no thread reaches a __syncthreads() alone
-  const DeviceNet& n = a.net;
+  if (i >= args.count) return;  // uniform per block: no thread reaches a __syncthreads() alone
+  const DeviceNet& net = args.net;
   __shared__ float a1[64], a2[64], z3[32], dz3[32], dz2[64];
-  if (t < n.h1) a1[t] = b.A1[i * n.h1 + t];
+  if (t < net.h1) a1[t] = buf.A1[i * net.h1 + t];
   __syncthreads();
-  if (t < n.h2) {  // layer 2
-    a2[t] = relu(dense_unit(a1, n.W2, n.b2, n.h1, n.h2, t));
-    b.A2[i * n.h2 + t] = a2[t];
+  if (t < net.h2) {  // layer 2
+    a2[t] = relu(dense_unit(a1, net.W2, net.b2, net.h1, net.h2, t));
+    buf.A2[i * net.h2 + t] = a2[t];
   }
   __syncthreads();
-  if (t < n.c) z3[t] = dense_unit(a2, n.W3, n.b3, n.h2, n.c, t);  // layer 3 (logits)
+  if (t < net.c) z3[t] = dense_unit(a2, net.W3, net.b3, net.h2, net.c, t);  // layer 3 (logits)
   __syncthreads();
   if (t < 32) {  // warp 0: softmax + cross-entropy + dZ3
-    const int y = a.labels[a.order[a.start + i]];
+    const int y = args.labels[args.order[args.start + i]];
     float loss;
     int correct;
-    softmax_ce_warp(z3, n.c, y, 1.0f / static_cast<float>(a.count), dz3, &loss, &correct);
+    softmax_ce_warp(z3, net.c, y, 1.0f / static_cast<float>(args.count), dz3, &loss, &correct);
     if (t == 0) {
-      b.row_loss[i] = loss;
-      b.row_correct[i] = correct;
+      buf.row_loss[i] = loss;
+      buf.row_correct[i] = correct;
     }
   }
   __syncthreads();
-  if (t < n.c) b.dZ3[i * n.c + t] = dz3[t];
-  if (t < n.h2) {  // dZ2 = (dZ3·W3ᵀ) ⊙ [A2 > 0]
-    dz2[t] = relu_backprop_unit(dz3, n.W3, a2[t], n.c, t);
-    b.dZ2[i * n.h2 + t] = dz2[t];
+  if (t < net.c) buf.dZ3[i * net.c + t] = dz3[t];
+  if (t < net.h2) {  // dZ2 = (dZ3·W3ᵀ) ⊙ [A2 > 0]
+    dz2[t] = relu_backprop_unit(dz3, net.W3, a2[t], net.c, t);
+    buf.dZ2[i * net.h2 + t] = dz2[t];
   }
   __syncthreads();
-  if (t < n.h1) b.dZ1[i * n.h1 + t] = relu_backprop_unit(dz2, n.W2, a1[t], n.h2, t);  // dZ1 = (dZ2·W2ᵀ) ⊙ [A1 > 0]
+  if (t < net.h1) buf.dZ1[i * net.h1 + t] = relu_backprop_unit(dz2, net.W2, a1[t], net.h2, t);  // dZ1 = (dZ2·W2ᵀ) ⊙ [A1 > 0]
 }
 
 /// Blocks 0..kParts−1: the sparse W1 update of one pixel range (thread j = output unit j).
 /// Blocks kParts..: one dense parameter per thread (W2, W3, b1, b2, b3), and the step's loss.
-__global__ void fused_update(StepArgs a, StepBuffers b) {
-  const DeviceNet& n = a.net;
+__global__ void fused_update(StepArgs args, StepBuffers buf) {
+  const DeviceNet& net = args.net;
   const int t = threadIdx.x;
   if (blockIdx.x < kParts) {
     // Two full warps; thread t updates unit t (threads ≥ h1 only help with the loads). As in the
@@ -85,21 +85,21 @@ __global__ void fused_update(StepArgs a, StepBuffers b) {
     // are read 32 at a time and shuffled to the lanes.
     const int p = blockIdx.x;
     const int lane = t & 31;
-    for (int i0 = 0; i0 < a.count; i0 += 32) {
+    for (int i0 = 0; i0 < args.count; i0 += 32) {
       int my_beg = 0, my_end = 0;
-      if (i0 + lane < a.count) {
-        const int* range_start = a.X.range_start + static_cast<long>(a.order[a.start + i0 + lane]) * (kParts + 1);
+      if (i0 + lane < args.count) {
+        const int* range_start = args.X.range_start + static_cast<long>(args.order[args.start + i0 + lane]) * (kParts + 1);
         my_beg = range_start[p];
         my_end = range_start[p + 1];
       }
-      const int m = min(32, a.count - i0);
+      const int m = min(32, args.count - i0);
       for (int q = 0; q < m; ++q) {  // minibatch rows in order: deterministic sums
         const int i = i0 + q;
         const int beg = __shfl_sync(0xffffffffu, my_beg, q), end = __shfl_sync(0xffffffffu, my_end, q);
-        const float g = t < n.h1 ? -a.lr * b.dZ1[i * n.h1 + t] : 0.0f;
-        for_each_nonzero_warp(a.X, beg, end, [&](int k, float x) {
-          if (t < n.h1) {
-            float* w = n.W1 + k * n.h1 + t;
+        const float g = t < net.h1 ? -args.lr * buf.dZ1[i * net.h1 + t] : 0.0f;
+        for_each_nonzero_warp(args.X, beg, end, [&](int k, float x) {
+          if (t < net.h1) {
+            float* w = net.W1 + k * net.h1 + t;
             *w = fmaf(x, g, *w);
           }
         });
@@ -111,37 +111,37 @@ __global__ void fused_update(StepArgs a, StepBuffers b) {
   if (q == 0) {  // the step's mean loss and correct count (rows in order)
     float s = 0.0f;
     int c = 0;
-    for (int i = 0; i < a.count; ++i) {
-      s += b.row_loss[i];
-      c += b.row_correct[i];
+    for (int i = 0; i < args.count; ++i) {
+      s += buf.row_loss[i];
+      c += buf.row_correct[i];
     }
-    a.step_loss[a.step] = s / static_cast<float>(a.count);
-    a.step_correct[a.step] = c;
+    args.step_loss[args.step] = s / static_cast<float>(args.count);
+    args.step_correct[args.step] = c;
   }
-  const int nW2 = n.h1 * n.h2, nW3 = n.h2 * n.c;
+  const int nW2 = net.h1 * net.h2, nW3 = net.h2 * net.c;
   // Thread q owns one parameter: W2, then W3, then b1, b2, b3.
   if (q < nW2) {
-    sgd_weight(n.W2, b.A1, b.dZ2, a.count, n.h1, n.h2, q, a.lr);
+    sgd_weight(net.W2, buf.A1, buf.dZ2, args.count, net.h1, net.h2, q, args.lr);
   } else if ((q -= nW2) < nW3) {
-    sgd_weight(n.W3, b.A2, b.dZ3, a.count, n.h2, n.c, q, a.lr);
-  } else if ((q -= nW3) < n.h1) {
-    sgd_bias(n.b1, b.dZ1, a.count, n.h1, q, a.lr);
-  } else if ((q -= n.h1) < n.h2) {
-    sgd_bias(n.b2, b.dZ2, a.count, n.h2, q, a.lr);
-  } else if ((q -= n.h2) < n.c) {
-    sgd_bias(n.b3, b.dZ3, a.count, n.c, q, a.lr);
+    sgd_weight(net.W3, buf.A2, buf.dZ3, args.count, net.h2, net.c, q, args.lr);
+  } else if ((q -= nW3) < net.h1) {
+    sgd_bias(net.b1, buf.dZ1, args.count, net.h1, q, args.lr);
+  } else if ((q -= net.h1) < net.h2) {
+    sgd_bias(net.b2, buf.dZ2, args.count, net.h2, q, args.lr);
+  } else if ((q -= net.h2) < net.c) {
+    sgd_bias(net.b3, buf.dZ3, args.count, net.c, q, args.lr);
   }
 }
 
 }  // namespace
 
-void enqueue_fused_step(const StepArgs& a, const StepBuffers& b, cudaStream_t stream) {
-  fused_forward_l1<<<a.count, kRowThreads, 0, stream>>>(a, b);
+void enqueue_fused_step(const StepArgs& args, const StepBuffers& buf, cudaStream_t stream) {
+  fused_forward_l1<<<args.count, kRowThreads, 0, stream>>>(args, buf);
   check_launch("fused_forward_l1");
-  fused_rows<<<a.count, kRowThreads, 0, stream>>>(a, b);
+  fused_rows<<<args.count, kRowThreads, 0, stream>>>(args, buf);
   check_launch("fused_rows");
-  const int dense = a.net.h1 * a.net.h2 + a.net.h2 * a.net.c + a.net.h1 + a.net.h2 + a.net.c;
-  fused_update<<<kParts + (dense + kRowThreads - 1) / kRowThreads, kRowThreads, 0, stream>>>(a, b);
+  const int dense = args.net.h1 * args.net.h2 + args.net.h2 * args.net.c + args.net.h1 + args.net.h2 + args.net.c;
+  fused_update<<<kParts + (dense + kRowThreads - 1) / kRowThreads, kRowThreads, 0, stream>>>(args, buf);
   check_launch("fused_update");
 }
 
@@ -151,9 +151,9 @@ void enqueue_fused_epoch(GpuTrainer::Impl& m, MinibatchBuffers& buffers) {
   const int n = m.X.rows;
   for (int s = 0; s < m.steps(); ++s) {
     const int count = std::min(m.batch, n - s * m.batch);
-    StepArgs a{m.net(), m.csr(), m.labels.data(), m.order.data(), s * m.batch, count, m.opt.lr, s, m.step_loss.data(),
+    StepArgs args{m.net(), m.csr(), m.labels.data(), m.order.data(), s * m.batch, count, m.opt.lr, s, m.step_loss.data(),
                m.step_correct.data()};
-    enqueue_fused_step(a, bufs, m.stream);
+    enqueue_fused_step(args, bufs, m.stream);
   }
 }
 

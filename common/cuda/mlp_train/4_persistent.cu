@@ -30,7 +30,7 @@ struct PersistentArgs {
   DeviceCsr X;
   const int* labels;
   const int* order;
-  int n;
+  int images;  // images in the epoch (the first `images` entries of order)
   int batch;
   float lr;
   float* step_loss;
@@ -40,33 +40,33 @@ struct PersistentArgs {
 constexpr int kPersistentThreads = 1024;  // 32 warps: warp p also owns pixel range p (kParts = 32)
 static_assert(kPersistentThreads / 32 == kParts, "one warp per pixel range");
 
-__global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(PersistentArgs a) {
+__global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(PersistentArgs args) {
   extern __shared__ float smem[];
-  const DeviceNet& n = a.net;
-  const int n_in = n.n_in, H1 = n.h1, H2 = n.h2, C = n.c, B = a.batch;
+  const DeviceNet& net = args.net;
+  const int n_in = net.n_in, H1 = net.h1, H2 = net.h2, C = net.c, B = args.batch;
   const int tid = threadIdx.x, block_threads = blockDim.x, warp = tid >> 5, lane = tid & 31, nwarps = block_threads >> 5;
   // The parameters, on chip for the whole epoch: W1, then the small layers and the activations and
   // gradients of the current minibatch.
   float* W1 = smem;
-  const BlockState S = carve_block_state(W1 + n_in * H1, n, B);
+  const BlockState S = carve_block_state(W1 + n_in * H1, net, B);
   const float* b1 = S.b1;
   const float* dZ1 = S.dZ1;
   float* A1 = S.A1;
-  for (int q = tid; q < n_in * H1; q += block_threads) W1[q] = n.W1[q];
-  load_small_params(S, n);
+  for (int q = tid; q < n_in * H1; q += block_threads) W1[q] = net.W1[q];
+  load_small_params(S, net);
   __syncthreads();
 
-  const int steps = (a.n + B - 1) / B;
+  const int steps = (args.images + B - 1) / B;
   for (int s = 0; s < steps; ++s) {
     const int start = s * B;
-    const int count = min(B, a.n - start);
+    const int count = min(B, args.images - start);
     // 1) layer 1 from the CSR row: one warp per image, lane j owns units j and j+32
     for (int i = warp; i < count; i += nwarps) {
-      const int r = a.order[start + i];
-      const int beg = a.X.row_ptr[r], end = a.X.row_ptr[r + 1];
+      const int r = args.order[start + i];
+      const int beg = args.X.row_ptr[r], end = args.X.row_ptr[r + 1];
       const int j0 = lane, j1 = lane + 32;
       float z0 = j0 < H1 ? b1[j0] : 0.0f, z1 = j1 < H1 ? b1[j1] : 0.0f;
-      for_each_nonzero_warp(a.X, beg, end, [&](int k, float x) {
+      for_each_nonzero_warp(args.X, beg, end, [&](int k, float x) {
         const float* w = W1 + k * H1;
         if (j0 < H1) z0 += x * w[j0];
         if (j1 < H1) z1 += x * w[j1];
@@ -76,7 +76,7 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
     }
     __syncthreads();
     // 2)–6) and the SGD steps of W3, b3, W2, b2, b1 (shared with the cooperative kernel)
-    block_dense_step(S, H1, H2, C, count, a.labels, a.order, start, a.lr, a.step_loss, a.step_correct, s, true);
+    block_dense_step(S, H1, H2, C, count, args.labels, args.order, start, args.lr, args.step_loss, args.step_correct, s, true);
     // 7) W1 (warp p updates the pixels of range p: no two warps write the same row)
     {
       const int p = warp;  // nwarps == kParts (static_assert above)
@@ -86,7 +86,7 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
         // in one go instead of one dependent chain (order → offsets → pixels) per image.
         int my_beg = 0, my_end = 0;
         if (i0 + lane < count) {
-          const int* range_start = a.X.range_start + static_cast<long>(a.order[start + i0 + lane]) * (kParts + 1);
+          const int* range_start = args.X.range_start + static_cast<long>(args.order[start + i0 + lane]) * (kParts + 1);
           my_beg = range_start[p];
           my_end = range_start[p + 1];
         }
@@ -94,9 +94,9 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
         for (int q = 0; q < m; ++q) {  // images in increasing order: deterministic sums
           const int i = i0 + q;
           const int beg = __shfl_sync(0xffffffffu, my_beg, q), end = __shfl_sync(0xffffffffu, my_end, q);
-          const float g0 = j0 < H1 ? -a.lr * dZ1[i * H1 + j0] : 0.0f;
-          const float g1 = j1 < H1 ? -a.lr * dZ1[i * H1 + j1] : 0.0f;
-          for_each_nonzero_warp(a.X, beg, end, [&](int k, float x) {
+          const float g0 = j0 < H1 ? -args.lr * dZ1[i * H1 + j0] : 0.0f;
+          const float g1 = j1 < H1 ? -args.lr * dZ1[i * H1 + j1] : 0.0f;
+          for_each_nonzero_warp(args.X, beg, end, [&](int k, float x) {
             float* w = W1 + k * H1;
             if (j0 < H1) w[j0] = fmaf(x, g0, w[j0]);
             if (j1 < H1) w[j1] = fmaf(x, g1, w[j1]);
@@ -107,14 +107,14 @@ __global__ void __launch_bounds__(kPersistentThreads, 1) persistent_epoch(Persis
     __syncthreads();
   }
   // The epoch is over: the parameters go back to global memory (evaluation, checkpoints, next epoch).
-  for (int q = tid; q < n_in * H1; q += block_threads) n.W1[q] = W1[q];
-  store_small_params(S, n);
+  for (int q = tid; q < n_in * H1; q += block_threads) net.W1[q] = W1[q];
+  store_small_params(S, net);
 }
 
 }  // namespace
 
-std::size_t persistent_smem_bytes(const DeviceNet& n, int batch) {
-  return (static_cast<std::size_t>(n.n_in) * n.h1 + block_state_floats(n, batch)) * sizeof(float);
+std::size_t persistent_smem_bytes(const DeviceNet& net, int batch) {
+  return (static_cast<std::size_t>(net.n_in) * net.h1 + block_state_floats(net, batch)) * sizeof(float);
 }
 
 void enqueue_persistent_epoch(const DeviceNet& net, const DeviceCsr& X, const int* labels, const int* order, int n,
@@ -122,8 +122,8 @@ void enqueue_persistent_epoch(const DeviceNet& net, const DeviceCsr& X, const in
                               cudaStream_t stream) {
   CUDA_CHECK(cudaFuncSetAttribute(persistent_epoch, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                   static_cast<int>(smem)));
-  PersistentArgs a{net, X, labels, order, n, batch, lr, step_loss, step_correct};
-  persistent_epoch<<<1, kPersistentThreads, smem, stream>>>(a);
+  PersistentArgs args{net, X, labels, order, n, batch, lr, step_loss, step_correct};
+  persistent_epoch<<<1, kPersistentThreads, smem, stream>>>(args);
   check_launch("persistent_epoch");
 }
 

@@ -53,7 +53,7 @@ struct CoopArgs {
   DeviceNet net;
   const int* labels;
   const int* order;
-  int n;
+  int images;  // images in the epoch (the first `images` entries of order)
   int batch;
   float lr;
   float* step_loss;
@@ -68,47 +68,47 @@ struct CoopArgs {
 
 constexpr int kCoopThreads = 1024;
 
-__global__ void __launch_bounds__(kCoopThreads, 1) coop_epoch(CoopArgs a) {
+__global__ void __launch_bounds__(kCoopThreads, 1) coop_epoch(CoopArgs args) {
   cg::grid_group grid = cg::this_grid();
   extern __shared__ float smem[];
-  const DeviceNet& n = a.net;
-  const int H1 = n.h1, H2 = n.h2, C = n.c, B = a.batch, max_width = a.max_width;
+  const DeviceNet& net = args.net;
+  const int H1 = net.h1, H2 = net.h2, C = net.c, B = args.batch, max_width = args.max_width;
   const int tid = threadIdx.x, block_threads = blockDim.x, warp = tid >> 5, lane = tid & 31, nwarps = block_threads >> 5;
   const int p = blockIdx.x;
-  const int lo = a.bound[p], width = a.bound[p + 1] - lo;
+  const int lo = args.bound[p], width = args.bound[p + 1] - lo;
   // Shared memory: the 64-bit masks first (8-byte alignment), then the floats.
   unsigned long long* mask = reinterpret_cast<unsigned long long*>(smem);  // [max_width]: bit i = image i has pixel lo+k
   float* W1_block = smem + 2 * max_width;     // [max_width × H1]: the W1 rows of this block's pixels
   float* X_block = W1_block + max_width * H1;      // [B × max_width]: this step's images, this block's pixels only (dense)
-  const BlockState S = carve_block_state(X_block + B * max_width, n, B);  // this block's copy of the small layers
+  const BlockState S = carve_block_state(X_block + B * max_width, net, B);  // this block's copy of the small layers
   const float* b1 = S.b1;
   const float* dZ1 = S.dZ1;
   float* A1 = S.A1;
-  for (int q = tid; q < width * H1; q += block_threads) W1_block[q] = n.W1[static_cast<long>(lo) * H1 + q];
+  for (int q = tid; q < width * H1; q += block_threads) W1_block[q] = net.W1[static_cast<long>(lo) * H1 + q];
   for (int q = tid; q < max_width; q += block_threads) mask[q] = 0ull;
   for (int q = tid; q < B * max_width; q += block_threads) X_block[q] = 0.0f;
-  load_small_params(S, n);
+  load_small_params(S, net);
   __syncthreads();
 
   const int j0 = lane, j1 = lane + 32;  // lane j owns hidden units j and j+32 (H1 ≤ 64)
-  const int steps = (a.n + B - 1) / B;
+  const int steps = (args.images + B - 1) / B;
   for (int s = 0; s < steps; ++s) {
     const int start = s * B;
-    const int count = min(B, a.n - start);
-    float* part = a.partial + static_cast<long>(s & 1) * kCoopBlocks * B * H1;
+    const int count = min(B, args.images - start);
+    float* part = args.partial + static_cast<long>(s & 1) * kCoopBlocks * B * H1;
     // 1) partial layer 1 over this block's pixels: one warp per image. Each lane reads one non-zero
     //    (a coalesced load of 32), records it in X_block and the pixel's mask, then the warp walks them.
     for (int i = warp; i < count; i += nwarps) {
-      const long t = static_cast<long>(p) * a.n + start + i;
-      const int beg = a.epoch_offset[t], end = a.epoch_offset[t + 1];
+      const long t = static_cast<long>(p) * args.images + start + i;
+      const int beg = args.epoch_offset[t], end = args.epoch_offset[t + 1];
       float z0 = 0.0f, z1 = 0.0f;
       for (int base = beg; base < end; base += 32) {
         const int e = base + lane;
         int my_k = 0;
         float my_x = 0.0f;
         if (e < end) {
-          my_k = a.epoch_pixel[e] - lo;
-          my_x = a.epoch_value[e];
+          my_k = args.epoch_pixel[e] - lo;
+          my_x = args.epoch_value[e];
           X_block[i * max_width + my_k] = my_x;
           atomicOr(&mask[my_k], 1ull << i);
         }
@@ -136,7 +136,7 @@ __global__ void __launch_bounds__(kCoopThreads, 1) coop_epoch(CoopArgs a) {
       A1[q] = relu(z);
     }
     __syncthreads();
-    block_dense_step(S, H1, H2, C, count, a.labels, a.order, start, a.lr, a.step_loss, a.step_correct, s, p == 0);
+    block_dense_step(S, H1, H2, C, count, args.labels, args.order, start, args.lr, args.step_loss, args.step_correct, s, p == 0);
     // 4) W1[k,:] −= η · Σ_i x_ik · dZ1[i,:] for this block's pixels that some image of the step has:
     //    one warp per pixel, the images in increasing order (the bits of the mask); then the pixel's
     //    X_block entries and mask are cleared for the next step.
@@ -144,14 +144,14 @@ __global__ void __launch_bounds__(kCoopThreads, 1) coop_epoch(CoopArgs a) {
       const unsigned long long bits = mask[k];
       if (bits == 0ull) continue;  // the same for the whole warp
       float g0 = 0.0f, g1 = 0.0f;
-      for (unsigned long long b = bits; b != 0ull; b &= b - 1) {
-        const int i = __ffsll(static_cast<long long>(b)) - 1;
+      for (unsigned long long remaining = bits; remaining != 0ull; remaining &= remaining - 1) {
+        const int i = __ffsll(static_cast<long long>(remaining)) - 1;  // the next image that has pixel k
         const float x = X_block[i * max_width + k];
         if (j0 < H1) g0 += x * dZ1[i * H1 + j0];
         if (j1 < H1) g1 += x * dZ1[i * H1 + j1];
       }
-      if (j0 < H1) W1_block[k * H1 + j0] -= a.lr * g0;
-      if (j1 < H1) W1_block[k * H1 + j1] -= a.lr * g1;
+      if (j0 < H1) W1_block[k * H1 + j0] -= args.lr * g0;
+      if (j1 < H1) W1_block[k * H1 + j1] -= args.lr * g1;
       __syncwarp();  // every lane has read mask[k] and X_block[·, k] before they are cleared
       if ((bits >> lane) & 1ull) X_block[lane * max_width + k] = 0.0f;
       if ((bits >> (lane + 32)) & 1ull) X_block[(lane + 32) * max_width + k] = 0.0f;
@@ -160,8 +160,8 @@ __global__ void __launch_bounds__(kCoopThreads, 1) coop_epoch(CoopArgs a) {
     __syncthreads();
   }
   // The epoch is over: this block's W1 rows go back; block 0 writes the (identical) rest.
-  for (int q = tid; q < width * H1; q += block_threads) n.W1[static_cast<long>(lo) * H1 + q] = W1_block[q];
-  if (p == 0) store_small_params(S, n);
+  for (int q = tid; q < width * H1; q += block_threads) net.W1[static_cast<long>(lo) * H1 + q] = W1_block[q];
+  if (p == 0) store_small_params(S, net);
 }
 
 /// epoch_length[p·n + t] = how many non-zeros of image order[t] lie in block p's pixels.
@@ -188,10 +188,10 @@ __global__ void coop_gather(DeviceCsr X, const int* order, int n, const int* epo
 
 }  // namespace
 
-std::size_t coop_smem_bytes(const DeviceNet& n, int batch, int max_width) {
+std::size_t coop_smem_bytes(const DeviceNet& net, int batch, int max_width) {
   const std::size_t B = static_cast<std::size_t>(batch), width = static_cast<std::size_t>(max_width);
   // masks (2 floats' room each), this block's W1 rows, its dense minibatch slice, the rest
-  return (2 * width + width * n.h1 + B * width + block_state_floats(n, batch)) * sizeof(float);
+  return (2 * width + width * net.h1 + B * width + block_state_floats(net, batch)) * sizeof(float);
 }
 
 int coop_resident_blocks(std::size_t smem) {
@@ -223,14 +223,14 @@ void enqueue_coop_epoch(const DeviceNet& net, const int* labels, const int* orde
                         cudaStream_t stream) {
   if (block_bound.size() != static_cast<std::size_t>(kCoopBlocks) + 1)
     throw std::invalid_argument("enqueue_coop_epoch: expected kCoopBlocks + 1 bounds");
-  CoopArgs a{net, labels, order, n, batch, lr, step_loss, step_correct, epoch_offset, epoch_pixel, epoch_value, partial, {}, max_width};
-  for (int p = 0; p <= kCoopBlocks; ++p) a.bound[p] = block_bound[static_cast<std::size_t>(p)];
+  CoopArgs args{net, labels, order, n, batch, lr, step_loss, step_correct, epoch_offset, epoch_pixel, epoch_value, partial, {}, max_width};
+  for (int p = 0; p <= kCoopBlocks; ++p) args.bound[p] = block_bound[static_cast<std::size_t>(p)];
   CUDA_CHECK(cudaFuncSetAttribute(coop_epoch, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
-  void* args[] = {&a};
+  void* kernel_args[] = {&args};
   // A cooperative launch: the driver guarantees all kCoopBlocks blocks run at the same time (or
   // refuses the launch), which grid.sync() needs — an ordinary launch could deadlock.
   CUDA_CHECK(cudaLaunchCooperativeKernel(reinterpret_cast<void*>(coop_epoch), dim3(kCoopBlocks), dim3(kCoopThreads),
-                                         args, smem, stream));
+                                         kernel_args, smem, stream));
   check_launch("coop_epoch");
 }
 

@@ -18,26 +18,26 @@ struct BlockState {
 
 /// Lays out a BlockState in shared memory from `base` (W2, W3, b1, b2, b3, then the minibatch's
 /// A1, A2, Z3, dZ3, dZ2, dZ1 and two per-row values): block_state_floats(net, B) floats.
-__host__ __device__ inline std::size_t block_state_floats(const DeviceNet& n, int B) {
-  const std::size_t params = static_cast<std::size_t>(n.h1) * n.h2 + static_cast<std::size_t>(n.h2) * n.c + n.h1 +
-                             n.h2 + n.c;
-  const std::size_t per_row = 2 * static_cast<std::size_t>(n.h1) + 2 * static_cast<std::size_t>(n.h2) + 2 * n.c + 2;
+__host__ __device__ inline std::size_t block_state_floats(const DeviceNet& net, int B) {
+  const std::size_t params = static_cast<std::size_t>(net.h1) * net.h2 + static_cast<std::size_t>(net.h2) * net.c + net.h1 +
+                             net.h2 + net.c;
+  const std::size_t per_row = 2 * static_cast<std::size_t>(net.h1) + 2 * static_cast<std::size_t>(net.h2) + 2 * net.c + 2;
   return params + per_row * static_cast<std::size_t>(B);
 }
-__device__ inline BlockState carve_block_state(float* base, const DeviceNet& n, int B) {
+__device__ inline BlockState carve_block_state(float* base, const DeviceNet& net, int B) {
   BlockState S;
   S.W2 = base;
-  S.W3 = S.W2 + n.h1 * n.h2;
-  S.b1 = S.W3 + n.h2 * n.c;
-  S.b2 = S.b1 + n.h1;
-  S.b3 = S.b2 + n.h2;
-  S.A1 = S.b3 + n.c;
-  S.A2 = S.A1 + B * n.h1;
-  S.Z3 = S.A2 + B * n.h2;
-  S.dZ3 = S.Z3 + B * n.c;
-  S.dZ2 = S.dZ3 + B * n.c;
-  S.dZ1 = S.dZ2 + B * n.h2;
-  S.row_loss = S.dZ1 + B * n.h1;
+  S.W3 = S.W2 + net.h1 * net.h2;
+  S.b1 = S.W3 + net.h2 * net.c;
+  S.b2 = S.b1 + net.h1;
+  S.b3 = S.b2 + net.h2;
+  S.A1 = S.b3 + net.c;
+  S.A2 = S.A1 + B * net.h1;
+  S.Z3 = S.A2 + B * net.h2;
+  S.dZ3 = S.Z3 + B * net.c;
+  S.dZ2 = S.dZ3 + B * net.c;
+  S.dZ1 = S.dZ2 + B * net.h2;
+  S.row_loss = S.dZ1 + B * net.h1;
   S.row_correct = reinterpret_cast<int*>(S.row_loss + B);
   return S;
 }
@@ -45,19 +45,19 @@ __device__ inline BlockState carve_block_state(float* base, const DeviceNet& n, 
 /// global memory → a BlockState at the start of an epoch, and back at its end.
 __device__ inline void copy_small_params(float* W2, float* W3, float* b1, float* b2, float* b3, const float* W2s,
                                   const float* W3s, const float* b1s, const float* b2s, const float* b3s,
-                                  const DeviceNet& n) {
+                                  const DeviceNet& net) {
   const int tid = threadIdx.x, block_threads = blockDim.x;
-  for (int q = tid; q < n.h1 * n.h2; q += block_threads) W2[q] = W2s[q];
-  for (int q = tid; q < n.h2 * n.c; q += block_threads) W3[q] = W3s[q];
-  for (int q = tid; q < n.h1; q += block_threads) b1[q] = b1s[q];
-  for (int q = tid; q < n.h2; q += block_threads) b2[q] = b2s[q];
-  for (int q = tid; q < n.c; q += block_threads) b3[q] = b3s[q];
+  for (int q = tid; q < net.h1 * net.h2; q += block_threads) W2[q] = W2s[q];
+  for (int q = tid; q < net.h2 * net.c; q += block_threads) W3[q] = W3s[q];
+  for (int q = tid; q < net.h1; q += block_threads) b1[q] = b1s[q];
+  for (int q = tid; q < net.h2; q += block_threads) b2[q] = b2s[q];
+  for (int q = tid; q < net.c; q += block_threads) b3[q] = b3s[q];
 }
-__device__ inline void load_small_params(const BlockState& S, const DeviceNet& n) {
-  copy_small_params(S.W2, S.W3, S.b1, S.b2, S.b3, n.W2, n.W3, n.b1, n.b2, n.b3, n);
+__device__ inline void load_small_params(const BlockState& S, const DeviceNet& net) {
+  copy_small_params(S.W2, S.W3, S.b1, S.b2, S.b3, net.W2, net.W3, net.b1, net.b2, net.b3, net);
 }
-__device__ inline void store_small_params(const BlockState& S, const DeviceNet& n) {
-  copy_small_params(n.W2, n.W3, n.b1, n.b2, n.b3, S.W2, S.W3, S.b1, S.b2, S.b3, n);
+__device__ inline void store_small_params(const BlockState& S, const DeviceNet& net) {
+  copy_small_params(net.W2, net.W3, net.b1, net.b2, net.b3, S.W2, S.W3, S.b1, S.b2, S.b3, net);
 }
 
 /// Everything of one SGD step after layer 1, by a whole thread block: on entry A1 (count × H1) holds

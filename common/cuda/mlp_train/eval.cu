@@ -11,33 +11,33 @@ namespace dnn::cuda::train {
 
 namespace {
 
-__global__ void eval_rows(DeviceNet n, const float* X, int rows, const int* labels, float* row_loss, int* pred) {
+__global__ void eval_rows(DeviceNet net, const float* X, int rows, const int* labels, float* row_loss, int* pred) {
   const int i = blockIdx.x;
   const int t = threadIdx.x;
   if (i >= rows) return;
   __shared__ float a1[64], a2[64], z3[32], dz[32];
-  const float* x = X + static_cast<long>(i) * n.n_in;
-  if (t < n.h1) {
-    float z = n.b1[t];
-    for (int k = 0; k < n.n_in; ++k) {
+  const float* x = X + static_cast<long>(i) * net.n_in;
+  if (t < net.h1) {
+    float z = net.b1[t];
+    for (int k = 0; k < net.n_in; ++k) {
       const float v = x[k];  // the same k for all threads: a uniform branch
-      if (v != 0.0f) z += v * n.W1[k * n.h1 + t];
+      if (v != 0.0f) z += v * net.W1[k * net.h1 + t];
     }
     a1[t] = relu(z);
   }
   __syncthreads();
-  if (t < n.h2) a2[t] = relu(dense_unit(a1, n.W2, n.b2, n.h1, n.h2, t));
+  if (t < net.h2) a2[t] = relu(dense_unit(a1, net.W2, net.b2, net.h1, net.h2, t));
   __syncthreads();
-  if (t < n.c) z3[t] = dense_unit(a2, n.W3, n.b3, n.h2, n.c, t);
+  if (t < net.c) z3[t] = dense_unit(a2, net.W3, net.b3, net.h2, net.c, t);
   __syncthreads();
   if (t < 32) {
     const int y = labels ? labels[i] : 0;
     float loss;
     int correct;
-    softmax_ce_warp(z3, n.c, y, 1.0f, dz, &loss, &correct);
-    const float zj = t < n.c ? z3[t] : -FLT_MAX;
+    softmax_ce_warp(z3, net.c, y, 1.0f, dz, &loss, &correct);
+    const float zj = t < net.c ? z3[t] : -FLT_MAX;
     const float m = warp_max(zj);
-    const unsigned ballot = __ballot_sync(0xffffffffu, t < n.c && zj == m);
+    const unsigned ballot = __ballot_sync(0xffffffffu, t < net.c && zj == m);
     if (t == 0) {
       if (labels) row_loss[i] = loss;
       pred[i] = ballot ? __ffs(ballot) - 1 : 0;
