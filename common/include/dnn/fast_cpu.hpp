@@ -17,7 +17,7 @@
 ///  3. **Fused update** — SGD is applied while the gradient is computed, without a dW buffer:
 ///     W[k,:] −= η · Σ_i x_ik · dZ[i,:] row by row. This is the same arithmetic as computing
 ///     dW and then stepping, as long as every gradient that needs the *old* W (dA = dZ·Wᵀ) is
-///     computed before that W is updated — the order below guarantees it.
+///     computed before that W is updated — the backward pass (fast_cpu/trainer.cpp) keeps that order.
 ///  4. **Hand kernels** — the small layers (50×50, 50×10) with fixed-width loops padded to whole
 ///     vector registers (simd.hpp: 16 floats on AVX-512, 8 on AVX2, 4 on NEON) that keep a whole row in registers, instead of general GEMM
 ///     calls; the backward pass reads a transposed copy of W so it is the same AXPY loop.

@@ -29,6 +29,14 @@
 
 namespace dnn {
 
+std::string FastCpuFeatures::label() const {
+  std::string s = sparse_input ? "sparse-l1" : "dense-l1";
+  s += (hand_kernels || fused_update) ? "+fused-update" : "+dW-then-sgd";
+  s += hand_kernels ? "+hand-kernels" : "+eigen-gemm";
+  if (by_pixel && sparse_input && (fused_update || hand_kernels)) s += "+by-pixel";
+  return s;
+}
+
 // ---------------------------------------------------------------- construction and weights
 
 FastCpuTrainer::FastCpuTrainer(const Mlp& net, const OptimizerConfig& opt, const Matrix& train_x,
