@@ -5,7 +5,8 @@
 // plus small element-wise kernels (bias + ReLU, softmax + cross-entropy: dnn/cuda_kernels.hpp),
 // computes every gradient with the OLD weights (dA = dZ·Wᵀ, dW = Aᵀ·dZ, db = column sums) and then
 // takes the SGD steps — the textbook order, ≈ 26 launches per step. FP32 throughout (no TF32).
-// Why it is faster than the CPU: the data never crosses the bus again. Why it is the slowest GPU
+// What it gains over the CPU: the GEMMs run on the GPU's many cores and no step crosses the bus
+// (only the epoch's order goes up, the per-step losses come down). Why it is the slowest GPU
 // variant: at batch 32 a step is ≈ 5.6 MFLOP, and launching 26 kernels costs more than computing
 // them (variant 2 fuses them).
 // A toolkit without cuBLAS (DNN_HAVE_CUBLAS=0) builds the other variants only: this one is then

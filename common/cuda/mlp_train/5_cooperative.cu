@@ -1,7 +1,6 @@
 // Chapter 07, GPU variant 5 — "cooperative": one kernel per epoch on 16 multiprocessors.
 //
-// Relative to variant 4:
-// The persistent kernel above runs on ONE of the H200's 132 multiprocessors: every step moves the
+// Relative to variant 4 (4_persistent.cu): the persistent kernel runs on ONE of the H200's 132 multiprocessors: every step moves the
 // touched rows of W1 through that one SM's shared memory (≈ 2.9 MB per step at batch 32: ≈ 11 µs at
 // 128 B per clock for layer 1 alone), then runs block_dense_step on the same SM (≈ 9 µs of scalar
 // shared-memory loads): by its bytes ≥ 24 µs per step, ≈ 0.45 s for 10 epochs, however well it is
@@ -22,9 +21,9 @@
 //   step s's partials.
 //
 // The non-zeros each block needs are laid out per epoch by coop_lengths/scan/coop_gather: block p's
-// non-zeros of the whole epoch, in the epoch's order, one after the other (epoch_pixel/epoch_value, offsets epoch_offset),
-// so a step reads one contiguous chunk instead of chasing order → row → offsets → pixels.
-
+// non-zeros of the whole epoch, in the epoch's order, one after the other (epoch_pixel/epoch_value,
+// offsets epoch_offset), so a step reads one contiguous chunk instead of chasing order → row →
+// offsets → pixels.
 //
 // Why it is faster: layer 1 (most of the bytes) is split over 16 SMs' shared memory and bandwidth,
 // and a step costs one grid-wide barrier instead of a launch. Minibatches up to 64 images (a
