@@ -86,7 +86,7 @@ BENCHMARK(BM_Epoch)->DenseRange(0, 5)->Unit(benchmark::kMillisecond)->MinTime(1.
 
 // One SGD step of a wide network (784-1024-1024-10, batch 32): range(0) 0 = chapter 05's Eigen
 // path, 1 = fastcpu. Layers wider than the register-resident loops go through Eigen's GEMM inside
-// fastcpu (fast_cpu_trainer.cpp, fits_registers); before that, fastcpu took 15× Eigen's time here.
+// fastcpu (common/src/fast_cpu/shared.hpp, fits_registers); before that, fastcpu took 15× Eigen's time here.
 void BM_WideStep(benchmark::State& state) {
   const Dataset& ds = data();
   OptimizerConfig opt;

@@ -17,12 +17,16 @@
 ///  3. **Fused update** — SGD is applied while the gradient is computed, without a dW buffer:
 ///     W[k,:] −= η · Σ_i x_ik · dZ[i,:] row by row. This is the same arithmetic as computing
 ///     dW and then stepping, as long as every gradient that needs the *old* W (dA = dZ·Wᵀ) is
-///     computed before that W is updated — the order below guarantees it.
+///     computed before that W is updated — the backward pass (fast_cpu/trainer.cpp) keeps that order.
 ///  4. **Hand kernels** — the small layers (50×50, 50×10) with fixed-width loops padded to whole
 ///     vector registers (simd.hpp: 16 floats on AVX-512, 8 on AVX2, 4 on NEON) that keep a whole row in registers, instead of general GEMM
 ///     calls; the backward pass reads a transposed copy of W so it is the same AXPY loop.
 ///     (Skipping the ReLU zeros with a branch was tried: the branch mispredicts and costs more.)
+///  5. **By pixel** (tried, slower) — layer 1 visited pixel by pixel over the minibatch.
 ///
+/// Each step is its own file under common/src/fast_cpu/ (`1_fused_one_pass.cpp` …
+/// `5_by_pixel.cpp`), whose header says what it changes relative to the step before and why it is
+/// faster; `trainer.cpp` there is the plumbing they share (buffers, the step, evaluation).
 /// `FastCpuFeatures` switches the steps on one at a time: chapter 07's `--ladder` measures each.
 #pragma once
 
@@ -102,6 +106,34 @@ struct FastCpuFeatures {
 constexpr int kFastLane = simd::kLanes;
 inline int pad_to_lane(int n) { return (n + kFastLane - 1) / kFastLane * kFastLane; }
 
+/// One dense layer of the fast trainer, padded to whole vectors. W is a row-major `rows × ld` block
+/// with rows = pad(n_in) and ld = pad(n_out); the padding is zero and stays zero (padded outputs have
+/// zero weights and bias, so their activations, gradients and updates are 0).
+struct FastCpuLayer {
+  int n_in = 0;           ///< real number of inputs
+  int n_out = 0;          ///< real number of outputs
+  int rows = 0;           ///< padded inputs: pad_to_lane(n_in)
+  int ld = 0;             ///< padded outputs (the row stride of W): pad_to_lane(n_out)
+  AlignedFloats W;        ///< weights, rows × ld
+  AlignedFloats b;        ///< bias, ld
+  AlignedFloats dW;       ///< ∂E/∂W, only without fused_update (steps 1–2)
+  AlignedFloats db;       ///< ∂E/∂b, only without fused_update (steps 1–2)
+  AlignedFloats Wt;       ///< Wᵀ (ld × rows), refreshed every step, for the hand-written backward pass (step 4)
+};
+
+/// Step 5's view of a minibatch: its non-zero pixels sorted by pixel (column). For the touched
+/// pixels k (in increasing order), entries col_start[k] … col_start[k+1]−1 of row/value hold the
+/// minibatch rows i with x_ik ≠ 0 and the values x_ik. Built each step by build().
+struct MinibatchPixels {
+  std::vector<int> touched;     ///< the pixels that are non-zero in some image of the minibatch
+  std::vector<int> col_start;   ///< n_in + 1 offsets into row/value
+  std::vector<int> col_cursor;  ///< scratch: the next free slot of each pixel
+  std::vector<int> row;         ///< the minibatch row i of each entry
+  std::vector<float> value;     ///< x_ik of each entry
+  /// Sorts the non-zeros of the CSR rows idx[0..count) of X (n_in pixels each) by pixel.
+  void build(const CsrMatrix& X, const int* idx, int count, int n_in);
+};
+
 /// The fast single-threaded CPU trainer (backend "fastcpu"). Supports the models of chapter 05:
 /// any number of ReLU hidden layers, a linear output layer, softmax cross-entropy, plain SGD.
 /// Implements the `Trainer` interface, so `fit()` and the chapter programs use it unchanged.
@@ -135,27 +167,14 @@ class FastCpuTrainer : public Trainer {
   double csr_seconds() const { return csr_seconds_; }
 
  private:
-  // Hidden from Doxygen: 1.9 links a "Classes" section for a private nested class, then omits it.
-  /// \cond PRIVATE
-  struct Layer {
-    int n_in = 0, n_out = 0;  // real sizes
-    int rows = 0, ld = 0;     // padded sizes: W is rows × ld, rows = pad(n_in), ld = pad(n_out)
-    AlignedFloats W, b;    // padding is zero and stays zero
-    AlignedFloats dW, db;  // only without fused_update
-    AlignedFloats Wt;      // Wᵀ (ld × rows), refreshed every step, for the hand-written backward pass
-  };
-  /// \endcond
   // Forward of rows [0, count) of the current minibatch, input either CSR rows (idx) or dense rows.
   void forward(const int* idx, const Matrix* dense_x, const int* dense_rows, int count);
-  void forward_eigen(int count);
   float loss_and_output_grad(const int* labels_of_rows, int count, long* correct);
   void backward_and_update(const int* idx, int count);
-  void backward_eigen(const int* idx, int count);
   void ensure_capacity(int rows);
-  void build_minibatch_columns(const int* idx, int count);
   bool by_pixel() const { return features_.by_pixel && features_.sparse_input && features_.fused_update; }
 
-  std::vector<Layer> layers_;
+  std::vector<FastCpuLayer> layers_;
   OptimizerConfig opt_;
   long steps_done_ = 0;
   const Matrix& X_;
@@ -169,11 +188,8 @@ class FastCpuTrainer : public Trainer {
   std::vector<AlignedFloats> A_;   // A_[0]: gathered dense input (dense modes); A_[l+1]: output of layer l
   std::vector<AlignedFloats> dZ_;  // dZ_[l]: ∂E/∂Z of layer l (capacity × ld)
   std::vector<int> yb_;                 // labels of the current minibatch
-  // The minibatch's non-zero pixels sorted by pixel (column): for the touched pixels k (in
-  // increasing order), entries col_start_[k] … col_start_[k+1]−1 of csc_row_/csc_val_ hold the
-  // minibatch rows i with x_ik ≠ 0 and the values x_ik.
-  std::vector<int> touched_, col_start_, col_cursor_, csc_row_;
-  std::vector<float> csc_val_;
+  std::vector<const float*> in_rows_;   // the input rows of a dense layer (step 4's kernels)
+  MinibatchPixels pixels_;              // step 5: the minibatch's non-zeros sorted by pixel
 };
 
 }  // namespace dnn

@@ -23,6 +23,11 @@
 ///                   grid-wide barrier (grid.sync()), then all compute the rest identically.
 ///                   Batches up to 64.
 ///
+/// Each variant is one file under common/cuda/mlp_train/ (`1_cublas.cu` … `5_cooperative.cu`), whose
+/// header says what it changes relative to the one before and why it is faster; the device helpers
+/// they share (softmax/cross-entropy, the dense unit, SGD) are in one header, so the variants stay
+/// bit-identical.
+///
 /// Only compiled when CUDA is available (DNN_HAVE_CUDA); without a device the constructor throws
 /// InputError saying why (dnn::cuda::device_available).
 #pragma once

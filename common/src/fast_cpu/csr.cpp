@@ -41,12 +41,4 @@ Matrix csr_to_dense(const CsrMatrix& S) {
   return X;
 }
 
-std::string FastCpuFeatures::label() const {
-  std::string s = sparse_input ? "sparse-l1" : "dense-l1";
-  s += (hand_kernels || fused_update) ? "+fused-update" : "+dW-then-sgd";
-  s += hand_kernels ? "+hand-kernels" : "+eigen-gemm";
-  if (by_pixel && sparse_input && (fused_update || hand_kernels)) s += "+by-pixel";
-  return s;
-}
-
 }  // namespace dnn

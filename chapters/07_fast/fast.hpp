@@ -1,0 +1,91 @@
+// Chapter 07 — what the files of 07_fast share: main.cpp (the options and the training run),
+// backends.cpp (choosing a trainer), ladder.cpp (the CPU and GPU speed ladders) and report.cpp
+// (everything printed and written after the training).
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "dnn/cli.hpp"
+#include "dnn/data.hpp"
+#include "dnn/fast_cpu.hpp"
+#include "dnn/log.hpp"
+#include "dnn/mlp.hpp"
+#include "dnn/optimizer.hpp"
+#include "dnn/train.hpp"
+
+namespace ch07 {
+
+using namespace dnn;
+
+struct Options {
+  std::string backend = "fastcpu";
+  std::string gpu_variant = "persistent";
+  std::string hidden = "50,50";
+  double lr = 0.01;
+  int batch = 32;
+  int epochs = 10;
+  bool ladder = false;
+  int ladder_epochs = 3;
+  bool gpu_ladder = false;
+  double pytorch_seconds = 0;
+  std::string json;
+  CommonOptions common;
+  DataOptions data;
+};
+
+// ---------------------------------------------------------------- backends.cpp
+
+/// Exit code 2 with the reason when a GPU backend is asked for and there is no usable GPU.
+void require_gpu(const std::string& what);
+/// The trainer of `backend` (fastcpu with `features`, eigen, naive, cuda with `gpu_variant`, cublas).
+std::unique_ptr<Trainer> make_trainer(const std::string& backend, const std::string& gpu_variant, const Mlp& net,
+                                      const OptimizerConfig& opt, const Dataset& ds, int batch,
+                                      FastCpuFeatures features = {});
+/// "784-50-50-10".
+std::string model_text(const std::vector<int>& sizes);
+
+// ---------------------------------------------------------------- ladder.cpp
+
+/// The CPU speed ladder (`cpu`: --ladder) or the GPU ladder (--gpu-ladder): every step timed in one run.
+int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt,
+               bool cpu, OutputFileFlag& json);
+
+/// One step of a ladder.
+struct Rung {
+  std::string label;     // shown in the table and the chart
+  std::string backend;   // fastcpu / eigen / cuda / cublas
+  FastCpuFeatures features;
+  std::string gpu_variant;
+  std::string why_slower;  // printed when this step measures slower than the one before it
+};
+
+/// What one step measured.
+struct RungResult {
+  Rung rung;
+  std::vector<double> epoch_seconds;      // wall clock
+  std::vector<double> epoch_cpu_seconds;  // CPU time of the training thread
+  double median = 0, min = 0, cpu_median = 0;
+  double total_seconds = 0;   // setup (upload, CSR) + all epochs
+  double setup_seconds = 0;
+  double train_loss = 0, test_accuracy = 0, test_loss = 0;
+  std::string error;  // non-empty: this step failed (the others still run and are reported)
+};
+
+// ---------------------------------------------------------------- report.cpp
+
+/// Prints the model, backend and setup lines of a training run; returns the summary's "extra".
+nlohmann::json print_setup(const Options& o, const std::vector<int>& sizes, const Mlp& net,
+                           const OptimizerConfig& opt, Trainer& trainer);
+/// Prints the test result and the timing, writes history.csv, summary.json (and --json).
+void report_training(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt,
+                     const Trainer& trainer, const std::vector<EpochStats>& history, const EvalResult& test,
+                     double setup_seconds, double fit_seconds, const nlohmann::json& extra, OutputFileFlag& json);
+/// Prints the ladder's table and writes ladder.csv/json/png (gpu_ladder.* for the GPU); returns the
+/// exit code (kExitFailure when a step failed).
+int report_ladder(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt,
+                  bool cpu, const std::vector<RungResult>& all, OutputFileFlag& json);
+
+}  // namespace ch07
