@@ -86,14 +86,14 @@ void save_history_csv(const std::string& path, const std::vector<EpochStats>& hi
 /// Trainers may call it every step or less often (a GPU trainer only when it synchronises).
 using StepCallback = std::function<void(long done, long total, double loss, double accuracy)>;
 
-/// One minibatch step of a trainer (for train_minibatches, which chapter 07's fast CPU trainer uses): trains on the `count` rows
-/// order[first], ..., order[first + count − 1] and returns their mean loss, adding the number of
-/// them predicted right to `*correct`. When the loss has diverged (loss_diverged) it returns it
-/// without updating the weights.
+/// One minibatch step of a trainer (for train_minibatches, which chapter 07's fast CPU trainer
+/// uses): trains on the `count` rows order[first], ..., order[first + count − 1] and returns their
+/// mean loss, adding the number of them predicted right to `*correct`. When the loss has diverged
+/// (loss_diverged) it returns it without updating the weights.
 using MinibatchStep = std::function<float(int first, int count, long* correct)>;
 
-/// A loop of one training epoch (§3.2.1) for trainers that give their step as a function: `step` on each minibatch
-/// of `order` in turn (`batch` rows, the last one maybe fewer), the running mean
+/// A loop of one training epoch (§3.2.1) for trainers that give their step as a function: `step`
+/// on each minibatch of `order` in turn (`batch` rows, the last one maybe fewer), the running mean
 /// (EpochRunningMean) passed to `on_step` after each. Throws DivergenceError naming `epoch`, the
 /// step, `lr` and `lr_flag` (see throw_divergence) as soon as a minibatch loss diverges.
 EpochMetrics train_minibatches(const std::vector<int>& order, int batch, int epoch, double lr,
