@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/compare-pytorch.sh — the textbook's MNIST MLP side by side on this machine, in one go:
-# chapter 05's program (Eigen and naive backends, --bench mode), chapter 07's fastest CPU trainer
+# chapter 05's training epoch (Eigen and naive backends, bench_05_mlp's BM_Epoch), chapter 07's fastest CPU trainer
 # (fastcpu, from `07_fast --ladder`, which times it round-robin against its own Eigen baseline), and
 # the identical PyTorch model (chapters/05_mlp/pytorch_reference.py, its best single-thread loop),
 # then the ratio table (the one in the top-level README), with the CPU kernels' ISA named.
@@ -19,9 +19,9 @@ NAIVE_EPOCHS="${NAIVE_EPOCHS:-$EPOCHS}"
 BATCH="${BATCH:-32}"
 OUT="${OUT:-out/compare-pytorch}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
-BIN="$BUILD/bin/05_mlp"
+BENCH="$BUILD/bench/bench_05_mlp"
 FAST="$BUILD/bin/07_fast"
-for b in "$BIN" "$FAST"; do
+for b in "$BENCH" "$FAST"; do
   if [ ! -x "$b" ]; then
     echo "compare-pytorch.sh: $b not found; build first (scripts/build.sh, or BUILD=<folder>)" >&2
     exit 2
@@ -30,11 +30,15 @@ done
 mkdir -p "$OUT"
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs; batch $BATCH"
 
-# Dataset flag: insist on MNIST (the comparison is about the textbook's data).
-"$BIN" --bench --dataset mnist --bench-backends eigen --bench-batches "$BATCH" --bench-epochs "$EPOCHS" \
-  --out "$OUT/eigen" --threads 1
-"$BIN" --bench --dataset mnist --bench-backends naive --bench-batches "$BATCH" --bench-epochs "$NAIVE_EPOCHS" \
-  --out "$OUT/naive" --threads 1
+# bench_05_mlp's BM_Epoch/<backend>/<batch> (1 = eigen, 0 = naive), one thread: each repetition is
+# the next epoch of one training run (min_time 0.001 s: one epoch each), on MNIST when MNIST_DIR or
+# data/mnist has it (the comparison is about the textbook's data: check the "data:" line).
+for b in eigen naive; do
+  if [ "$b" = eigen ]; then id=1; reps="$EPOCHS"; else id=0; reps="$NAIVE_EPOCHS"; fi
+  [ "$BATCH" = 32 ] || [ "$BATCH" = 256 ] || { echo "compare-pytorch.sh: BATCH must be 32 or 256 (bench_05_mlp's batches)" >&2; exit 2; }
+  "$BENCH" --benchmark_filter="BM_Epoch/$id/$BATCH\$" --benchmark_repetitions="$reps" --benchmark_min_time=0.001 \
+    --benchmark_out="$OUT/$b.json" --benchmark_out_format=json
+done
 "$FAST" --ladder --ladder-epochs "$EPOCHS" --dataset mnist --batch "$BATCH" --threads 1 --quiet \
   --out "$OUT/fastcpu"   # writes $OUT/fastcpu/ladder.json
 if "$PYTHON" -c "import torch" 2>/dev/null; then
@@ -49,9 +53,12 @@ import json, os, sys
 out = sys.argv[1]
 rows = []
 for b in ("eigen", "naive"):
-    r = json.load(open(os.path.join(out, b, "bench.json")))["results"][0]
-    rows.append((f"C++ {b}", r["median_seconds_per_epoch"], r["median_cpu_seconds_per_epoch"], r["epochs"],
-                 r["test_accuracy"]))
+    runs = json.load(open(os.path.join(out, b + ".json")))["benchmarks"]
+    median = next(r for r in runs if r.get("aggregate_name") == "median")
+    last = max((r for r in runs if r.get("run_type") == "iteration"), key=lambda r: r["epochs"])
+    ms = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[median["time_unit"]]
+    rows.append((f"C++ {b}", median["real_time"] * ms, median["cpu_time"] * ms, int(last["epochs"]),
+                 last["test_accuracy"]))
 lad = json.load(open(os.path.join(out, "fastcpu", "ladder.json")))
 fast = next(r for r in lad["results"] if r["backend"] == "fastcpu" and r["features"] == "sparse-l1+fused-update+hand-kernels")
 base = lad["results"][0]  # step 0: chapter 05's Eigen path, timed round-robin with fastcpu

@@ -5,7 +5,7 @@
 #include "dnn/cuda_device.hpp"
 
 #include <cmath>
-#include <sstream>
+#include <cstdio>
 
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"
@@ -33,16 +33,6 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--resume", o.resume,
                  "Continue the run saved in FILE up to --epochs (model, optimizer, seed and batch come from FILE)")
       ->check(dnn::file_name());
-  CLI::Option* bench = app.add_flag("--bench", o.bench,
-                                     "Benchmark mode: time --bench-epochs epochs for each of --bench-backends x "
-                                     "--bench-batches, write bench.json");
-  // The --bench-* options only mean something in benchmark mode: without --bench they would be
-  // accepted and silently ignored (the program would train instead), so CLI11 refuses them.
-  app.add_option("--bench-epochs", o.bench_epochs, "Epochs per configuration in --bench mode")
-      ->capture_default_str()
-      ->needs(bench);
-  app.add_option("--bench-backends", o.bench_backends, "Backends timed by --bench")->capture_default_str()->needs(bench);
-  app.add_option("--bench-batches", o.bench_batches, "Batch sizes timed by --bench")->capture_default_str()->needs(bench);
   dnn::add_common_options(app, o.common, "out/05_mlp");
   dnn::add_data_options(app, o.data);
 }
@@ -76,25 +66,80 @@ Config validate(const Options& o) {
   c.optimizer.adam.lr = o.lr;
   if (o.batch < 1) throw InputError("--batch: expected an integer >= 1 (Keras uses 32), got " + std::to_string(o.batch));
   if (o.epochs < 1) throw InputError("--epochs: expected an integer >= 1, got " + std::to_string(o.epochs));
-  if (o.bench_epochs < 1)
-    throw InputError("--bench-epochs: expected an integer >= 1, got " + std::to_string(o.bench_epochs));
   if (o.common.threads < 1)
     throw InputError("--threads: expected an integer >= 1, got " + std::to_string(o.common.threads));
-  if (o.bench) {
-    std::stringstream ss(o.bench_backends);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      // --bench times the CPU backends; the GPU timings are chapter 07's 07_fast --gpu-ladder.
-      c.bench_backends.push_back(dnn::parse_cpu_backend(item, "--bench-backends"));
-    }
-    if (c.bench_backends.empty())
-      throw InputError("--bench-backends: expected a comma-separated list like naive,eigen, got '" +
-                       o.bench_backends + "'");
-    c.bench_batches = parse_sizes(o.bench_batches, "--bench-batches");
-  }
   if (!o.checkpoint.empty() && o.checkpoint == o.common.out_dir)
     throw InputError("--checkpoint: '" + o.checkpoint + "' is the output folder; expected a file name");
   return c;
+}
+
+// ---------------------------------------------------------------- --resume
+namespace {
+std::string sizes_text(const std::vector<int>& s) {
+  std::string r;
+  for (std::size_t k = 0; k < s.size(); ++k) r += (k ? "," : "") + std::to_string(s[k]);
+  return r;
+}
+
+// Settings come from the checkpoint; a flag given explicitly with another value is an error.
+void adopt_checkpoint_settings(const CLI::App& app, const dnn::Checkpoint& ck, const std::string& file,
+                               const dnn::Dataset& ds, Options& o, Config& c) {
+  using namespace dnn;
+  const std::string where = "--resume '" + file + "': ";
+  auto conflict = [&](const char* flag, const std::string& mine, const std::string& theirs) {
+    if (app.count(flag) > 0 && mine != theirs)
+      throw InputError(where + "the checkpoint was trained with " + flag + " " + theirs + ", but " + flag + " " + mine +
+                       " was given (leave " + flag + " out to continue the saved run)");
+  };
+  const std::vector<int> sizes = layer_sizes(ck.net);
+  if (sizes.front() != ds.input_size() || sizes.back() != ds.classes)
+    throw InputError(where + "the checkpoint's network takes " + std::to_string(sizes.front()) + " inputs and " +
+                     std::to_string(sizes.back()) + " classes, the data has " + std::to_string(ds.input_size()) +
+                     " and " + std::to_string(ds.classes));
+  if (ck.dataset != ds.name || ck.train_size != ds.train_size())
+    throw InputError(where + "the checkpoint was trained on " + ck.dataset + " (" + std::to_string(ck.train_size) +
+                     " examples), this run loaded " + ds.name + " (" + std::to_string(ds.train_size()) +
+                     " examples): resume with the same data");
+  if (!ck.has_fingerprint)
+    std::fprintf(stderr, "note: %s was written before checkpoints recorded their data: cannot check that it was "
+                         "trained on this data\n", file.c_str());
+  else if (ck.data_fingerprint != data_fingerprint(ds))
+    throw InputError(where + "the checkpoint was trained on other " + ck.dataset + " data than " + ds.source +
+                     " holds (same size, different images or labels: another folder, or train and test "
+                     "swapped?): resume with the same data");
+  const std::vector<int> hidden(sizes.begin() + 1, sizes.end() - 1);
+  conflict("--hidden", sizes_text(c.hidden), sizes_text(hidden));
+  const Activation act = ck.net.layers.size() > 1 ? ck.net.layers.front().act : c.activation;
+  conflict("--activation", to_string(c.activation), to_string(act));
+  conflict("--optimizer", to_string(c.optimizer.kind), to_string(ck.optimizer.kind));
+  conflict("--lr", format_number(c.optimizer.lr), format_number(ck.optimizer.lr));
+  if (ck.optimizer.kind == OptimizerKind::Momentum)
+    conflict("--momentum", format_number(c.optimizer.momentum), format_number(ck.optimizer.momentum));
+  conflict("--batch", std::to_string(o.batch), std::to_string(ck.batch));
+  conflict("--seed", std::to_string(o.common.seed), std::to_string(ck.seed));
+  c.hidden = hidden;
+  c.activation = act;
+  c.optimizer = ck.optimizer;
+  o.batch = ck.batch;
+  o.common.seed = ck.seed;
+}
+}  // namespace
+
+dnn::Checkpoint load_checkpoint_to_resume(const CLI::App& app, const dnn::Dataset& ds, Options& o, Config& c) {
+  dnn::Checkpoint ck;
+  try {
+    ck = dnn::load_checkpoint(o.resume);
+  } catch (const dnn::InputError& e) {
+    throw dnn::InputError(std::string("--resume: ") + e.what());
+  }
+  adopt_checkpoint_settings(app, ck, o.resume, ds, o, c);
+  if (ck.epochs_done >= o.epochs)
+    std::printf("Resuming %s: it already has %d epoch(s), --epochs is %d: nothing to train, evaluating it\n",
+                o.resume.c_str(), ck.epochs_done, o.epochs);
+  else
+    std::printf("Resuming %s: %d epoch(s) done, continuing to epoch %d\n", o.resume.c_str(), ck.epochs_done,
+                o.epochs);
+  return ck;
 }
 
 }  // namespace ch05

@@ -1,5 +1,6 @@
-// Command-line options of chapter 05 (the textbook's Keras MNIST MLP) and their validation.
-// Kept apart from main.cpp so the tests can check the parsing directly.
+// Command-line options of chapter 05 (the textbook's Keras MNIST MLP), their validation, and the
+// settings a --resume takes from its checkpoint. Kept apart from main.cpp so the tests can check
+// the parsing directly.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "dnn/activation.hpp"
+#include "dnn/checkpoint.hpp"
 #include "dnn/cli.hpp"
 #include "dnn/data.hpp"
 #include "dnn/ops.hpp"
@@ -26,10 +28,6 @@ struct Options {
   int epochs = 10;                   ///< --epochs (the textbook's 10)
   std::string checkpoint;            ///< --checkpoint FILE: save after every epoch
   std::string resume;                ///< --resume FILE: continue a saved run
-  bool bench = false;                ///< --bench: time epochs per backend and batch, write JSON
-  int bench_epochs = 3;              ///< --bench-epochs
-  std::string bench_backends = "naive,eigen";  ///< --bench-backends
-  std::string bench_batches = "32,256";        ///< --bench-batches
   dnn::CommonOptions common;
   dnn::DataOptions data;
 };
@@ -40,8 +38,6 @@ struct Config {
   std::vector<int> hidden;
   dnn::Activation activation = dnn::Activation::ReLU;
   dnn::OptimizerConfig optimizer;
-  std::vector<dnn::Backend> bench_backends;
-  std::vector<int> bench_batches;
 };
 
 /// Declares every flag on `app`.
@@ -54,5 +50,11 @@ using dnn::parse_sizes;
 /// known names) and converts them; InputError naming the flag and what was expected.
 /// GPU backends are refused here with a pointer to chapter 07.
 Config validate(const Options& o);
+
+/// --resume: loads the checkpoint `o.resume` and takes its settings (layers, activation,
+/// optimizer, batch, seed) into `o` and `c`; a flag given on `app` with another value than the
+/// checkpoint's is an InputError, and so is a checkpoint of other data than `ds`. Prints
+/// "Resuming FILE: ..." and returns the checkpoint (network, optimizer state, history).
+dnn::Checkpoint load_checkpoint_to_resume(const CLI::App& app, const dnn::Dataset& ds, Options& o, Config& c);
 
 }  // namespace ch05

@@ -1,4 +1,4 @@
-// The multi-layer perceptron (§2.2) on top of an Ops table: forward pass, the fused softmax
+// The multi-layer perceptron (§2.2) on top of a CPU backend (Ops): forward pass, the fused softmax
 // cross-entropy loss and backpropagation (§3.1), prediction and evaluation in chunks.
 //
 // Memory: every buffer lives in MlpWorkspace / MlpGrads and is resized on each call; a resize to
@@ -99,11 +99,8 @@ const Matrix& mlp_forward(const Ops& ops, const Mlp& net, const Matrix& X, MlpWo
   return ws.A.back();
 }
 
-float mlp_loss_and_grads(const Ops& ops, const Mlp& net, const Matrix& X, const std::vector<int>& labels,
-                         MlpWorkspace& ws, MlpGrads& grads) {
-  const Matrix& logits = mlp_forward(ops, net, X, ws);
-  const float loss = ops.softmax_cross_entropy(logits, labels, ws.P);
-
+void mlp_backward(const Ops& ops, const Mlp& net, const Matrix& X, const std::vector<int>& labels, MlpWorkspace& ws,
+                  MlpGrads& grads) {
   const std::size_t L = net.layers.size();
   grads.dW.resize(L);
   grads.db.resize(L);
@@ -126,6 +123,13 @@ float mlp_loss_and_grads(const Ops& ops, const Mlp& net, const Matrix& X, const 
       ops.activation_backward(below.act, ws.Z[l - 1], ws.A[l], ws.dA[l], ws.dZ[l - 1]);
     }
   }
+}
+
+float mlp_loss_and_grads(const Ops& ops, const Mlp& net, const Matrix& X, const std::vector<int>& labels,
+                         MlpWorkspace& ws, MlpGrads& grads) {
+  const Matrix& logits = mlp_forward(ops, net, X, ws);
+  const float loss = ops.softmax_cross_entropy(logits, labels, ws.P);
+  mlp_backward(ops, net, X, labels, ws, grads);
   return loss;
 }
 

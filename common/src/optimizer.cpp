@@ -1,6 +1,6 @@
 // Optimizers over all parameters of an Mlp (§3.2): SGD, momentum, Adam.
-// The update rules themselves are the chapter 03/04 exercise functions, reached through the
-// Ops table (never called directly from here: see the link rule in docs/).
+// The update rules themselves are the chapter 03/04 exercise functions (or their Eigen twins),
+// reached through Ops (ops.hpp), which picks the backend.
 #include "dnn/optimizer.hpp"
 
 #include <stdexcept>

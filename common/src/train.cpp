@@ -1,5 +1,5 @@
-// The training loop: CpuTrainer (one SGD step = gather → forward/backward → check → update)
-// and the Keras-like fit().
+// The training loop: CpuTrainer (one SGD step = gather → forward → loss → check → backward →
+// update) and the Keras-like fit().
 #include "dnn/train.hpp"
 
 #include <algorithm>
@@ -104,18 +104,27 @@ EpochMetrics train_minibatches(const std::vector<int>& order, int batch, int epo
   return mean.metrics(steps);
 }
 
+// One epoch of minibatch SGD (§3.2.1), each step written out: gather → forward → loss →
+// backpropagation → update.
 EpochMetrics CpuTrainer::train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) {
-  auto step = [this, &order](int first, int count, long* correct) {
-    const long n = static_cast<long>(order.size());
-    ops_.gather_minibatch(X_, y_, order, first, count, Xb_, yb_);
+  const long n = static_cast<long>(order.size());
+  const long steps = (n + batch_ - 1) / batch_;
+  EpochRunningMean mean;
+  for (long s = 0; s < steps; ++s) {
+    const int first = static_cast<int>(s * batch_);
+    const int count = static_cast<int>(std::min<long>(batch_, n - first));
+    ops_.gather_minibatch(X_, y_, order, first, count, Xb_, yb_);  // the minibatch: rows order[first..]
     if (first + count < n) prefetch_rows(X_, order, first + count, std::min<long>(batch_, n - first - count));
-    const float loss = mlp_loss_and_grads(ops_, net_, Xb_, yb_, ws_, grads_);
-    if (loss_diverged(loss)) return loss;  // no update: train_minibatches stops
-    *correct += count_correct(ws_.P, yb_);
-    opt_.step(ops_, net_, grads_);
-    return loss;
-  };
-  return train_minibatches(order, batch_, epoch, opt_.config().lr, opt_.config().lr_flag, on_step, step);
+    const Matrix& logits = mlp_forward(ops_, net_, Xb_, ws_);          // forward pass
+    const float loss = ops_.softmax_cross_entropy(logits, yb_, ws_.P);  // loss (probabilities in ws_.P)
+    if (loss_diverged(loss))
+      throw_divergence("the minibatch loss", loss, epoch, s + 1, steps, opt_.config().lr, opt_.config().lr_flag);
+    mlp_backward(ops_, net_, Xb_, yb_, ws_, grads_);  // backpropagation: ∂L/∂W, ∂L/∂b of every layer
+    opt_.step(ops_, net_, grads_);                    // W ← W − η·∂L/∂W (or momentum, Adam)
+    mean.add(loss, count, count_correct(ws_.P, yb_));
+    if (on_step) on_step(s + 1, steps, mean.loss(), mean.accuracy());
+  }
+  return mean.metrics(steps);
 }
 
 EvalResult CpuTrainer::evaluate(const Matrix& X, const std::vector<int>& y) {
@@ -153,7 +162,35 @@ std::string metrics_suffix(double loss, double acc) {
   std::snprintf(buf, sizeof buf, "loss: %.4f - accuracy: %.4f", loss, acc);
   return buf;
 }
+
+// Prints "Epoch e/E" (before the bar starts: its clock then times the epoch alone); returns `steps`.
+long announce_epoch(int epoch, int epochs, long steps, bool verbose) {
+  if (verbose) {
+    std::printf("Epoch %d/%d\n", epoch, epochs);
+    std::fflush(stdout);
+  }
+  return steps;
+}
 }  // namespace
+
+EpochLog::EpochLog(int epoch, int epochs, long steps, bool verbose)
+    : bar_(announce_epoch(epoch, epochs, steps, verbose), "", verbose) {
+  // Format the running metrics only every 32 steps: the bar redraws ≤ 10×/s anyway.
+  if (verbose && stdout_is_tty())
+    on_step_ = [this](long done, long total, double loss, double acc) {
+      if (done % 32 == 0 || done == total) bar_.update(done, metrics_suffix(loss, acc));
+    };
+}
+
+void EpochLog::finish(const EpochStats& st, bool with_test) {
+  std::string suffix = metrics_suffix(st.train_loss, st.train_accuracy);
+  if (with_test) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, " - test_loss: %.4f - test_accuracy: %.4f", st.test_loss, st.test_accuracy);
+    suffix += buf;
+  }
+  bar_.finish(suffix);
+}
 
 std::vector<EpochStats> fit(Trainer& trainer, const FitOptions& o) {
   std::vector<EpochStats> history;
@@ -162,38 +199,25 @@ std::vector<EpochStats> fit(Trainer& trainer, const FitOptions& o) {
   const long steps = (static_cast<long>(n) + trainer.batch_size() - 1) / trainer.batch_size();
   for (int e = o.first_epoch; e < o.epochs; ++e) {
     const int epoch = e + 1;
-    if (o.verbose) {
-      std::printf("Epoch %d/%d\n", epoch, o.epochs);
-      std::fflush(stdout);
-    }
     epoch_order(o.seed, e, n, order);
-    ProgressBar bar(steps, "", o.verbose);
-    // Format the running metrics only every 32 steps: the bar redraws ≤ 10×/s anyway.
-    StepCallback on_step;
-    if (o.verbose && stdout_is_tty())
-      on_step = [&bar](long done, long total, double loss, double acc) {
-        if (done % 32 == 0 || done == total) bar.update(done, metrics_suffix(loss, acc));
-      };
+    EpochLog log(epoch, o.epochs, steps, o.verbose);
     Timer timer;
-    const EpochMetrics r = trainer.train_epoch(order, epoch, on_step);
+    const EpochMetrics r = trainer.train_epoch(order, epoch, log.on_step());
     EpochStats st;
     st.epoch = epoch;
     st.seconds = timer.seconds();
     st.train_loss = r.loss;
     st.train_accuracy = r.accuracy;
-    std::string suffix = metrics_suffix(r.loss, r.accuracy);
-    if (o.test_x && o.test_y) {
+    const bool with_test = o.test_x && o.test_y;
+    if (with_test) {
       Timer et;
       const EvalResult t = trainer.evaluate(*o.test_x, *o.test_y);
       st.eval_seconds = et.seconds();
       st.test_loss = t.loss;
       st.test_accuracy = t.accuracy;
       if (loss_diverged(t.loss)) throw_divergence("the test loss", t.loss, epoch, steps, steps, o.lr, o.lr_flag);
-      char buf[96];
-      std::snprintf(buf, sizeof buf, " - test_loss: %.4f - test_accuracy: %.4f", t.loss, t.accuracy);
-      suffix += buf;
     }
-    bar.finish(suffix);
+    log.finish(st, with_test);
     history.push_back(st);
     if (o.on_epoch_end) o.on_epoch_end(st);
   }

@@ -139,10 +139,6 @@ def cases(out, ck):
     c.append(("05_mlp", [*SMALL, "--out", str(out), "--backend", "cuda"], EXIT_BAD_INPUT, "cuda"))
     # only the backends a program accepts are listed
     c += [
-        ("05_mlp", [*SMALL, "--out", str(out), "--bench", "--bench-backends", "foo"], EXIT_BAD_INPUT,
-         "--bench-backends: unknown backend 'foo' (expected naive or eigen)", "cublas"),
-        ("05_mlp", [*SMALL, "--out", str(out), "--bench", "--bench-backends", "eigen,cuda"], EXIT_BAD_INPUT,
-         "--bench-backends: expected naive or eigen, got 'cuda'"),
         ("01_forward", ["--backend", "foo", "--out", str(out)], EXIT_BAD_INPUT,
          "--backend: unknown backend 'foo' (expected naive or eigen)", "cublas"),
         ("01_forward", ["--backend", "cuda", "--out", str(out)], EXIT_BAD_INPUT, "--backend: expected naive or eigen"),
@@ -217,7 +213,7 @@ def cases(out, ck):
                   f"{flag}: expected a file name, got an empty string", before_data))
     # every integer flag is decimal: no octal 010 = 8, no hex 0x10 = 16
     for prog, args in [("05_mlp", ["--batch", "010"]), ("05_mlp", ["--epochs", "0x10"]),
-                       ("05_mlp", ["--bench", "--bench-epochs", "0x2"]), ("07_fast", ["--batch", "0x10"]),
+                       ("07_fast", ["--batch", "0x10"]),
                        ("07_fast", ["--epochs", "010"]), ("06_kernels", ["--m", "0x10"]),
                        ("06_kernels", ["--repeat", "010"]), ("00_data", ["--show", "0x3"])]:
         small = [] if prog == "06_kernels" else SMALL

@@ -45,7 +45,7 @@ void gather_minibatch(const Matrix& X, const std::vector<int>& labels, const std
                       int count, Matrix& Xb, std::vector<int>& yb);
 void momentum_step(Matrix& W, const Matrix& dW, Matrix& V, float lr, float mu);
 void adam_step(Matrix& W, const Matrix& dW, Matrix& m, Matrix& v, long t, const naive::AdamConfig& cfg);
-/// Implemented in eigen_optim_extra.cpp (chapter 04's extra exercise; not in the Ops table).
+/// Implemented in eigen_optim_extra.cpp (chapter 04's extra exercise; not one of the Ops).
 void rmsprop_step(Matrix& W, const Matrix& dW, Matrix& v, float lr, float rho, float eps);
 
 }  // namespace dnn::eigen

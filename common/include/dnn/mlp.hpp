@@ -4,7 +4,7 @@
 ///
 /// The last layer is linear and produces logits; softmax lives inside the loss
 /// (softmax_cross_entropy), which is both more accurate and cheaper than a separate softmax.
-/// All computation goes through an `Ops` table, so the same code runs on every CPU backend.
+/// All computation goes through `Ops` (ops.hpp), so the same code runs on every CPU backend.
 #pragma once
 
 #include <cstdint>
@@ -73,6 +73,12 @@ struct MlpGrads {
 
 /// Forward pass; returns a reference to the logits (B × n_out) inside `ws`.
 const Matrix& mlp_forward(const Ops& ops, const Mlp& net, const Matrix& X, MlpWorkspace& ws);
+
+/// Backpropagation (反向传播) after a forward pass of X through `net` whose probabilities are in
+/// `ws.P` (mlp_forward, then ops.softmax_cross_entropy(logits, labels, ws.P)): fills `grads` with
+/// ∂L/∂W and ∂L/∂b of every layer, from the output layer down.
+void mlp_backward(const Ops& ops, const Mlp& net, const Matrix& X, const std::vector<int>& labels, MlpWorkspace& ws,
+                  MlpGrads& grads);
 
 /// Forward + mean softmax cross-entropy + backward (backpropagation, 反向传播): fills `grads`
 /// and returns the loss. `ws.P` holds the probabilities afterwards (for accuracy).

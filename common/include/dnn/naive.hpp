@@ -40,7 +40,7 @@ template <typename T> void sigmoid_forward(const BasicMatrix<T>& Z, BasicMatrix<
 template <typename T> void tanh_forward(const BasicMatrix<T>& Z, BasicMatrix<T>& Y);
 /// Y = f(Z) for any Activation (dispatches to the functions above; Linear copies).
 /// Defined inline below, because it calls exercise functions: it is compiled where it is used
-/// (chapter programs, tests), never inside common/ (see the link rule in docs/).
+/// (chapter programs, tests, and in common/ only ops.cpp: see the link rule in docs/).
 template <typename T> void activation_forward(Activation f, const BasicMatrix<T>& Z, BasicMatrix<T>& Y);
 /// **[exercise]** Row-wise softmax, numerically stable: P(i,j) = e^(Z(i,j) − m_i) / Σ_k e^(Z(i,k) − m_i)
 /// with m_i = max_k Z(i,k). Finite for logits of ±1000.

@@ -2,7 +2,7 @@
 /// @brief Optimizers (优化算法, §3.2): SGD, momentum and Adam over all parameters of an Mlp.
 ///
 /// The per-tensor update rules are the exercise functions sgd_step / momentum_step / adam_step
-/// (naive.hpp), reached through the Ops table; this class only keeps their state (velocity,
+/// (naive.hpp) or their Eigen twins, reached through Ops (ops.hpp); this class only keeps their state (velocity,
 /// first and second moments, step count) and applies them to every W and b.
 #pragma once
 

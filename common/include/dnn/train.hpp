@@ -8,7 +8,7 @@
 /// stops at once with DivergenceError when the loss becomes NaN, Inf or absurdly large.
 ///
 /// Where the arithmetic happens is hidden behind the `Trainer` interface:
-///  - `CpuTrainer` runs the Mlp through an `Ops` table (naive or Eigen backend);
+///  - `CpuTrainer` runs the Mlp on a CPU backend (`Ops`: naive or Eigen);
 ///  - chapter 07's GPU trainer keeps data and weights on the device and implements the same
 ///    interface, so `fit`, checkpoints and the chapter-05 program work unchanged.
 ///
@@ -27,6 +27,7 @@
 #include "dnn/mlp.hpp"
 #include "dnn/ops.hpp"
 #include "dnn/optimizer.hpp"
+#include "dnn/progress.hpp"
 
 namespace dnn {
 
@@ -85,14 +86,14 @@ void save_history_csv(const std::string& path, const std::vector<EpochStats>& hi
 /// Trainers may call it every step or less often (a GPU trainer only when it synchronises).
 using StepCallback = std::function<void(long done, long total, double loss, double accuracy)>;
 
-/// One minibatch step of a trainer (for train_minibatches): trains on the `count` rows
-/// order[first], ..., order[first + count − 1] and returns their mean loss, adding the number of
-/// them predicted right to `*correct`. When the loss has diverged (loss_diverged) it returns it
-/// without updating the weights.
+/// One minibatch step of a trainer (for train_minibatches, which chapter 07's fast CPU trainer
+/// uses): trains on the `count` rows order[first], ..., order[first + count − 1] and returns their
+/// mean loss, adding the number of them predicted right to `*correct`. When the loss has diverged
+/// (loss_diverged) it returns it without updating the weights.
 using MinibatchStep = std::function<float(int first, int count, long* correct)>;
 
-/// The loop of one training epoch (§3.2.1) shared by the CPU trainers: `step` on each minibatch
-/// of `order` in turn (`batch` rows, the last one maybe fewer), the running mean
+/// A loop of one training epoch (§3.2.1) for trainers that give their step as a function: `step`
+/// on each minibatch of `order` in turn (`batch` rows, the last one maybe fewer), the running mean
 /// (EpochRunningMean) passed to `on_step` after each. Throws DivergenceError naming `epoch`, the
 /// step, `lr` and `lr_flag` (see throw_divergence) as soon as a minibatch loss diverges.
 EpochMetrics train_minibatches(const std::vector<int>& order, int batch, int epoch, double lr,
@@ -130,7 +131,8 @@ class Trainer {
 };
 
 /// The CPU trainer: the Mlp, its optimizer and all buffers of a step, allocated once.
-/// Every step is: gather the minibatch → mlp_loss_and_grads → check the loss → optimizer step.
+/// Every step is: gather the minibatch → forward pass → loss (stop if it diverged) →
+/// backpropagation → optimizer step (train.cpp: one loop, written out).
 class CpuTrainer : public Trainer {
  public:
   /// `train_x`/`train_y` must outlive the trainer (they are not copied).
@@ -200,6 +202,28 @@ std::string lower_lr_hint(double lr, const std::string& lr_flag);
 /// program then exits with kExitDiverged after writing its results.
 bool warn_if_not_learning(const std::string& program, double test_accuracy, double train_loss, int classes,
                           long steps, const std::string& lr_flag, double lr);
+
+/// What fit() prints for one epoch, Keras's way: "Epoch e/E" at construction, then a progress
+/// bar redrawn while the epoch runs (only on a terminal), ended by finish() with the metrics:
+///     Epoch 3/10
+///     1875/1875 [==============================] - 0.2s - loss: 0.2345 - accuracy: 0.9312 - test_loss: ... - test_accuracy: ...
+/// Nothing at all when `verbose` is false. Programs that write their own epoch loop (chapter 05)
+/// print with it too, so every program prints the same lines.
+class EpochLog {
+ public:
+  /// Prints "Epoch `epoch`/`epochs`" and starts the bar of `steps` minibatch steps.
+  EpochLog(int epoch, int epochs, long steps, bool verbose);
+  EpochLog(const EpochLog&) = delete;
+  EpochLog& operator=(const EpochLog&) = delete;
+  /// For Trainer::train_epoch: redraws the bar every 32 steps; empty when there is no bar to draw.
+  const StepCallback& on_step() const { return on_step_; }
+  /// Ends the bar with "loss: L - accuracy: A" of `st` and, when `with_test`, its test metrics.
+  void finish(const EpochStats& st, bool with_test);
+
+ private:
+  ProgressBar bar_;
+  StepCallback on_step_;
+};
 
 /// Options of fit().
 struct FitOptions {
