@@ -1,4 +1,4 @@
-// libFuzzer target for the IDX reader (common/src/idx.cpp): raw and gzip-compressed input.
+// libFuzzer target for the IDX reader (common/io/idx.cpp): raw and gzip-compressed input.
 // Built and run by scripts/fuzz.sh (clang++ -fsanitize=fuzzer,address,undefined).
 //
 // Contract under test: for ANY bytes, decode_idx_file_bytes either returns an array whose

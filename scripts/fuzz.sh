@@ -37,13 +37,13 @@ build_target() {  # build_target NAME -> $dir/fuzz_NAME, seeds in $dir/seeds_NAM
   echo "== building $dir/fuzz_$t with $cxx"
   case "$t" in
     idx)
-      "$cxx" "${common[@]}" fuzz/fuzz_idx.cpp common/src/idx.cpp -lz -o "$dir/fuzz_idx"
+      "$cxx" "${common[@]}" fuzz/fuzz_idx.cpp common/io/idx.cpp -lz -o "$dir/fuzz_idx"
       rm -rf "$seeds"; bash fuzz/make-corpus.sh "$seeds" ;;
     checkpoint)
       # mlp.cpp and optimizer.cpp call the CPU backends (ops.cpp: the Eigen code and the naive
       # exercise functions, whose reference bodies are in solutions/), so they come along.
       "$cxx" "${common[@]}" -DDNN_COMPILER_ID='"clang"' -DDNN_BUILD_TYPE='"fuzz"' -DDNN_NATIVE_FLAG=0 \
-        fuzz/fuzz_checkpoint.cpp common/src/checkpoint.cpp common/src/idx.cpp common/src/log.cpp common/src/activation.cpp \
+        fuzz/fuzz_checkpoint.cpp common/src/checkpoint.cpp common/io/idx.cpp common/io/log.cpp common/src/activation.cpp \
         common/src/optimizer.cpp common/src/mlp.cpp common/src/rng.cpp \
         common/src/ops.cpp common/src/eigen_ops.cpp common/src/naive_math.cpp \
         solutions/ch01_forward.cpp solutions/ch02_backprop.cpp solutions/ch03_sgd.cpp solutions/ch04_adam.cpp \

@@ -79,9 +79,9 @@ struct CpuGemm {
   int threads;        ///< threads it uses (1, or kOmpThreads)
 };
 
-/// All steps, in ladder order. (Defined inline here, like naive_ops() in ops.hpp, so that the
+/// All steps, in ladder order. (Defined inline here, in the chapter's own code, so that the
 /// exercise steps `ikj` and `blocked` point to the bodies chosen at link time: solutions/ or
-/// your exercises/. Code in common/ never calls an exercise function directly.)
+/// your exercises/.)
 inline const std::vector<CpuGemm>& cpu_gemm_ladder() {
   static const std::string packed_what = "blocks + packed panels + " + packed_tile() + " register micro-kernel";
   static const std::vector<CpuGemm> ladder{

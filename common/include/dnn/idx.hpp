@@ -16,7 +16,7 @@
 /// Memory is bounded by the real size of the data, never by what a (possibly corrupt) header
 /// claims.
 ///
-/// This header and common/src/idx.cpp depend only on the standard library and zlib, so the
+/// This header and common/io/idx.cpp depend only on the standard library and zlib, so the
 /// fuzzer (fuzz/fuzz_idx.cpp, scripts/fuzz.sh) can compile them with one clang++ command.
 #pragma once
 
