@@ -5,8 +5,8 @@
 /// Every stub in exercises/ is a single `DNN_TODO(...)` line. Calling it throws
 /// dnn::ExerciseNotDone, whose message names the exercise, the file to edit and where the
 /// hint is, so both the failing test and the chapter program tell the learner what to do.
-/// Below each file's template bodies, `DNN_FOR_FLOAT_AND_DOUBLE(name);` compiles them for the element types
-/// the program uses (see DNN_INSTANTIATE).
+/// Below each file's template bodies, `DNN_FOR_FLOAT_AND_DOUBLE(name);` compiles them for the
+/// element types the program uses (see DNN_INSTANTIATE).
 #pragma once
 
 #include <stdexcept>
