@@ -34,12 +34,9 @@ void dense_backward(const BasicMatrix<T>& X, const BasicMatrix<T>& W, const Basi
 }
 
 // float for training, double for the gradient check.
-template void relu_backward<float>(const Matrix&, const Matrix&, Matrix&);
-template void relu_backward<double>(const MatrixD&, const MatrixD&, MatrixD&);
-template void softmax_ce_backward<float>(const Matrix&, const std::vector<int>&, Matrix&);
-template void softmax_ce_backward<double>(const MatrixD&, const std::vector<int>&, MatrixD&);
-template void dense_backward<float>(const Matrix&, const Matrix&, const Matrix&, Matrix&, Matrix&, Matrix*);
-template void dense_backward<double>(const MatrixD&, const MatrixD&, const MatrixD&, MatrixD&, MatrixD&, MatrixD*);
+DNN_FOR_FLOAT_AND_DOUBLE(relu_backward);
+DNN_FOR_FLOAT_AND_DOUBLE(softmax_ce_backward);
+DNN_FOR_FLOAT_AND_DOUBLE(dense_backward);
 
 }  // namespace dnn::naive
 

@@ -31,11 +31,7 @@ double learning_rate_at(double lr0, int epoch, double drop, int epochs_per_drop)
 }
 
 // float for training, double for tests and the gradient check.
-template void sgd_step<float>(Matrix&, const Matrix&, float);
-template void sgd_step<double>(MatrixD&, const MatrixD&, double);
-template void gather_minibatch<float>(const Matrix&, const std::vector<int>&, const std::vector<int>&, int, int,
-                                      Matrix&, std::vector<int>&);
-template void gather_minibatch<double>(const MatrixD&, const std::vector<int>&, const std::vector<int>&, int, int,
-                                       MatrixD&, std::vector<int>&);
+DNN_FOR_FLOAT_AND_DOUBLE(sgd_step);
+DNN_FOR_FLOAT_AND_DOUBLE(gather_minibatch);
 
 }  // namespace dnn::naive

@@ -43,9 +43,9 @@ void ring_allreduce(T* data, int n, MPI_Comm comm) {
   DNN_TODO("ring_allreduce", "chunk c = shard_rows(n, P, c). right = (rank+1)%P, left = (rank-1+P)%P. Reduce-scatter, s = 0..P-2: send chunk (rank-s) mod P to right, receive chunk (rank-s-1) mod P from left into a buffer (MPI_Sendrecv, mpi_type<T>()), add it into data. Then rank holds the full sum of chunk (rank+1) mod P. All-gather, s = 0..P-2: send chunk (rank+1-s) mod P, receive chunk (rank-s) mod P straight into data. Use ((x % P) + P) % P for negative x");
 }
 
-template void ring_allreduce<float>(float*, int, MPI_Comm);
-template void ring_allreduce<double>(double*, int, MPI_Comm);
-template void ring_allreduce<std::int64_t>(std::int64_t*, int, MPI_Comm);
+// float and double for gradients and tests, std::int64_t for chapter 08's exact fixed-point sum.
+DNN_FOR_FLOAT_AND_DOUBLE(ring_allreduce);
+DNN_INSTANTIATE(ring_allreduce, std::int64_t);
 
 void topk_error_feedback(const float* grad, float* residual, int n, int k, std::vector<int>& index,
                          std::vector<float>& value) {

@@ -46,11 +46,8 @@ void softmax_rows(const BasicMatrix<T>& Z, BasicMatrix<T>& P) {
 }
 
 // float for training, double for the gradient check.
-template void dense_forward<float>(const Matrix&, const Matrix&, const Matrix&, Matrix&);
-template void dense_forward<double>(const MatrixD&, const MatrixD&, const MatrixD&, MatrixD&);
-template void relu_forward<float>(const Matrix&, Matrix&);
-template void relu_forward<double>(const MatrixD&, MatrixD&);
-template void softmax_rows<float>(const Matrix&, Matrix&);
-template void softmax_rows<double>(const MatrixD&, MatrixD&);
+DNN_FOR_FLOAT_AND_DOUBLE(dense_forward);
+DNN_FOR_FLOAT_AND_DOUBLE(relu_forward);
+DNN_FOR_FLOAT_AND_DOUBLE(softmax_rows);
 
 }  // namespace dnn::naive

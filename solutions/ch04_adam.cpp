@@ -60,11 +60,8 @@ void rmsprop_step(BasicMatrix<T>& W, const BasicMatrix<T>& dW, BasicMatrix<T>& v
 }
 
 // float for training, double for tests.
-template void momentum_step<float>(Matrix&, const Matrix&, Matrix&, float, float);
-template void momentum_step<double>(MatrixD&, const MatrixD&, MatrixD&, double, double);
-template void adam_step<float>(Matrix&, const Matrix&, Matrix&, Matrix&, long, const AdamConfig&);
-template void adam_step<double>(MatrixD&, const MatrixD&, MatrixD&, MatrixD&, long, const AdamConfig&);
-template void rmsprop_step<float>(Matrix&, const Matrix&, Matrix&, float, float, float);
-template void rmsprop_step<double>(MatrixD&, const MatrixD&, MatrixD&, double, double, double);
+DNN_FOR_FLOAT_AND_DOUBLE(momentum_step);
+DNN_FOR_FLOAT_AND_DOUBLE(adam_step);
+DNN_FOR_FLOAT_AND_DOUBLE(rmsprop_step);
 
 }  // namespace dnn::naive

@@ -60,9 +60,9 @@ void ring_allreduce(T* data, int n, MPI_Comm comm) {
   // END EXERCISE
 }
 
-template void ring_allreduce<float>(float*, int, MPI_Comm);
-template void ring_allreduce<double>(double*, int, MPI_Comm);
-template void ring_allreduce<std::int64_t>(std::int64_t*, int, MPI_Comm);
+// float and double for gradients and tests, std::int64_t for chapter 08's exact fixed-point sum.
+DNN_FOR_FLOAT_AND_DOUBLE(ring_allreduce);
+DNN_INSTANTIATE(ring_allreduce, std::int64_t);
 
 void topk_error_feedback(const float* grad, float* residual, int n, int k, std::vector<int>& index,
                          std::vector<float>& value) {

@@ -17,8 +17,6 @@
 
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"
-#include "dnn/ops.hpp"
-#include "dnn/optimizer.hpp"
 #include "dnn/parallel.hpp"
 #include "parallel.hpp"
 
@@ -47,8 +45,7 @@ namespace {
 class CompressedSyncSgd : public StepRule {
  public:
   CompressedSyncSgd(const dnn::Dataset& ds, const dnn::Mlp& net, const MpiWorld& world, double fraction)
-      : world_(world), fraction_(fraction), shard_(ds.train_x, ds.train_y, net), grads_(zero_grads(net)),
-        opt_(sgd(), net) {
+      : world_(world), fraction_(fraction), shard_(ds.train_x, ds.train_y, net), sgd_(net) {
     const int n = parameter_floats(net);
     residual_.assign(static_cast<std::size_t>(n), 0.0f);
     k_ = std::max(1, static_cast<int>(std::lround(fraction * n)));
@@ -68,19 +65,11 @@ class CompressedSyncSgd : public StepRule {
       exchange_sign();
     }
     ++rounds;
-    unpack(sum_, grads_);
-    opt_.set_learning_rate(lr);
-    opt_.step(dnn::eigen_ops(), net, grads_);
+    sgd_.apply(net, sum_, lr);
     return st;
   }
 
  private:
-  static dnn::OptimizerConfig sgd() {
-    dnn::OptimizerConfig c;
-    c.kind = dnn::OptimizerKind::SGD;
-    return c;
-  }
-
   void exchange_topk() {
     const int n = static_cast<int>(flat_.size());
     dnn::parallel::topk_error_feedback(flat_.data(), residual_.data(), n, k_, index_, value_);
@@ -123,8 +112,7 @@ class CompressedSyncSgd : public StepRule {
   double fraction_;  // 0: sign
   int k_ = 0;
   ShardGradient shard_;
-  dnn::MlpGrads grads_;
-  dnn::Optimizer opt_;
+  SgdUpdate sgd_;
   std::vector<float> flat_, residual_, sum_, value_, all_value_, all_scales_;
   std::vector<int> index_, all_index_;
   std::vector<unsigned char> bits_, all_bits_;

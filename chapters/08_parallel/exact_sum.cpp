@@ -20,8 +20,6 @@
 #include <string>
 
 #include "dnn/error.hpp"
-#include "dnn/ops.hpp"
-#include "dnn/optimizer.hpp"
 #include "parallel.hpp"
 
 namespace ch08 {
@@ -43,8 +41,7 @@ std::int64_t fixed(float a, float delta) {
 class ExactSyncSgd : public StepRule {
  public:
   ExactSyncSgd(const dnn::Dataset& ds, const dnn::Mlp& net, const MpiWorld& world, std::string allreduce)
-      : X_(ds.train_x), y_(ds.train_y), world_(world), allreduce_(std::move(allreduce)), grads_(zero_grads(net)),
-        opt_(sgd(), net) {
+      : X_(ds.train_x), y_(ds.train_y), world_(world), allreduce_(std::move(allreduce)), sgd_(net) {
     for (const auto& l : net.layers) {
       a_.emplace_back(l.W.rows);
       z_.emplace_back(l.W.cols);
@@ -70,19 +67,11 @@ class ExactSyncSgd : public StepRule {
     flat_.resize(sum_.size());
     const double to_mean = 1.0 / (kFixedScale * batch);
     for (std::size_t k = 0; k < sum_.size(); ++k) flat_[k] = static_cast<float>(static_cast<double>(sum_[k]) * to_mean);
-    unpack(flat_, grads_);
-    opt_.set_learning_rate(lr);
-    opt_.step(dnn::eigen_ops(), net, grads_);
+    sgd_.apply(net, flat_, lr);
     return st;
   }
 
  private:
-  static dnn::OptimizerConfig sgd() {
-    dnn::OptimizerConfig c;
-    c.kind = dnn::OptimizerKind::SGD;
-    return c;
-  }
-
   // Forward and backward of one row (hidden layers ReLU, output linear + softmax cross-entropy),
   // adding its gradient to sum_ in fixed point. Same loops, same order on every rank.
   void add_example(const dnn::Mlp& net, int row, StepStats& st) {
@@ -141,8 +130,7 @@ class ExactSyncSgd : public StepRule {
   const std::vector<int>& y_;
   const MpiWorld& world_;
   std::string allreduce_;
-  dnn::MlpGrads grads_;
-  dnn::Optimizer opt_;
+  SgdUpdate sgd_;
   std::vector<std::vector<float>> a_, z_, delta_;  // per layer: input, pre-activation, ∂ℓ/∂z
   std::vector<std::int64_t> sum_;                  // Σ over the rows of the gradient, in 2^−32 units
   std::vector<std::size_t> offsets_;

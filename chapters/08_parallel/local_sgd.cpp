@@ -12,8 +12,6 @@
 // the messages by H. The README's table: rounds and bytes to reach 97 % test accuracy vs H.
 #include <string>
 
-#include "dnn/ops.hpp"
-#include "dnn/optimizer.hpp"
 #include "parallel.hpp"
 
 namespace ch08 {
@@ -23,7 +21,7 @@ class LocalSgd : public StepRule {
  public:
   LocalSgd(const dnn::Dataset& ds, const dnn::Mlp& net, const MpiWorld& world, std::string allreduce, int sync_every)
       : world_(world), allreduce_(std::move(allreduce)), sync_every_(sync_every), shard_(ds.train_x, ds.train_y, net),
-        grads_(zero_grads(net)), opt_(sgd(), net) {}
+        sgd_(net) {}
 
   std::string name() const override {
     return "local-sgd (average every " + std::to_string(sync_every_) + " steps, allreduce " + allreduce_ + ")";
@@ -34,9 +32,7 @@ class LocalSgd : public StepRule {
     StepStats st;
     if (count > 0) {
       st = shard_.compute(net, idx, count, count, flat_);
-      unpack(flat_, grads_);
-      opt_.set_learning_rate(lr);
-      opt_.step(dnn::eigen_ops(), net, grads_);  // a local step: this rank's model only
+      sgd_.apply(net, flat_, lr);  // a local step: this rank's model only
     }
     if (++since_average_ == sync_every_) average(net);
     return st;
@@ -49,12 +45,6 @@ class LocalSgd : public StepRule {
   bool keeps_one_model() const override { return true; }  // after end_epoch's averaging, yes
 
  private:
-  static dnn::OptimizerConfig sgd() {
-    dnn::OptimizerConfig c;
-    c.kind = dnn::OptimizerKind::SGD;
-    return c;
-  }
-
   void average(dnn::Mlp& net) {
     pack(net, weights_);
     const int n = static_cast<int>(weights_.size());
@@ -73,8 +63,7 @@ class LocalSgd : public StepRule {
   int sync_every_;
   int since_average_ = 0;
   ShardGradient shard_;
-  dnn::MlpGrads grads_;
-  dnn::Optimizer opt_;
+  SgdUpdate sgd_;
   std::vector<float> flat_, weights_;
 };
 

@@ -15,6 +15,7 @@
 #include "dnn/data.hpp"
 #include "dnn/log.hpp"
 #include "dnn/mlp.hpp"
+#include "dnn/optimizer.hpp"
 #include "dnn/train.hpp"
 
 namespace ch08 {
@@ -132,6 +133,20 @@ class ShardGradient {
   dnn::MlpGrads grads_;
   dnn::Matrix Xb_;
   std::vector<int> yb_, rows_;
+};
+
+/// The update every mode applies once it holds a gradient g as one flat vector (pack's order):
+/// plain SGD, W ← W − η·g, through chapter 05's optimizer (unpack g into the shape of the
+/// weights, set η for this step, step).
+class SgdUpdate {
+ public:
+  explicit SgdUpdate(const dnn::Mlp& net);
+  /// W ← W − lr·g, with g = `flat` (parameter_floats(net) floats).
+  void apply(dnn::Mlp& net, const std::vector<float>& flat, float lr);
+
+ private:
+  dnn::MlpGrads grads_;
+  dnn::Optimizer opt_;
 };
 
 /// sync_sgd.cpp: synchronous data-parallel SGD (allreduce of the gradient every step).

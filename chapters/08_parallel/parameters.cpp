@@ -1,13 +1,14 @@
 // The flat parameter vector every mode sends: all of W0, b0, W1, b1, ... in one contiguous buffer,
 // so a step is one message and not one per tensor (what frameworks call a gradient bucket); its
 // hash; and a shard's gradient through chapter 05's Eigen path. No MPI calls here (hogwild uses
-// these in one process).
+// these in one process); and the SGD update every mode applies to that flat gradient.
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 
 #include "dnn/ops.hpp"
+#include "dnn/optimizer.hpp"
 #include "parallel.hpp"
 
 namespace ch08 {
@@ -110,6 +111,22 @@ StepStats ShardGradient::compute(const dnn::Mlp& net, const int* idx, int count,
     for (float& v : flat) v *= share;
   }
   return st;
+}
+
+namespace {
+dnn::OptimizerConfig plain_sgd() {
+  dnn::OptimizerConfig c;
+  c.kind = dnn::OptimizerKind::SGD;
+  return c;
+}
+}  // namespace
+
+SgdUpdate::SgdUpdate(const dnn::Mlp& net) : grads_(zero_grads(net)), opt_(plain_sgd(), net) {}
+
+void SgdUpdate::apply(dnn::Mlp& net, const std::vector<float>& flat, float lr) {
+  unpack(flat, grads_);
+  opt_.set_learning_rate(lr);
+  opt_.step(dnn::eigen_ops(), net, grads_);
 }
 
 }  // namespace ch08

@@ -14,8 +14,6 @@
 #include <deque>
 #include <string>
 
-#include "dnn/ops.hpp"
-#include "dnn/optimizer.hpp"
 #include "parallel.hpp"
 
 namespace ch08 {
@@ -25,7 +23,7 @@ class StaleSgd : public StepRule {
  public:
   StaleSgd(const dnn::Dataset& ds, const dnn::Mlp& net, const MpiWorld& world, std::string allreduce, int staleness)
       : world_(world), allreduce_(std::move(allreduce)), staleness_(staleness), shard_(ds.train_x, ds.train_y, net),
-        grads_(zero_grads(net)), opt_(sgd(), net), old_(net) {}
+        sgd_(net), old_(net) {}
 
   std::string name() const override {
     return "stale (gradients of the weights " + std::to_string(staleness_) + " steps ago)";
@@ -42,25 +40,16 @@ class StaleSgd : public StepRule {
     const double P = world_.size();
     bytes_sent += 2.0 * (P - 1) / P * static_cast<double>(flat_.size()) * sizeof(float);
     ++rounds;
-    unpack(flat_, grads_);
-    opt_.set_learning_rate(lr);
-    opt_.step(dnn::eigen_ops(), net, grads_);  // applied to the current W_t
+    sgd_.apply(net, flat_, lr);  // applied to the current W_t
     return st;
   }
 
  private:
-  static dnn::OptimizerConfig sgd() {
-    dnn::OptimizerConfig c;
-    c.kind = dnn::OptimizerKind::SGD;
-    return c;
-  }
-
   const MpiWorld& world_;
   std::string allreduce_;
   int staleness_;
   ShardGradient shard_;
-  dnn::MlpGrads grads_;
-  dnn::Optimizer opt_;
+  SgdUpdate sgd_;
   dnn::Mlp old_;                          // W_{t−S}, where the gradient is taken
   std::deque<std::vector<float>> past_;
   std::vector<float> flat_;

@@ -11,8 +11,6 @@
 // work of a step is shared. What it costs is one allreduce of all 42 310 parameters per step.
 #include <string>
 
-#include "dnn/ops.hpp"
-#include "dnn/optimizer.hpp"
 #include "parallel.hpp"
 
 namespace ch08 {
@@ -23,7 +21,7 @@ class SyncSgd : public StepRule {
  public:
   SyncSgd(const dnn::Dataset& ds, const dnn::Mlp& net, const MpiWorld& world, std::string allreduce)
       : world_(world), allreduce_(std::move(allreduce)), shard_(ds.train_x, ds.train_y, net),
-        grads_(zero_grads(net)), opt_(sgd(), net) {}
+        sgd_(net) {}
 
   std::string name() const override { return "sync (allreduce " + allreduce_ + ")"; }
 
@@ -33,18 +31,11 @@ class SyncSgd : public StepRule {
     allreduce_sum(flat_.data(), n, allreduce_, world_.comm());  // now every rank holds g
     bytes_sent += ring_bytes(n);
     ++rounds;
-    unpack(flat_, grads_);
-    opt_.set_learning_rate(lr);
-    opt_.step(dnn::eigen_ops(), net, grads_);  // W ← W − η·g, the same on every rank
+    sgd_.apply(net, flat_, lr);  // W ← W − η·g, the same on every rank
     return st;
   }
 
  private:
-  static dnn::OptimizerConfig sgd() {
-    dnn::OptimizerConfig c;
-    c.kind = dnn::OptimizerKind::SGD;
-    return c;
-  }
   // What a ring allreduce of n floats sends per rank: 2(P−1)/P·n·4 bytes (MPI's own algorithm
   // for this size sends about as much).
   double ring_bytes(int n) const {
@@ -55,8 +46,7 @@ class SyncSgd : public StepRule {
   const MpiWorld& world_;
   std::string allreduce_;
   ShardGradient shard_;
-  dnn::MlpGrads grads_;
-  dnn::Optimizer opt_;
+  SgdUpdate sgd_;
   std::vector<float> flat_;
 };
 
