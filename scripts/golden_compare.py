@@ -49,7 +49,7 @@ def apply_text_mask(text: str, mask, all_numbers=False):
         for j, n in enumerate(nums):
             noisy = all_numbers or (len(nums), j) in mask or (len(nums) >= 4 and ("end", len(nums) - j) in mask)
             s += ("#" if noisy else n) + parts[j + 1]
-        out.append(s)
+        out.append(re.sub(r"\s+", " ", s))  # a column one digit narrower pads with one more space
     return out
 
 
