@@ -219,7 +219,7 @@ TEST_CASE("evaluate: mlp_evaluate's loss and accuracy bit for bit, in chunks of 
   CHECK(ch05::evaluate(net, s.X, predicted, buf).accuracy == 1.0);
 }
 
-TEST_CASE("evaluate: no rows gives 0 and 0; a label count that does not match is an error", "[evaluate]") {
+TEST_CASE("evaluate: no rows gives 0 and 0, a label count that does not match is an error", "[evaluate]") {
   const Mlp net = small_net(10, 4, 3);
   ch05::StepBuffers buf;
   const EvalResult r = ch05::evaluate(net, Matrix(0, 10), {}, buf);
