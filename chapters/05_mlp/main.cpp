@@ -12,6 +12,8 @@
 // momentum, batch 32, the training set reshuffled every epoch. Results go to --out:
 // history.csv, summary.json, curves, confusion matrix and a gallery of mistakes (report.cpp).
 // Timings per backend and batch size: build/bench/bench_05_mlp (bench_05_mlp.cpp).
+// --backend naive runs chapter 05's exercises (epoch.hpp: shuffle_order, train_epoch, evaluate) on
+// chapters 01–04's: with scripts/check's build (build/yours/bin/05_mlp) every step is your code.
 #include <cstdio>
 #include <memory>
 
@@ -23,6 +25,7 @@
 #include "dnn/log.hpp"
 #include "dnn/timer.hpp"
 #include "dnn/train.hpp"
+#include "epoch.hpp"
 #include "options.hpp"
 #include "report.hpp"
 
@@ -30,10 +33,12 @@ using namespace dnn;
 
 namespace {
 
-// naive/eigen: chapter 05's CpuTrainer (train.cpp); cuda/cublas: chapter 07's GPU trainer
-// (hand-written kernels or cuBLAS; the data stays on the device). Both implement Trainer.
+// naive: chapter 05's exercises (EpochTrainer, epoch.hpp); eigen: the library's CpuTrainer
+// (train.cpp); cuda/cublas: chapter 07's GPU trainer (hand-written kernels or cuBLAS; the data
+// stays on the device). All implement Trainer.
 std::unique_ptr<Trainer> make_trainer(Backend b, const Mlp& net, const OptimizerConfig& opt, const Dataset& ds,
                                       int batch) {
+  if (b == Backend::Naive) return std::make_unique<ch05::EpochTrainer>(net, opt, ds.train_x, ds.train_y, batch);
   if (is_cpu_backend(b)) return std::make_unique<CpuTrainer>(ops_for(b), net, opt, ds.train_x, ds.train_y, batch);
 #if DNN_HAVE_CUDA
   const cuda::GpuVariant v = b == Backend::Cublas ? cuda::GpuVariant::Cublas : cuda::GpuVariant::Persistent;
@@ -73,7 +78,7 @@ int run(const CLI::App& app, ch05::Options o) {
 
   // model.fit: every epoch visits the training images in a new random order, in minibatches of
   // --batch; each minibatch: gather → forward → loss → backpropagation → SGD update
-  // (CpuTrainer::train_epoch). After each epoch: evaluate on the test set, save the history and
+  // (ch05::shuffle_order and ch05::train_epoch for naive; epoch_order and CpuTrainer::train_epoch). After each epoch: evaluate on the test set, save the history and
   // the checkpoint (kept up to date, but rewritten only when due: RewriteSchedule, log.hpp).
   std::vector<EpochStats> history = resuming ? ck.history : std::vector<EpochStats>{};
   const int first_epoch = resuming ? ck.epochs_done : 0;
@@ -85,7 +90,10 @@ int run(const CLI::App& app, ch05::Options o) {
   const Timer total;
   try {
     for (int epoch = first_epoch + 1; epoch <= o.epochs; ++epoch) {
-      epoch_order(o.common.seed, epoch - 1, ds.train_size(), order);
+      if (c.backend == Backend::Naive)
+        ch05::shuffle_order(o.common.seed, epoch - 1, ds.train_size(), order);  // the exercise
+      else
+        epoch_order(o.common.seed, epoch - 1, ds.train_size(), order);  // the same permutation
       EpochLog log(epoch, o.epochs, steps, !o.common.quiet);  // "Epoch 3/10" and the progress bar
       const Timer train_timer;
       const EpochMetrics m = trainer->train_epoch(order, epoch, log.on_step());

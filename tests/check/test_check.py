@@ -44,6 +44,10 @@ BUGS = {
     "shard_rows": ("r.count = base + (rank < extra ? 1 : 0);", "r.count = base + (rank <= extra ? 1 : 0);"),
     "ring_allreduce": ("data[in.first + i] += incoming", "data[in.first + i] = incoming"),
     "topk_error_feedback": ("residual[index[static_cast<std::size_t>(j)]] = 0.0f;", "// residual kept"),
+    # Sattolo's algorithm by mistake: still a permutation, but not epoch_order's (and never i -> i).
+    "shuffle_order": ("rng.below(i)", "rng.below(i - 1)"),
+    "train_epoch": ("const long steps = (n + batch - 1) / batch;", "const long steps = n / batch;"),  # drops the short last batch
+    "evaluate": (") * count;", ");"),  # chunk losses summed unweighted
 }
 
 # Exercises built on another one (their hint tells the learner to call it): a bug planted in the one
@@ -51,6 +55,10 @@ BUGS = {
 USES = {
     "ring_allreduce": {"shard_rows"},  # its chunks are shard_rows(n, P, c)
     "integrated_gradients": {"input_gradient"},  # the gradient at each point of the path
+    # Chapter 05's epoch runs chapters 01-04's functions (through naive_ops) for every step.
+    "train_epoch": {"gather_minibatch", "dense_forward", "relu_forward", "softmax_rows", "relu_backward",
+                    "softmax_ce_backward", "dense_backward", "sgd_step", "momentum_step", "adam_step"},
+    "evaluate": {"gather_minibatch", "dense_forward", "relu_forward", "softmax_rows"},
 }
 
 failures = []
