@@ -77,9 +77,10 @@ int run(const CLI::App& app, ch05::Options o) {
   ch05::print_summary(net, trainer->name(), c.optimizer, o.batch, o.epochs);
 
   // model.fit: every epoch visits the training images in a new random order, in minibatches of
-  // --batch; each minibatch: gather → forward → loss → backpropagation → SGD update
-  // (ch05::shuffle_order and ch05::train_epoch for naive; epoch_order and CpuTrainer::train_epoch). After each epoch: evaluate on the test set, save the history and
-  // the checkpoint (kept up to date, but rewritten only when due: RewriteSchedule, log.hpp).
+  // --batch; each minibatch: gather → forward → loss → backpropagation → SGD update (naive:
+  // ch05::shuffle_order and ch05::train_epoch; else epoch_order and CpuTrainer::train_epoch). After
+  // each epoch: evaluate on the test set, save the history and the checkpoint (rewritten only when
+  // due: RewriteSchedule, log.hpp).
   std::vector<EpochStats> history = resuming ? ck.history : std::vector<EpochStats>{};
   const int first_epoch = resuming ? ck.epochs_done : 0;
   const long steps = (static_cast<long>(ds.train_size()) + trainer->batch_size() - 1) / trainer->batch_size();
@@ -107,15 +108,7 @@ int run(const CLI::App& app, ch05::Options o) {
       const bool last = epoch >= o.epochs;
       if (history_due.due(last)) history_due.timed([&] { save_history_csv(csv, history); });
       if (checkpoint_file.given() && checkpoint_due.due(last)) {
-        Checkpoint out;
-        out.dataset = ds.name;
-        out.train_size = ds.train_size();
-        out.data_fingerprint = fingerprint;
-        out.seed = o.common.seed;
-        out.batch = o.batch;
-        out.epochs_done = epoch;
-        capture_training_state(*trainer, c.optimizer, out);  // weights and optimizer state
-        out.history = history;
+        const Checkpoint out = ch05::checkpoint_after(epoch, o, c, ds, fingerprint, *trainer, history);
         checkpoint_file.before_write();
         checkpoint_due.timed([&] { save_checkpoint(checkpoint_file.path(), out); });
       }

@@ -142,4 +142,19 @@ dnn::Checkpoint load_checkpoint_to_resume(const CLI::App& app, const dnn::Datase
   return ck;
 }
 
+dnn::Checkpoint checkpoint_after(int epoch, const Options& o, const Config& c, const dnn::Dataset& ds,
+                                 std::uint32_t fingerprint, const dnn::Trainer& trainer,
+                                 const std::vector<dnn::EpochStats>& history) {
+  dnn::Checkpoint out;
+  out.dataset = ds.name;
+  out.train_size = ds.train_size();
+  out.data_fingerprint = fingerprint;
+  out.seed = o.common.seed;
+  out.batch = o.batch;
+  out.epochs_done = epoch;
+  dnn::capture_training_state(trainer, c.optimizer, out);  // weights and optimizer state
+  out.history = history;
+  return out;
+}
+
 }  // namespace ch05

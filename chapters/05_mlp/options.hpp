@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "dnn/data.hpp"
 #include "dnn/ops.hpp"
 #include "dnn/optimizer.hpp"
+#include "dnn/train.hpp"
 
 namespace ch05 {
 
@@ -56,5 +58,11 @@ Config validate(const Options& o);
 /// checkpoint's is an InputError, and so is a checkpoint of other data than `ds`. Prints
 /// "Resuming FILE: ..." and returns the checkpoint (network, optimizer state, history).
 dnn::Checkpoint load_checkpoint_to_resume(const CLI::App& app, const dnn::Dataset& ds, Options& o, Config& c);
+
+/// --checkpoint: what is saved after `epoch`: the data's name, size and `fingerprint`, the seed,
+/// batch and epochs done, the trainer's weights and optimizer state, and the history so far.
+dnn::Checkpoint checkpoint_after(int epoch, const Options& o, const Config& c, const dnn::Dataset& ds,
+                                 std::uint32_t fingerprint, const dnn::Trainer& trainer,
+                                 const std::vector<dnn::EpochStats>& history);
 
 }  // namespace ch05
