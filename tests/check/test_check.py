@@ -44,6 +44,9 @@ BUGS = {
     "shard_rows": ("r.count = base + (rank < extra ? 1 : 0);", "r.count = base + (rank <= extra ? 1 : 0);"),
     "ring_allreduce": ("data[in.first + i] += incoming", "data[in.first + i] = incoming"),
     "topk_error_feedback": ("residual[index[static_cast<std::size_t>(j)]] = 0.0f;", "// residual kept"),
+    "to_csr": ("if (x != 0.0f) {", "if (x > 0.0f) {"),  # drops the negative values
+    "sparse_dense_forward": ("Z(i, j) = b(0, j);", "Z(i, j) = 0.0f;"),  # forgets the bias
+    "sparse_weight_gradient": ("dW.fill(0.0f);", "// dW not zeroed: last step's gradient stays in"),
 }
 
 # Exercises built on another one (their hint tells the learner to call it): a bug planted in the one
