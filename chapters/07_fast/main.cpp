@@ -47,6 +47,8 @@ void validate(const Options& o) {
   if (o.ladder && o.gpu_ladder) throw InputError("--ladder and --gpu-ladder: give one of them");
   if (o.ladder_exercise && (o.ladder || o.gpu_ladder))
     throw InputError("--ladder-exercise with --ladder or --gpu-ladder: give one of them");
+  if (o.ladder_exercise && !o.json.empty())
+    throw InputError("--json with --ladder-exercise: it prints its table only, expected no --json");
   // Checked here too (not only where the GPU trainer is made), so a typo is reported even without a GPU.
   if (o.gpu_variant == "cublas") throw InputError("--gpu-variant cublas: use --backend cublas for the cuBLAS trainer");
   static const std::vector<std::string> variants{"kernels", "graph", "persistent", "cooperative"};

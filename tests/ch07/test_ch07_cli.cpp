@@ -117,4 +117,7 @@ TEST_CASE("07_fast: --ladder-exercise times layer 1 on the exercise functions be
   const RunResult both = run07("--ladder-exercise --ladder" + kData);
   CHECK(both.code == 2);
   CHECK(contains(both.output, "--ladder-exercise"));
+  const RunResult json = run07("--ladder-exercise --json '" + (work_dir() / "x.json").string() + "'" + kData);
+  CHECK(json.code == 2);
+  CHECK(contains(json.output, "--json"));
 }
