@@ -175,6 +175,26 @@ static void gather_rows(const Csr& all, const std::vector<int>& order, int start
   }
 }
 
+/// "" when S has the structure of a CSR form of X with as many non-zeros, else what is wrong (so a
+/// wrong to_csr is reported instead of read out of bounds).
+static std::string csr_problem(const Csr& S, const Matrix& X) {
+  long nonzeros = 0;
+  for (float v : X.data) nonzeros += (v != 0.0f);
+  const long stored = static_cast<long>(S.values.size());
+  if (S.rows != X.rows || S.cols != X.cols) return "its shape is " + std::to_string(S.rows) + "x" + std::to_string(S.cols) + ", expected " + X.shape();
+  if (S.row_ptr.size() != static_cast<std::size_t>(X.rows) + 1)
+    return "row_ptr has " + std::to_string(S.row_ptr.size()) + " offsets, expected rows + 1 = " + std::to_string(X.rows + 1);
+  if (S.col_idx.size() != S.values.size()) return "col_idx and values differ in length";
+  if (stored != nonzeros)
+    return "it kept " + std::to_string(stored) + " of the " + std::to_string(nonzeros) + " non-zero pixels";
+  if (S.row_ptr.front() != 0 || S.row_ptr.back() != stored) return "row_ptr does not run from 0 to the number of non-zeros";
+  for (std::size_t i = 0; i + 1 < S.row_ptr.size(); ++i)
+    if (S.row_ptr[i] > S.row_ptr[i + 1]) return "row_ptr decreases at row " + std::to_string(i);
+  for (int k : S.col_idx)
+    if (k < 0 || k >= X.cols) return "a column index " + std::to_string(k) + " is outside [0, " + std::to_string(X.cols) + ")";
+  return "";
+}
+
 /// The largest |a − b| between the exercise's layer 1 and the dense loops on the first minibatch
 /// (Z = X·W1 + b1 and dW1 = Xᵀ·dZ1 over every pixel, zeros included); +inf for a wrong shape.
 static double dense_difference(const Matrix& X, const std::vector<int>& order, int count, const Matrix& W,
@@ -183,20 +203,25 @@ static double dense_difference(const Matrix& X, const std::vector<int>& order, i
   if (Z.rows != count || Z.cols != n || dW.rows != W.rows || dW.cols != n)
     return std::numeric_limits<double>::infinity();
   double worst = 0;
+  bool nan = false;  // std::max would drop a NaN: a NaN anywhere means "wrong"
+  auto note = [&](double d) {
+    if (std::isnan(d)) nan = true;
+    else worst = std::max(worst, d);
+  };
   std::vector<double> g(static_cast<std::size_t>(W.rows) * n, 0.0);
   for (int r = 0; r < count; ++r) {
     const float* x = X.row(order[static_cast<std::size_t>(r)]);
     for (int j = 0; j < n; ++j) {
       double z = b(0, j);
       for (int k = 0; k < W.rows; ++k) z += static_cast<double>(x[k]) * W(k, j);
-      worst = std::max(worst, std::fabs(z - Z(r, j)));
+      note(std::fabs(z - Z(r, j)));
     }
     for (int k = 0; k < W.rows; ++k)
       for (int j = 0; j < n; ++j) g[static_cast<std::size_t>(k) * n + j] += static_cast<double>(x[k]) * dZ(r, j);
   }
   for (int k = 0; k < W.rows; ++k)
-    for (int j = 0; j < n; ++j) worst = std::max(worst, std::fabs(g[static_cast<std::size_t>(k) * n + j] - dW(k, j)));
-  return std::isnan(worst) ? std::numeric_limits<double>::infinity() : worst;
+    for (int j = 0; j < n; ++j) note(std::fabs(g[static_cast<std::size_t>(k) * n + j] - dW(k, j)));
+  return nan ? std::numeric_limits<double>::infinity() : worst;
 }
 
 int run_ladder_exercise(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt) {
@@ -215,13 +240,15 @@ int run_ladder_exercise(const Options& o, const Dataset& ds, const std::vector<i
                 ref.setup_seconds);
   std::fflush(stdout);
 
-  // Yours: to_csr once (the setup), then per minibatch Z1 = X·W1 + b1 and dW1 = Xᵀ·dZ1. The weights
-  // stay at their initial values and dZ1 is a fixed random matrix: the time does not depend on them.
+  // Yours: to_csr once (the setup), then per minibatch Z1 = X·W1 + b1 and dW1 = Xᵀ·dZ1. W1 stays at
+  // its initial value, b1 and dZ1 are fixed random matrices (the initial b1 is 0, which would hide a
+  // forgotten bias): the time does not depend on their values.
   Rng init_rng(o.common.seed);
   const Mlp net = make_mlp(sizes, Activation::ReLU, init_rng);
   const Matrix& W1 = net.layers[0].W;
-  const Matrix& b1 = net.layers[0].b;
   Rng grad_rng(o.common.seed + 1);
+  Matrix b1(1, W1.cols);
+  for (float& v : b1.data) v = grad_rng.uniform(-0.1f, 0.1f);
   Matrix dZ_full(o.batch, W1.cols);
   for (float& v : dZ_full.data) v = grad_rng.uniform(-1e-3f, 1e-3f);
   const int n = ds.train_size();
@@ -232,20 +259,26 @@ int run_ladder_exercise(const Options& o, const Dataset& ds, const std::vector<i
   Matrix Z1, dW1;
   std::vector<double> wall, cpu;
   double setup_seconds = 0, difference = 0;
-  long nonzeros = 0;
   std::vector<int> order;
   try {
     const Timer setup;
     to_csr(ds.train_x, all);
     setup_seconds = setup.seconds();
+    const std::string wrong = csr_problem(all, ds.train_x);
+    if (!wrong.empty()) {
+      std::printf("%-52s to_csr is WRONG: %s\n", label, wrong.c_str());
+      std::fprintf(stderr, "07_fast: error: to_csr: %s (scripts/check 07 runs its tests)\n", wrong.c_str());
+      return kExitFailure;
+    }
     // Checked before the timing, on the first minibatch: against the dense loops over every pixel.
     epoch_order(o.common.seed, 0, n, order);
     const int count0 = std::min(o.batch, n);
     gather_rows(all, order, 0, count0, batch);
+    Z1 = Matrix(count0, W1.cols, std::numeric_limits<float>::quiet_NaN());  // buffers as a step before left them:
+    dW1 = Matrix(W1.rows, W1.cols, std::numeric_limits<float>::quiet_NaN());  // what is not written stays NaN
     sparse_dense_forward(batch, W1, b1, Z1);
     sparse_weight_gradient(batch, count0 == o.batch ? dZ_full : dZ_last, dW1);
     difference = dense_difference(ds.train_x, order, count0, W1, b1, count0 == o.batch ? dZ_full : dZ_last, Z1, dW1);
-    for (float v : ds.train_x.data) nonzeros += (v != 0.0f);
     for (int e = 0; e < o.ladder_epochs; ++e) {
       epoch_order(o.common.seed, e, n, order);  // the same minibatches as the ladder's
       const double cpu0 = thread_cpu_seconds();
@@ -266,13 +299,11 @@ int run_ladder_exercise(const Options& o, const Dataset& ds, const std::vector<i
   }
   std::printf("%-52s %10.4f %10.4f %10.4f\n", label, median_of(wall), median_of(cpu), setup_seconds);
   std::printf("(layer 1 is most of a step: README, \"Why not faster\"; setup = to_csr of the training images)\n");
-  const bool csr_ok = static_cast<long>(all.values.size()) == nonzeros && all.rows == n &&
-                      all.row_ptr.size() == static_cast<std::size_t>(n) + 1;
-  std::printf("check: to_csr kept %ld of the %ld non-zero pixels%s; on the first minibatch layer 1 differs from the "
-              "dense X·W1 + b1 and Xᵀ·dZ1 by at most %.3g%s\n",
-              static_cast<long>(all.values.size()), nonzeros, csr_ok ? "" : " (WRONG)", difference,
-              difference <= 1e-4 ? "" : " (WRONG)");
-  if (!csr_ok || !(difference <= 1e-4)) {
+  std::printf("check: to_csr kept all %ld non-zero pixels; on the first minibatch layer 1 differs from the dense "
+              "X·W1 + b1 and Xᵀ·dZ1 by at most %.3g%s\n",
+              static_cast<long>(all.values.size()), difference,
+              difference <= 1e-4 ? "" : std::isinf(difference) ? " (WRONG: a NaN, or a wrong shape)" : " (WRONG)");
+  if (!(difference <= 1e-4)) {
     std::fprintf(stderr, "07_fast: error: the exercise functions do not compute layer 1, expected the dense result: "
                          "run scripts/check 07\n");
     return kExitFailure;
