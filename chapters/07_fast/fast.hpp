@@ -57,7 +57,8 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
 /// --ladder-exercise: layer 1 (Z1 = X·W1 + b1, dW1 = Xᵀ·dZ1) of --ladder-epochs epochs on the
 /// exercise functions of sparse.hpp (the bodies this program links), timed beside the whole epochs
 /// of the ladder's step 2, and checked against the dense loops on the first minibatch.
-int run_ladder_exercise(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt);
+int run_ladder_exercise(const Options& o, const Dataset& ds, const std::vector<int>& sizes,
+                        const OptimizerConfig& opt);
 
 /// One step of a ladder.
 struct Rung {

@@ -169,8 +169,9 @@ static void gather_rows(const Csr& all, const std::vector<int>& order, int start
   batch.values.clear();
   for (int r = 0; r < count; ++r) {
     const std::size_t i = static_cast<std::size_t>(order[static_cast<std::size_t>(start + r)]);
-    batch.col_idx.insert(batch.col_idx.end(), all.col_idx.begin() + all.row_ptr[i], all.col_idx.begin() + all.row_ptr[i + 1]);
-    batch.values.insert(batch.values.end(), all.values.begin() + all.row_ptr[i], all.values.begin() + all.row_ptr[i + 1]);
+    const int beg = all.row_ptr[i], end = all.row_ptr[i + 1];
+    batch.col_idx.insert(batch.col_idx.end(), all.col_idx.begin() + beg, all.col_idx.begin() + end);
+    batch.values.insert(batch.values.end(), all.values.begin() + beg, all.values.begin() + end);
     batch.row_ptr.push_back(static_cast<int>(batch.values.size()));
   }
 }
@@ -181,17 +182,21 @@ static std::string csr_problem(const Csr& S, const Matrix& X) {
   long nonzeros = 0;
   for (float v : X.data) nonzeros += (v != 0.0f);
   const long stored = static_cast<long>(S.values.size());
-  if (S.rows != X.rows || S.cols != X.cols) return "its shape is " + std::to_string(S.rows) + "x" + std::to_string(S.cols) + ", expected " + X.shape();
+  if (S.rows != X.rows || S.cols != X.cols)
+    return "its shape is " + std::to_string(S.rows) + "x" + std::to_string(S.cols) + ", expected " + X.shape();
   if (S.row_ptr.size() != static_cast<std::size_t>(X.rows) + 1)
-    return "row_ptr has " + std::to_string(S.row_ptr.size()) + " offsets, expected rows + 1 = " + std::to_string(X.rows + 1);
+    return "row_ptr has " + std::to_string(S.row_ptr.size()) + " offsets, expected rows + 1 = " +
+           std::to_string(X.rows + 1);
   if (S.col_idx.size() != S.values.size()) return "col_idx and values differ in length";
   if (stored != nonzeros)
     return "it kept " + std::to_string(stored) + " of the " + std::to_string(nonzeros) + " non-zero pixels";
-  if (S.row_ptr.front() != 0 || S.row_ptr.back() != stored) return "row_ptr does not run from 0 to the number of non-zeros";
+  if (S.row_ptr.front() != 0 || S.row_ptr.back() != stored)
+    return "row_ptr does not run from 0 to the number of non-zeros";
   for (std::size_t i = 0; i + 1 < S.row_ptr.size(); ++i)
     if (S.row_ptr[i] > S.row_ptr[i + 1]) return "row_ptr decreases at row " + std::to_string(i);
   for (int k : S.col_idx)
-    if (k < 0 || k >= X.cols) return "a column index " + std::to_string(k) + " is outside [0, " + std::to_string(X.cols) + ")";
+    if (k < 0 || k >= X.cols)
+      return "a column index " + std::to_string(k) + " is outside [0, " + std::to_string(X.cols) + ")";
   return "";
 }
 
@@ -224,7 +229,8 @@ static double dense_difference(const Matrix& X, const std::vector<int>& order, i
   return nan ? std::numeric_limits<double>::infinity() : worst;
 }
 
-int run_ladder_exercise(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt) {
+int run_ladder_exercise(const Options& o, const Dataset& ds, const std::vector<int>& sizes,
+                        const OptimizerConfig& opt) {
   std::printf("Ladder exercise: layer 1 of %s on %s, batch %d, %d epoch(s), same initial weights and data order "
               "as the ladder\n",
               model_text(sizes).c_str(), dnn::exercise_bodies(), o.batch, o.ladder_epochs);
