@@ -1,6 +1,6 @@
 // Chapter 07 — what the files of 07_fast share: main.cpp (the options and the training run),
 // backends.cpp (choosing a trainer), ladder.cpp (the CPU and GPU speed ladders) and report.cpp
-// (everything printed and written after the training).
+// (everything printed and written after the training). The chapter's exercises: sparse.hpp.
 #pragma once
 
 #include <memory>
@@ -29,6 +29,7 @@ struct Options {
   int epochs = 10;
   bool ladder = false;
   int ladder_epochs = 3;
+  bool ladder_exercise = false;
   bool gpu_ladder = false;
   double pytorch_seconds = 0;
   std::string json;
@@ -52,6 +53,12 @@ std::string model_text(const std::vector<int>& sizes);
 /// The CPU speed ladder (`cpu`: --ladder) or the GPU ladder (--gpu-ladder): every step timed in one run.
 int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt,
                bool cpu, OutputFileFlag& json);
+
+/// --ladder-exercise: layer 1 (Z1 = X·W1 + b1, dW1 = Xᵀ·dZ1) of --ladder-epochs epochs on the
+/// exercise functions of sparse.hpp (the bodies this program links), timed beside the whole epochs
+/// of the ladder's step 2, and checked against the dense loops on the first minibatch.
+int run_ladder_exercise(const Options& o, const Dataset& ds, const std::vector<int>& sizes,
+                        const OptimizerConfig& opt);
 
 /// One step of a ladder.
 struct Rung {

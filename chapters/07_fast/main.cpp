@@ -7,6 +7,7 @@
 //                                   timed in one run → ladder.csv / ladder.json / ladder.png
 //   07_fast --backend cuda          the GPU (needs an NVIDIA GPU; exit code 2 with the reason otherwise)
 //   07_fast --gpu-ladder --json F   every GPU variant for the full configuration, total time incl. upload
+//   07_fast --ladder-exercise       layer 1 on your exercise functions (sparse.hpp) beside ladder step 2
 //
 // The CPU trainer's steps are common/src/fast_cpu/1_… to 5_… (one idea each), the GPU variants
 // common/cuda/; ladder.cpp times them, report.cpp prints and writes the results.
@@ -44,6 +45,10 @@ void validate(const Options& o) {
   if (!(o.pytorch_seconds >= 0) || !std::isfinite(o.pytorch_seconds))
     throw InputError("--pytorch-seconds: expected seconds per epoch >= 0, got " + format_number(o.pytorch_seconds));
   if (o.ladder && o.gpu_ladder) throw InputError("--ladder and --gpu-ladder: give one of them");
+  if (o.ladder_exercise && (o.ladder || o.gpu_ladder))
+    throw InputError("--ladder-exercise with --ladder or --gpu-ladder: give one of them");
+  if (o.ladder_exercise && !o.json.empty())
+    throw InputError("--json with --ladder-exercise: it prints its table only, expected no --json");
   // Checked here too (not only where the GPU trainer is made), so a typo is reported even without a GPU.
   if (o.gpu_variant == "cublas") throw InputError("--gpu-variant cublas: use --backend cublas for the cuBLAS trainer");
   static const std::vector<std::string> variants{"kernels", "graph", "persistent", "cooperative"};
@@ -101,6 +106,7 @@ int run(const Options& o) {
   opt.lr = static_cast<float>(o.lr);
 
   std::string why;
+  if (o.ladder_exercise) return run_ladder_exercise(o, ds, sizes, opt);
   if (!o.ladder && !cuda::device_available(&why))
     std::printf("GPU part skipped: %s (--backend cuda/cublas and --gpu-ladder need an NVIDIA GPU).\n", why.c_str());
   if (o.ladder) return run_ladder(o, ds, sizes, opt, true, json);
@@ -133,6 +139,9 @@ int main(int argc, char** argv) {
                "Time each step of the CPU speed ladder (and the GPU variants when a GPU exists) in one run; "
                "writes ladder.csv, ladder.json, ladder.png");
   app.add_option("--ladder-epochs", o.ladder_epochs, "Epochs timed per CPU ladder step")->capture_default_str();
+  app.add_flag("--ladder-exercise", o.ladder_exercise,
+               "Time layer 1 on the exercise functions (to_csr, sparse_dense_forward, sparse_weight_gradient: "
+               "yours in build/yours/bin) beside the ladder's step 2, for --ladder-epochs epochs");
   app.add_flag("--gpu-ladder", o.gpu_ladder,
                "Time every GPU variant for --epochs epochs, upload included (gpu_ladder.json); needs a GPU");
   app.add_option("--pytorch-seconds", o.pytorch_seconds,

@@ -1,6 +1,6 @@
 // Chapter 07: the 07_fast program from the outside — --help, bad flags exit 2 naming the flag,
 // the GPU backends without a GPU exit 2 with the reason, divergence exits 3, a short run and a
-// short ladder write their CSV/JSON. The binary's path comes from CMake (DNN_07_FAST).
+// short ladder write their CSV/JSON, --ladder-exercise runs. The binary's path comes from CMake (DNN_07_FAST).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,4 +104,20 @@ TEST_CASE("07_fast: a short run and a short ladder write their results", "[ch07]
     CHECK(row["test_accuracy"].get<double>() == Approx(a0).margin(0.01));
   }
   CHECK(fs::exists(work_dir() / "out" / "ladder.csv"));
+}
+
+TEST_CASE("07_fast: --ladder-exercise times layer 1 on the exercise functions beside ladder step 2", "[ch07][cli]") {
+  const RunResult r = run07("--ladder-exercise --ladder-epochs 1" + kData);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.output, "the reference solutions (solutions/)"));  // build/bin links the reference bodies
+  CHECK(contains(r.output, "ladder step 2, whole epoch (reference)"));
+  CHECK(contains(r.output, "layer 1 on the exercises (forward + dW1)"));
+  CHECK(contains(r.output, "check: to_csr kept all"));
+  CHECK_FALSE(contains(r.output, "WRONG"));
+  const RunResult both = run07("--ladder-exercise --ladder" + kData);
+  CHECK(both.code == 2);
+  CHECK(contains(both.output, "--ladder-exercise"));
+  const RunResult json = run07("--ladder-exercise --json '" + (work_dir() / "x.json").string() + "'" + kData);
+  CHECK(json.code == 2);
+  CHECK(contains(json.output, "--json"));
 }

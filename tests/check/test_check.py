@@ -48,6 +48,9 @@ BUGS = {
     "shuffle_order": ("rng.below(i)", "rng.below(i - 1)"),
     "train_epoch": ("const long steps = (n + batch - 1) / batch;", "const long steps = n / batch;"),  # drops the short last batch
     "evaluate": (") * count;", ");"),  # chunk losses summed unweighted
+    "to_csr": ("if (x != 0.0f) {", "if (x > 0.0f) {"),  # drops the negative values
+    "sparse_dense_forward": ("Z(i, j) = b(0, j);", "Z(i, j) = 0.0f;"),  # forgets the bias
+    "sparse_weight_gradient": ("dW.fill(0.0f);", "// dW not zeroed: last step's gradient stays in"),
 }
 
 # Exercises built on another one (their hint tells the learner to call it): a bug planted in the one
