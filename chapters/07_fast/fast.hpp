@@ -39,6 +39,10 @@ struct Options {
 
 // ---------------------------------------------------------------- backends.cpp
 
+/// The checks CLI11 cannot make: names of --backend and --gpu-variant, flags that exclude each
+/// other, ranges; InputError naming the flag and what was expected.
+void validate(const Options& o);
+
 /// Exit code 2 with the reason when a GPU backend is asked for and there is no usable GPU.
 void require_gpu(const std::string& what);
 /// The trainer of `backend` (fastcpu with `features`, eigen, naive, cuda with `gpu_variant`, cublas).

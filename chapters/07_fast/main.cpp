@@ -11,8 +11,6 @@
 //
 // The CPU trainer's steps are common/src/fast_cpu/1_… to 5_… (one idea each), the GPU variants
 // common/cuda/; ladder.cpp times them, report.cpp prints and writes the results.
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -30,31 +28,6 @@
 using namespace ch07;
 
 namespace {
-
-void validate(const Options& o) {
-  static const std::vector<std::string> backends{"fastcpu", "eigen", "naive", "cuda", "cublas"};
-  if (std::find(backends.begin(), backends.end(), o.backend) == backends.end())
-    throw InputError("--backend: expected fastcpu, eigen, naive, cuda or cublas, got '" + o.backend + "'");
-  if (o.batch < 1) throw InputError("--batch: expected an integer >= 1, got " + std::to_string(o.batch));
-  if (o.epochs < 1) throw InputError("--epochs: expected an integer >= 1, got " + std::to_string(o.epochs));
-  if (o.ladder_epochs < 1)
-    throw InputError("--ladder-epochs: expected an integer >= 1, got " + std::to_string(o.ladder_epochs));
-  if (!std::isfinite(o.lr) || !(o.lr > 0) || o.lr > 1e6)
-    throw InputError("--lr: expected a finite learning rate > 0 (the textbook uses 0.01), got " +
-                     format_number(o.lr));
-  if (!(o.pytorch_seconds >= 0) || !std::isfinite(o.pytorch_seconds))
-    throw InputError("--pytorch-seconds: expected seconds per epoch >= 0, got " + format_number(o.pytorch_seconds));
-  if (o.ladder && o.gpu_ladder) throw InputError("--ladder and --gpu-ladder: give one of them");
-  if (o.ladder_exercise && (o.ladder || o.gpu_ladder))
-    throw InputError("--ladder-exercise with --ladder or --gpu-ladder: give one of them");
-  if (o.ladder_exercise && !o.json.empty())
-    throw InputError("--json with --ladder-exercise: it prints its table only, expected no --json");
-  // Checked here too (not only where the GPU trainer is made), so a typo is reported even without a GPU.
-  if (o.gpu_variant == "cublas") throw InputError("--gpu-variant cublas: use --backend cublas for the cuBLAS trainer");
-  static const std::vector<std::string> variants{"kernels", "graph", "persistent", "cooperative"};
-  if (std::find(variants.begin(), variants.end(), o.gpu_variant) == variants.end())
-    throw InputError("--gpu-variant: expected kernels, graph, persistent or cooperative, got '" + o.gpu_variant + "'");
-}
 
 /// The textbook run with one backend: fit() for --epochs, then the "Test loss / Test accuracy" lines.
 int run_train(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt,
