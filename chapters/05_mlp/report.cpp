@@ -31,8 +31,8 @@ void plot_curves(const std::string& out, const std::vector<EpochStats>& h, const
     ta.y.push_back(e.train_accuracy);
     va.y.push_back(e.test_accuracy);
   }
-  PlotSpec ls{"Loss (categorical cross-entropy) per epoch, " + data, "epoch", "loss", false, false, 900, 560};
-  PlotSpec as{"Accuracy per epoch, " + data, "epoch", "accuracy", false, false, 900, 560};
+  PlotSpec ls{"Loss (categorical cross-entropy) per epoch, " + data, "epoch", "loss", false, false, 900, 560, true};
+  PlotSpec as{"Accuracy per epoch, " + data, "epoch", "accuracy", false, false, 900, 560, true};
   if (plot_lines(join_path(out, "loss_curves.png"), ls, {tl, vl}))
     std::printf("wrote %s\n", join_path(out, "loss_curves.png").c_str());
   if (plot_lines(join_path(out, "accuracy_curves.png"), as, {ta, va}))

@@ -38,7 +38,7 @@ void report_best_curves(const std::string& out, const std::vector<BestRow>& runs
   t.save(csv);
   wrote(csv);
   PlotSpec spec{"Best plain MLP: test error after each epoch", "epoch", "test error (%), log scale", true, false,
-                900, 560};
+                900, 560, true};
   const std::string png = join_path(out, "best_curves.png");
   wrote(png, plot_lines(png, spec, series));
 }

@@ -160,6 +160,10 @@ bool plot_lines(const std::string& png_path, const PlotSpec& spec, const std::ve
     const double pad = spec.logx ? 0.5 * std::fabs(xmin) : std::max(1.0, 0.5 * std::fabs(xmin));
     os << "set xrange [" << xmin - pad << ":" << xmax + pad << "]\n";
   }
+  if (spec.whole_x && !spec.logx) {  // a tick every k whole numbers, about ten ticks at most
+    const double step = std::max(1.0, std::ceil((xmax - xmin) / 10.0));
+    os << "set xtics " << step << "\nset mxtics 1\n";
+  }
   for (std::size_t k = 0; k < drawn.size(); ++k) {
     os << "$d" << k << " << EOD\n";
     const Series& s = *drawn[k];

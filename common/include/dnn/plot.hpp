@@ -32,6 +32,7 @@ struct PlotSpec {
   bool logx = false;
   int width = 900;
   int height = 560;
+  bool whole_x = false;  ///< x counts whole things (epochs): ticks only at whole numbers, never 1.2
 };
 
 /// `s` as a gnuplot string literal: in double quotes, with double quotes and backslashes escaped
