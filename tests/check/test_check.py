@@ -48,6 +48,12 @@ BUGS = {
     "shuffle_order": ("rng.below(i)", "rng.below(i - 1)"),
     "train_epoch": ("const long steps = (n + batch - 1) / batch;", "const long steps = n / batch;"),  # drops the short last batch
     "evaluate": (") * count;", ");"),  # chunk losses summed unweighted
+    # chapter 09: the activation's derivative skipped (the gradient of a linear network), the left
+    # end points instead of the midpoints, the drop measured the wrong way round
+    "input_gradient": ("if (l > 0) dnn::naive::activation_backward(net.act[k - 1], f.Z[k - 1], f.A[k], dA, dZ);",
+                       "if (l > 0) dZ = dA;"),
+    "integrated_gradients": ("const double alpha = (k + 0.5) / steps;", "const double alpha = static_cast<double>(k) / steps;"),
+    "occlusion_map": ("const double drop = z(0, c) - z(p, c);", "const double drop = z(p, c) - z(0, c);"),
     "to_csr": ("if (x != 0.0f) {", "if (x > 0.0f) {"),  # drops the negative values
     "sparse_dense_forward": ("Z(i, j) = b(0, j);", "Z(i, j) = 0.0f;"),  # forgets the bias
     "sparse_weight_gradient": ("dW.fill(0.0f);", "// dW not zeroed: last step's gradient stays in"),
