@@ -176,7 +176,8 @@ int report_ladder(const Options& o, const Dataset& ds, const std::vector<int>& s
     labels.insert(labels.begin(), x);
     seconds.insert(seconds.begin(), o.pytorch_seconds);
   }
-  PlotSpec spec{"Seconds per epoch of each step, lower is faster (" + model_text(sizes) + ", batch " +
+  PlotSpec spec{"Seconds per epoch of each step, lower is faster\n(" + display_name(ds) + ", " +
+                    std::to_string(ds.train_size()) + " training images, " + model_text(sizes) + ", batch " +
                     std::to_string(o.batch) + "; CPU kernels " + simd::kIsa + ", " + std::to_string(simd::kLanes) +
                     " lanes; in brackets: speedup over step " + results.front().rung.label.substr(0, 1) + ")",
                 "", "seconds per epoch (log scale)", true, false, 1100, 600};
