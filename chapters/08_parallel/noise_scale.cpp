@@ -2,6 +2,7 @@
 // are in noise_scale.hpp).
 #include "noise_scale.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 

@@ -2,8 +2,10 @@
 // at its initial weights and after 1 and 5 epochs of the textbook's SGD (--batch 32, --lr 0.01),
 // one process. It predicts the critical batch: where, in the large-batch table, more rows per step
 // stop buying fewer steps. Writes noise_scale.csv and summary.json (and --json FILE).
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <string>
 
 #include "dnn/error.hpp"
