@@ -2,7 +2,7 @@
 # chapters/08_parallel/experiments.sh — the chapter's measurements, written to results/ (JSON per
 # run in results/runs/, tables by tables.py). Run from the repository root after building:
 #     chapters/08_parallel/experiments.sh            # all (about 15 min on 2 cores)
-#     chapters/08_parallel/experiments.sh timing     # one group: timing largebatch compress localsgd stale hogwild comm
+#     chapters/08_parallel/experiments.sh timing     # one group: timing largebatch noisescale compress localsgd stale hogwild comm
 # MNIST from MNIST_DIR or data/mnist (see the top README). The P = 2 runs use mpirun -np 2 with
 # mpi_yield_when_idle (a waiting rank gives its core away instead of busy-polling: on a loaded
 # 2-core machine busy-polling made an epoch 15x slower, see the README); the timing group measures
@@ -23,7 +23,7 @@ run() {  # run NAME CMD...: the run's JSON into results/runs/NAME.json, its log 
     echo "   (exit $?: see $R/runs/$name.log)"
   { grep -E 'Test accuracy|Seconds per epoch' "$R/runs/$name.log" || true; } | tr '\n' ' '; echo
 }
-groups=${*:-timing largebatch compress localsgd stale hogwild comm}
+groups=${*:-timing largebatch noisescale compress localsgd stale hogwild comm}
 for g in $groups; do case $g in
 timing)  # time per epoch, P = 1 and 2, three global batches; P = 2 three ways of waiting
   for B in ${TIMING_BATCHES:-32 256 2048}; do
@@ -57,6 +57,10 @@ hogwild)  # one process: lock-free vs mutex, 1 and 2 threads, against sync P = 1
   run hogwild_T2 $BIN --mode hogwild --threads 2 --epochs 3
   run hogwild_T2_locked $BIN --mode hogwild --threads 2 --locked --epochs 3
   run hogwild_sync_P1 $BIN --epochs 3 ;;
+noisescale)  # the gradient noise scale B_simple from all 60 000 per-example gradients, at 0, 1, 5 epochs
+  $BIN --mode noise-scale --noise-examples 60000 "${DATA[@]}" --quiet --out /tmp/08_parallel_noisescale \
+    --json "$R/noise_scale.json" | tee "$R/runs/noise_scale.log"
+  cp /tmp/08_parallel_noisescale/noise_scale.csv "$R/noise_scale.csv" ;;
 comm)
   "${MPI[@]}" $BIN --mode comm --batch 256 "${DATA[@]}" --out "$R/comm" --json "$R/runs/comm.json" | tee "$R/runs/comm.log" ;;
 *) echo "experiments.sh: unknown group '$g'" >&2; exit 2 ;;

@@ -10,6 +10,7 @@
 //   08_parallel --mode hogwild --threads 2        asynchronous lock-free SGD, 2 threads, shared weights
 //   08_parallel --mode stale --staleness 4        asynchrony simulated: gradients of 4-step-old weights
 //   mpirun -np 2 08_parallel --mode comm          allreduce latency/bandwidth here + the cost model
+//   08_parallel --mode noise-scale                the gradient noise scale B_simple at 0, 1, 5 epochs
 #include "dnn/cli.hpp"
 #include "parallel.hpp"
 
@@ -22,7 +23,8 @@ int main(int argc, char** argv) {
                  "sync (allreduce of the gradient every step), local-sgd (average the models every --sync-every "
                  "steps), hogwild (one process, --threads threads updating shared weights without locks) or stale "
                  "(each gradient computed on the weights of --staleness steps ago); comm measures the allreduce (alpha, "
-                 "beta) and predicts P = 1 ... 1024")
+                 "beta) and predicts P = 1 ... 1024; noise-scale estimates the gradient noise scale B_simple (one process) at 0, 1 "
+                 "and 5 epochs of SGD")
       ->capture_default_str();
   app.add_option("--allreduce", o.allreduce, "mpi (MPI_Allreduce) or ring (the chapter's ring_allreduce exercise)")
       ->capture_default_str();
@@ -40,6 +42,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(dnn::whole_number(0, 10000));
   app.add_flag("--locked", o.locked, "hogwild: one mutex around every step (nothing overwritten, threads take turns)");
+  app.add_option("--noise-examples", o.noise_examples,
+                 "noise-scale: per-example gradients N of the estimate, the first N training images (default 4096, "
+                 "or all if fewer)");
   app.add_option("--batch", o.batch, "Global minibatch B, split over the ranks (Keras default 32)")
       ->capture_default_str()
       ->check(dnn::whole_number(1));

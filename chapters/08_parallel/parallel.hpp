@@ -22,7 +22,7 @@ namespace ch08 {
 
 /// The command line of 08_parallel (main.cpp fills it, run() uses it).
 struct Options {
-  std::string mode = "sync";      ///< sync | local-sgd | hogwild | stale | comm
+  std::string mode = "sync";      ///< sync | local-sgd | hogwild | stale | comm | noise-scale
   std::string allreduce = "mpi";  ///< mpi (MPI_Allreduce) | ring (the chapter's ring_allreduce)
   bool deterministic = false;     ///< sync: exact fixed-point sum, the same weights for every P
   std::string compress = "none";  ///< sync: none | topk:F | sign (with error feedback)
@@ -35,6 +35,7 @@ struct Options {
   int hogwild_threads = 2;        ///< hogwild: threads sharing the weights (--threads)
   bool locked = false;            ///< hogwild: a mutex around every step instead of lock-free
   int expect_ranks = 0;           ///< --ranks P: refuse to run unless started with P processes
+  int noise_examples = 0;         ///< noise-scale: per-example gradients N (0: 4096 or all if fewer)
   std::string hidden = "50,50";
   std::string json;
   dnn::CommonOptions common;
@@ -202,6 +203,11 @@ RunResult train_hogwild(dnn::Mlp& net, const dnn::Dataset& ds, const Options& o,
 /// comm.cpp: mode comm, the allreduce's α and β measured here and the cost model for P = 1 … 1024.
 int run_comm(const Options& o, const MpiWorld& world, const dnn::Dataset& ds, const dnn::Mlp& net,
              dnn::OutputFileFlag& json);
+
+/// noise_scale_mode.cpp: mode noise-scale, B_simple at the initial weights and after 1 and 5
+/// epochs of SGD (one process); writes noise_scale.csv, summary.json and --json FILE.
+int run_noise_scale(const Options& o, const MpiWorld& world, const dnn::Dataset& ds, dnn::Mlp& net,
+                    dnn::OutputFileFlag& json);
 
 /// What the report says about the mode that ran.
 struct ModeSummary {

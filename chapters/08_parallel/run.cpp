@@ -52,13 +52,18 @@ void check_ranks(const Options& o, const MpiWorld& world) {
 
 void validate(const Options& o) {
   if (o.mode != "sync" && o.mode != "local-sgd" && o.mode != "hogwild" && o.mode != "stale" &&
-      o.mode != "comm")
-    throw dnn::InputError("--mode: expected sync, local-sgd, hogwild, stale or comm, got '" + o.mode + "'");
+      o.mode != "comm" && o.mode != "noise-scale")
+    throw dnn::InputError("--mode: expected sync, local-sgd, hogwild, stale, comm or noise-scale, got '" + o.mode + "'");
   if (o.staleness < 0 || o.staleness > 10000)
     throw dnn::InputError("--staleness: expected 0 to 10000 steps, got " + std::to_string(o.staleness));
   if (o.mode == "hogwild" && (o.hogwild_threads < 1 || o.hogwild_threads > 256))
     throw dnn::InputError("--threads: expected 1 to 256 Hogwild threads, got " + std::to_string(o.hogwild_threads));
   if (o.locked && o.mode != "hogwild") throw dnn::InputError("--locked: only for --mode hogwild");
+  if (o.noise_examples != 0 && o.mode != "noise-scale")
+    throw dnn::InputError("--noise-examples: only for --mode noise-scale (got --mode " + o.mode + ")");
+  if (o.mode == "noise-scale" && o.noise_examples != 0 && o.noise_examples < 2)
+    throw dnn::InputError("--noise-examples: expected a number of per-example gradients >= 2, got " +
+                          std::to_string(o.noise_examples));
   if (o.allreduce != "mpi" && o.allreduce != "ring")
     throw dnn::InputError("--allreduce: expected mpi (MPI_Allreduce) or ring (the chapter's ring_allreduce), got '" +
                           o.allreduce + "'");
@@ -108,6 +113,7 @@ int run(const Options& o) {
   dnn::Mlp net = dnn::make_mlp(dnn::layer_sizes(ds.input_size(), hidden, ds.classes), dnn::Activation::ReLU, init_rng);
 
   if (o.mode == "comm") return run_comm(o, world, ds, net, json);
+  if (o.mode == "noise-scale") return run_noise_scale(o, world, ds, net, json);
   if (o.mode == "hogwild") {
     ModeSummary mode{std::string(o.locked ? "mutex-locked" : "hogwild (lock-free)") + " SGD, " +
                      std::to_string(o.hogwild_threads) + " threads"};

@@ -69,6 +69,33 @@ def largebatch():
                          "epoch reaching 97 %", "steps to 97 %"], rows)
 
 
+def largebatch_steps():  # steps to 94 % (the highest accuracy every trained run reaches) from the histories
+    rows = []
+    for B in (32, 256, 2048, 8192):
+        for w in ("", "_warmup"):
+            j = load(f"largebatch_B{B}{w}")
+            if not j:
+                continue
+            e94 = next((h["epoch"] for h in j["history"] if h["test_accuracy"] >= 0.94), None)
+            steps = math.ceil(60000 / B)
+            rows.append([B, j["warmup_epochs"], e94 or "not in 10", e94 * steps if e94 else "—",
+                         e94 * steps * B if e94 else "—"])
+    write("largebatch_steps", ["global batch B", "warm-up epochs", "epoch reaching 94 %", "steps to 94 %",
+                               "examples to 94 %"], rows)
+
+
+def noise_scale():  # B_simple at 0, 1, 5 epochs (results/noise_scale.json, experiments.sh noisescale)
+    p = R / "noise_scale.json"
+    if not p.exists():
+        return
+    j = json.loads(p.read_text())
+    print(f"\nnoise_scale.json ({j['noise_examples']} examples, {j['date']})\n"
+          "| epochs of SGD (B 32, η 0.01) | steps | test accuracy | ‖G‖² | tr(Σ) | B_simple |\n|---:|---:|---:|---:|---:|---:|")
+    for r in j["noise_scale"]:
+        print(f"| {r['epochs_trained']} | {r['steps']} | {r['test_accuracy']:.4f} | {r['grad_norm2']:.4f} | "
+              f"{r['trace_sigma']:.1f} | {r['b_simple']:.0f} |")
+
+
 def compress():
     rows = []
     for c in ("none", "topk_0.1", "topk_0.01", "topk_0.001", "sign"):
@@ -138,5 +165,5 @@ def hogwild():
           rows)
 
 
-for fn in (timing, largebatch, compress, localsgd, stale, hogwild):
+for fn in (timing, largebatch, largebatch_steps, noise_scale, compress, localsgd, stale, hogwild):
     fn()

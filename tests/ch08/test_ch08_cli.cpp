@@ -4,7 +4,8 @@
 //  - --deterministic gives the same weights_hash for P = 1, 2, 3, 4, with both allreduces;
 //  - sync at P = 1 is chapter 05's training step bit for bit (CpuTrainer with Eigen, same seed,
 //    same data order), and so are --compress topk:1 and --mode local-sgd --sync-every 1 at P = 1;
-//  - sync with P = 2 trains, with the MPI and the ring allreduce.
+//  - sync with P = 2 trains, with the MPI and the ring allreduce;
+//  - --mode noise-scale runs and writes B_simple at 0, 1 and 5 epochs.
 // The paths of the program and of mpirun come from CMake (DNN_08_PARALLEL, DNN_MPIEXEC).
 #include <cstdint>
 #include <cstdio>
@@ -101,6 +102,9 @@ TEST_CASE("08_parallel: bad flags exit 2 and name the flag", "[ch08][bad_flags][
       {"--mode hogwild --threads 0", "--threads"},
       {"--locked", "--locked"},
       {"--mode comm", "mpirun -np 2"},  // one rank has nobody to talk to
+      {"--mode noise-scale --noise-examples 1", "--noise-examples"},
+      {"--mode noise-scale --noise-examples 601", "--noise-examples"},  // more than the 600 training rows
+      {"--noise-examples 100", "--noise-examples"},                     // not mode noise-scale
   };
   for (const auto& [args, flag] : cases) {
     INFO(args);
@@ -191,4 +195,25 @@ TEST_CASE("08_parallel sync with P = 2 trains (MPI and ring allreduce), one mode
     CHECK(j["weights_hash"].get<std::string>().size() == 16);
     CHECK(contains(r.output, "the same on all 2 ranks"));
   }
+}
+
+TEST_CASE("08_parallel --mode noise-scale: B_simple at 0, 1 and 5 epochs", "[ch08][noise_scale_cli][cli]") {
+  const fs::path json = work_dir() / "noise_scale.json";
+  const RunResult r = run08("--mode noise-scale --noise-examples 200 --json '" + json.string() + "'" + kData);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.output, "B_simple"));
+  CHECK(fs::exists(work_dir() / "out" / "noise_scale.csv"));
+  const nlohmann::json doc = read_json(json);
+  CHECK(doc["mode"] == "noise-scale");
+  CHECK(doc["noise_examples"] == 200);
+  REQUIRE(doc["noise_scale"].size() == 3);
+  const int epochs[] = {0, 1, 5};
+  for (int k = 0; k < 3; ++k) {
+    const nlohmann::json& row = doc["noise_scale"][static_cast<std::size_t>(k)];
+    CHECK(row["epochs_trained"] == epochs[k]);
+    CHECK(row["trace_sigma"].get<double>() > 0);
+    CHECK(row["b_simple"].get<double>() > 0);
+  }
+  CHECK(doc["noise_scale"][2]["steps"] == 5 * ((600 + 31) / 32));
 }
