@@ -9,6 +9,7 @@
 #include "06_kernels/cpu/gemm.hpp"
 #include "06_kernels/cpu/mlp_ops.hpp"
 #include "06_kernels/cuda/gemm.hpp"
+#include "06_kernels/cuda/thread_grid.hpp"
 #include "catch.hpp"
 #include "dnn/cuda_kernels.hpp"
 #include "dnn/device_buffer.hpp"
@@ -101,6 +102,22 @@ TEST_CASE("CUDA GEMM steps with unaligned pointers take the scalar path and stay
       CHECK(compare(C, ref, s.N, tf32_tolerance(s.K)) == "");
     else
       CHECK(compare(C, naive, s.N, fp32_tolerance(s.K)) == "");
+  }
+}
+
+// The exercises coalesced_thread, smem_load_tile and smem_accumulate_tile (solutions/ch06_cuda_steps.cpp,
+// run on the CPU by the host emulation of the thread grid) compute what the device kernels of steps 2 and 3
+// compute: the emulation is a faithful model of cuda/02_coalesced.cu and cuda/03_smem.cu.
+TEST_CASE("host emulation of CUDA steps 2 and 3 matches the device kernels", "[ch06][cuda][gemm][emulation]") {
+  for (const Shape& s : std::vector<Shape>{{1, 1, 1}, {33, 33, 33}, {32, 50, 784}, {129, 257, 300}, {33, 17, 0}}) {
+    const auto A = random_vector(static_cast<std::size_t>(s.M) * s.K, 51 + s.M);
+    const auto B = random_vector(static_cast<std::size_t>(s.K) * s.N, 53 + s.N);
+    std::vector<float> coalesced(static_cast<std::size_t>(s.M) * s.N), smem(coalesced.size());
+    dnn::cuda::emu::emulate_coalesced(s.M, s.N, s.K, A.data(), B.data(), coalesced.data());
+    dnn::cuda::emu::emulate_smem(s.M, s.N, s.K, A.data(), B.data(), smem.data());
+    INFO("shape " << to_string(s));
+    CHECK(compare(coalesced, run_gpu(&dnn::cuda::gemm_coalesced, s, A, B), s.N, fp32_tolerance(s.K)) == "");
+    CHECK(compare(smem, run_gpu(&dnn::cuda::gemm_smem, s, A, B), s.N, fp32_tolerance(s.K)) == "");
   }
 }
 

@@ -41,6 +41,11 @@ BUGS = {
     "rmsprop_step": ("(T(1) - rho) * g * g;", "(T(1) - rho) * g;"),
     "gemm_ikj": ("std::fill(c, c + N, 0.0f);", "// C not zeroed"),
     "gemm_blocked": ("for (int k = k0; k < k1; ++k) {", "for (int k = k0 + 1; k < k1; ++k) {"),
+    # chapter 06's CUDA steps (host emulation): the row block used for the column, the tile's
+    # K edge checked without k0, the B tile read transposed
+    "coalesced_thread": ("const int j = block_x * kBlock + thread_x;", "const int j = block_y * kBlock + thread_x;"),
+    "smem_load_tile": ("k0 + thread_x < K", "thread_x < K"),
+    "smem_accumulate_tile": ("Bs[k * kBlock + thread_x]", "Bs[thread_x * kBlock + k]"),
     "shard_rows": ("r.count = base + (rank < extra ? 1 : 0);", "r.count = base + (rank <= extra ? 1 : 0);"),
     "ring_allreduce": ("data[in.first + i] += incoming", "data[in.first + i] = incoming"),
     "topk_error_feedback": ("residual[index[static_cast<std::size_t>(j)]] = 0.0f;", "// residual kept"),
