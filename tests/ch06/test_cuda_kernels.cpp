@@ -105,7 +105,7 @@ TEST_CASE("CUDA GEMM steps with unaligned pointers take the scalar path and stay
   }
 }
 
-// The exercises coalesced_thread, smem_load_tile and smem_accumulate_tile (solutions/ch06_cuda_steps.cpp,
+// The exercises coalesced_thread, smem_load_tile and smem_accumulate_tile (solutions/ch06_gpu_steps.cpp,
 // run on the CPU by the host emulation of the thread grid) compute what the device kernels of steps 2 and 3
 // compute: the emulation is a faithful model of cuda/02_coalesced.cu and cuda/03_smem.cu.
 TEST_CASE("host emulation of CUDA steps 2 and 3 matches the device kernels", "[ch06][cuda][gemm][emulation]") {

@@ -2,7 +2,7 @@
 /// @brief What one CUDA thread of GEMM steps 2 (coalesced) and 3 (shared-memory tiles) does,
 ///        written as plain C++ functions of (block index, thread index, sizes, pointers): the
 ///        exercises coalesced_thread, smem_load_tile and smem_accumulate_tile
-///        (solutions/ch06_cuda_steps.cpp), and a host emulation of the thread grid that calls
+///        (solutions/ch06_gpu_steps.cpp), and a host emulation of the thread grid that calls
 ///        them for every thread of every block, in the order a GPU guarantees.
 ///
 /// The emulation runs on any CPU, so the index math of the two kernels can be checked on a

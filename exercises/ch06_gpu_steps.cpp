@@ -1,6 +1,6 @@
-// EXERCISE FILE — yours to edit. Generated from solutions/ch06_cuda_steps.cpp by scripts/gen-exercises.py.
+// EXERCISE FILE — yours to edit. Generated from solutions/ch06_gpu_steps.cpp by scripts/gen-exercises.py.
 // Replace each DNN_TODO(...) line with your code, then run: scripts/check 06
-// (Stuck? The chapter README has a hint for every exercise; solutions/ch06_cuda_steps.cpp has the answer.)
+// (Stuck? The chapter README has a hint for every exercise; solutions/ch06_gpu_steps.cpp has the answer.)
 // Chapter 06, CUDA GEMM steps 2 and 3 — what one thread does: exercises coalesced_thread,
 // smem_load_tile and smem_accumulate_tile.
 //
