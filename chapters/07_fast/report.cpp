@@ -78,13 +78,7 @@ void report_training(const Options& o, const Dataset& ds, const std::vector<int>
                          {"fit_wall_seconds", fit_seconds},
                          {"extra", extra},
                          {"history", hist}};
-  save_json(join_path(o.common.out_dir, "summary.json"), summary);
-  std::printf("wrote %s\n", join_path(o.common.out_dir, "summary.json").c_str());
-  if (json.given()) {
-    json.before_write();
-    save_json(json.path(), summary);
-    std::printf("wrote %s\n", json.path().c_str());
-  }
+  save_summary_json(join_path(o.common.out_dir, "summary.json"), summary, json);
 }
 
 int report_ladder(const Options& o, const Dataset& ds, const std::vector<int>& sizes, const OptimizerConfig& opt,
@@ -163,13 +157,7 @@ int report_ladder(const Options& o, const Dataset& ds, const std::vector<int>& s
                           if (!r.error.empty()) f.push_back({{"step", r.rung.label}, {"error", r.error}});
                         return f;
                       }()}};
-  save_json(join_path(o.common.out_dir, stem + ".json"), doc);
-  std::printf("wrote %s\n", join_path(o.common.out_dir, stem + ".json").c_str());
-  if (json.given()) {
-    json.before_write();
-    save_json(json.path(), doc);
-    std::printf("wrote %s\n", json.path().c_str());
-  }
+  save_summary_json(join_path(o.common.out_dir, stem + ".json"), doc, json);
   if (o.pytorch_seconds > 0) {
     char x[48];
     std::snprintf(x, sizeof x, "PyTorch CPU, measured separately (%.3gx)", key(results.front()) / o.pytorch_seconds);

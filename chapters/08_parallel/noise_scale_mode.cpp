@@ -82,14 +82,7 @@ int run_noise_scale(const Options& o, const MpiWorld& world, const dnn::Dataset&
                            {"machine", dnn::machine_info()},
                            {"date", utc_now()},
                            {"noise_scale", rows}};
-  const std::string summary = dnn::join_path(o.common.out_dir, "summary.json");
-  dnn::save_json(summary, doc);
-  std::printf("wrote %s\n", summary.c_str());
-  if (json.given()) {
-    json.before_write();
-    dnn::save_json(json.path(), doc);
-    std::printf("wrote %s\n", json.path().c_str());
-  }
+  dnn::save_summary_json(dnn::join_path(o.common.out_dir, "summary.json"), doc, json);
   return dnn::kExitOk;
 }
 

@@ -58,14 +58,7 @@ void write_results(const Options& o, const MpiWorld& world, const dnn::Dataset& 
       {"weights_hash", r.weights_hash},
       {"extra", mode.extra},
       {"history", hist}};
-  const std::string summary = dnn::join_path(o.common.out_dir, "summary.json");
-  dnn::save_json(summary, doc);
-  std::printf("wrote %s\n", summary.c_str());
-  if (json.given()) {
-    json.before_write();
-    dnn::save_json(json.path(), doc);
-    std::printf("wrote %s\n", json.path().c_str());
-  }
+  dnn::save_summary_json(dnn::join_path(o.common.out_dir, "summary.json"), doc, json);
   std::vector<dnn::Series> series(2);
   series[0].label = "train accuracy";
   series[1].label = "test accuracy";

@@ -96,13 +96,7 @@ int run(const Options& o) {
   }
   summary["seconds"]["total"] = total.seconds();
   const std::string path = dnn::join_path(o.common.out_dir, "summary.json");
-  dnn::save_json(path, summary);
-  std::printf("wrote %s\n", path.c_str());
-  if (json_file.given()) {
-    json_file.before_write();
-    dnn::save_json(json_file.path(), summary);
-    std::printf("wrote %s\n", json_file.path().c_str());
-  }
+  dnn::save_summary_json(path, summary, json_file);
   std::printf("Done in %.1f s\n", total.seconds());
   return 0;
 }

@@ -94,13 +94,7 @@ int run(const Options& given) {
   summary["finished"] = utc_now();
   summary["wall_seconds"] = total.seconds();
   const std::string path = join_path(out, "summary.json");
-  save_json(path, summary);
-  std::printf("wrote %s\n", path.c_str());
-  if (json_file.given()) {
-    json_file.before_write();
-    save_json(json_file.path(), summary);
-    std::printf("wrote %s\n", json_file.path().c_str());
-  }
+  save_summary_json(path, summary, json_file);
   return 0;
 }
 

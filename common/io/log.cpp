@@ -354,6 +354,16 @@ void save_json(const std::string& path, const nlohmann::json& doc) {
   write_file_atomic(path, doc.dump(2) + "\n");
 }
 
+void save_summary_json(const std::string& path, const nlohmann::json& doc, OutputFileFlag& also) {
+  save_json(path, doc);
+  std::printf("wrote %s\n", path.c_str());
+  if (also.given()) {
+    also.before_write();
+    save_json(also.path(), doc);
+    std::printf("wrote %s\n", also.path().c_str());
+  }
+}
+
 nlohmann::json machine_info() {
   nlohmann::json j;
   std::string cpu = "unknown";

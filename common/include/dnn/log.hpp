@@ -156,6 +156,11 @@ class CsvTable {
 /// Writes `doc` pretty-printed to `path`, atomically.
 void save_json(const std::string& path, const nlohmann::json& doc);
 
+/// A program's summary: `doc` saved to `path` (its --out folder's summary), "wrote PATH" printed,
+/// and, when the program's --json FILE was given (`also`), the same document there too, with its
+/// own "wrote" line (OutputFileFlag::before_write checks it may replace the file).
+void save_summary_json(const std::string& path, const nlohmann::json& doc, OutputFileFlag& also);
+
 /// A short description of this machine and build (CPU model, cores, compiler, flags),
 /// recorded in every benchmark/results file so numbers always come with their machine.
 nlohmann::json machine_info();
