@@ -54,8 +54,11 @@ out = sys.argv[1]
 rows = []
 for b in ("eigen", "naive"):
     runs = json.load(open(os.path.join(out, b + ".json")))["benchmarks"]
-    median = next(r for r in runs if r.get("aggregate_name") == "median")
-    last = max((r for r in runs if r.get("run_type") == "iteration"), key=lambda r: r["epochs"])
+    iterations = [r for r in runs if r.get("run_type") == "iteration"]
+    # one repetition (e.g. NAIVE_EPOCHS=1) has no aggregate rows: its one run is its median
+    median = next((r for r in runs if r.get("aggregate_name") == "median"),
+                  sorted(iterations, key=lambda r: r["real_time"])[len(iterations) // 2])
+    last = max(iterations, key=lambda r: r["epochs"])
     ms = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[median["time_unit"]]
     rows.append((f"C++ {b}", median["real_time"] * ms, median["cpu_time"] * ms, int(last["epochs"]),
                  last["test_accuracy"]))
