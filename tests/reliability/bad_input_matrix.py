@@ -72,6 +72,10 @@ def setup():
             flipped = bytearray(data)
             flipped[len(flipped) // 2] ^= 0x40
             (WORK / "flipped.ckpt").write_bytes(bytes(flipped))
+    # chapter 09 explains only the textbook model (784-50-50-10): a checkpoint of another architecture
+    if mlp.exists() and (BIN / "09_inside").exists():
+        subprocess.run([str(mlp), *SMALL, "--epochs", "1", "--hidden", "100", "--checkpoint", str(WORK / "wide.ckpt"),
+                        "--out", str(WORK / "ckrun_wide")], capture_output=True, text=True, timeout=120)
     return out, ck
 
 
@@ -238,6 +242,30 @@ def cases(out, ck):
         # the checkpoint's data fingerprint: same name and size, other images (another --data-seed)
         c.append((m, [*SMALL, "--data-seed", "7", "--out", str(out), "--resume", str(ck)], EXIT_BAD_INPUT,
                   ["--resume", "the checkpoint was trained on other synthetic data"]))
+    # chapter 09 (09_inside): every flag its README and --help list, each refused with exit 2 and the
+    # flag named; none of them may write a file into --out (checked in main: the folder's listing)
+    i = "09_inside"
+    for args, flag in [
+        (["--steps", "0"], "--steps"), (["--steps", "abc"], "--steps"),
+        (["--image", "200"], "--image: expected a test image index from 0 to 199, got 200"),  # --test-limit 200
+        (["--image", "-1"], "--image"),
+        (["--class", "10"], "--class: expected a class from 0 to 9, got 10"), (["--class", "-2"], "--class"),
+        (["--patch", "0"], "--patch"), (["--stride", "0"], "--stride"),
+        (["--smooth-samples", "0"], "--smooth-samples"), (["--smooth-sigma", "nan"], "--smooth-sigma"),
+        (["--ig-steps", "20,,300"], "--ig-steps"), (["--ig-images", "0"], "--ig-images"),
+        (["--sanity-images", "0"], "--sanity-images"), (["--deletion-images", "0"], "--deletion-images"),
+        (["--roar-train", "0"], "--roar-train"), (["--roar-seeds", "0"], "--roar-seeds"),
+        (["--importance-images", "0"], "--importance-images"), (["--select-k", "0"], "--select-k"),
+        (["--select-k", "10,785"], "--select-k"), (["--select-train", "0"], "--select-train"),
+        (["--epochs", "0"], "--epochs"), (["--no-such-flag"], "--no-such-flag"),
+        (["--resume", f"{w}/no_such.ckpt"], "no_such.ckpt"), (["--resume", f"{w}/garbage.ckpt"], "garbage.ckpt"),
+        (["--resume", f"{w}/empty.ckpt"], "empty.ckpt"), (["--resume", ""], "--resume"),
+        (["--json", f"{w}/precious.txt"], "--json"),
+    ]:
+        c.append((i, [*SMALL, "--out", str(out), *args], EXIT_BAD_INPUT, flag))
+    if (WORK / "wide.ckpt").exists():
+        c.append((i, [*SMALL, "--out", str(out), "--resume", f"{w}/wide.ckpt"], EXIT_BAD_INPUT,
+                  ["--resume", "wide.ckpt", "784-50-50-10", "784-100-10"]))
     return c
 
 
@@ -371,6 +399,7 @@ def main():
     passed = failed = skipped = 0
     for prog, args, want_code, want_text, *forbidden in cases(out, ck):
         before = {p: digest(p) for p in protected}
+        listing = sorted(out.rglob("*"))
         exe = BIN / prog
         label = f"{prog} {' '.join(a for a in args if a not in SMALL)}"
         if not exe.exists():
@@ -383,6 +412,8 @@ def main():
         except subprocess.TimeoutExpired:
             code, err = None, "timed out after 120 s"
         damaged = [str(p) for p in protected if digest(p) != before[p]]
+        if prog == "09_inside" and sorted(out.rglob("*")) != listing:
+            damaged.append(f"{out} (files were added or removed)")
         found = [f for f in forbidden if f.lower() in err.lower()]
         wants = want_text if isinstance(want_text, list) else [want_text]
         missing = [t for t in wants if t.lower() not in err.lower()]
