@@ -99,6 +99,22 @@ TEST_CASE("10_faq: --experiment data --quick: learning curves rise, fits and N f
     CHECK(c["power_law_exponent"].get<double>() > 0);
   }
   CHECK(fs::exists(work_dir() / "data" / "out" / "augment_gallery.png"));
+
+  // A stopped grid continues: every finished run is a line of data_runs.jsonl; --resume reuses
+  // them (here all 5 models × 3 sizes × 2 seeds) and trains nothing again, a cut-short line is ignored.
+  const fs::path runs = work_dir() / "data" / "out" / "data_runs.jsonl";
+  REQUIRE(fs::exists(runs));
+  { std::ofstream(runs, std::ios::app) << "{\"model\": \"cut sh"; }
+  const fs::path again = work_dir() / "data_again.json";
+  const RunResult r = run10("--experiment data --quick --resume --json " + again.string() + kData, work_dir() / "data");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.output, "(30 reused)"));
+  CHECK(contains(r.output, "1 unreadable line(s) ignored"));
+  std::ifstream in(again);
+  REQUIRE(in.good());
+  const nlohmann::json k = nlohmann::json::parse(in);
+  CHECK(k["data"] == j["data"]);
 }
 
 TEST_CASE("10_faq: --experiment time --quick: the model's error table and time to accuracy", "[ch10][cli]") {

@@ -1,9 +1,4 @@
-// The one main() of every Catch2 test program (works with Catch2 v2 and v3).
-#if __has_include(<catch2/catch_session.hpp>)
-#include <catch2/catch_session.hpp>
-#else
-#define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
-#endif
+// The one main() of every Catch2 test program (the session itself: catch_session.cpp).
+#include "catch_session.hpp"
 
-int main(int argc, char* argv[]) { return Catch::Session().run(argc, argv); }
+int main(int argc, char* argv[]) { return dnn::test::run_catch_session(argc, argv); }
