@@ -8,7 +8,7 @@
 
 #include <filesystem>
 
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"
 #include "dnn/simd.hpp"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 #include "dnn/log.hpp"
 #include "dnn/ops.hpp"

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 #include "dnn/experiment.hpp"
 #include "dnn/ops.hpp"

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "bench_util.hpp"
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 #include "dnn/mlp.hpp"
 #include "dnn/ops.hpp"

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "dnn/cli.hpp"
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"
 

@@ -3,18 +3,21 @@
 // the parsing directly.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "dnn/activation.hpp"
 #include "dnn/checkpoint.hpp"
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 #include "dnn/ops.hpp"
 #include "dnn/optimizer.hpp"
 #include "dnn/train.hpp"
+
+namespace CLI {
+class App;  // CLI11 (dnn/cli.hpp): only options.cpp and main.cpp, which declare the flags, include it
+}
 
 namespace ch05 {
 

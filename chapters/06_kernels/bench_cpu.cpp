@@ -19,7 +19,7 @@
 #include "06_kernels/cpu/gemm.hpp"
 #include "06_kernels/cpu/mlp_ops.hpp"
 #include "06_kernels/harness.hpp"
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/error.hpp"
 #include "dnn/eigen_ops.hpp"
 #include "dnn/exercise.hpp"

@@ -21,7 +21,7 @@
 #include "06_kernels/cpu/gemm.hpp"
 #include "06_kernels/cuda/gemm.hpp"
 #include "06_kernels/harness.hpp"
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/cuda_device.hpp"
 #include "dnn/cuda_kernels.hpp"
 #include "dnn/error.hpp"

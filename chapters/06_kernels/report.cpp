@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "06_kernels/cpu/gemm.hpp"
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/cuda_device.hpp"
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bench_util.hpp"
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 #include "dnn/fast_cpu.hpp"
 #include "dnn/mlp.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 #include "dnn/fast_cpu.hpp"
 #include "dnn/log.hpp"

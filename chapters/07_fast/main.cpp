@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "dnn/cli.hpp"
 #include "dnn/cuda_device.hpp"
 #include "dnn/error.hpp"
 #include "dnn/rng.hpp"

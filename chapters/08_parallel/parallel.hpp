@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 #include "dnn/log.hpp"
 #include "dnn/mlp.hpp"

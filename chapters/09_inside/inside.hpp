@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 
 namespace ch09 {

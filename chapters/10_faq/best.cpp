@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/log.hpp"
 #include "faq.hpp"
 #include "report.hpp"

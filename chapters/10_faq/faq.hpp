@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "augment.hpp"
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 #include "dnn/optimizer.hpp"
 #include "dnn/train.hpp"

@@ -8,6 +8,9 @@ Checked here, without compiling anything:
   - io sources and io headers include only io headers (and two header-only types: the Matrix a
     plot draws, the SIMD width a log records);
   - nothing in common/src, common/io or a CPU chapter includes a CUDA header;
+  - no header but dnn/cli.hpp includes CLI11 (CLI/CLI.hpp, or dnn/cli.hpp): CLI11 is header-only
+    and costs ~15 s of compile in every file that includes it, so only the files that declare
+    flags (a main.cpp, an options file) include it, and dnn/options.hpp carries the rest;
   - a CPU chapter's binary has no libcudart/libcublas (ldd) and building it compiles no .cu file;
     when the build has CUDA, the GPU chapters do link libcudart (so this check can fail).
 """
@@ -17,7 +20,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-IO_HEADERS = {"cli", "log", "plot", "progress", "idx", "error", "timer", "exercise"}
+IO_HEADERS = {"cli", "options", "log", "plot", "progress", "idx", "error", "timer", "exercise"}
 IO_MAY_ALSO_INCLUDE = {"matrix", "simd"}  # header-only: the Matrix a plot draws, the ISA a log names
 CUDA_HEADERS = {"cuda_device", "cuda_kernels", "gpu_trainer", "device_buffer"}
 GPU_CHAPTERS = {"05_mlp", "06_kernels", "07_fast"}  # --backend cuda / --device cuda / the GPU trainer
@@ -49,6 +52,14 @@ def main(argv):
         bad = includes(f) & CUDA_HEADERS
         if bad:
             problems.append(f"{f.relative_to(ROOT)} includes {sorted(bad)}: only dnn_cuda and the GPU chapters may")
+
+    cli11 = re.compile(r'^\s*#\s*include\s+(<CLI/CLI\.hpp>|"dnn/cli\.hpp")', re.M)
+    headers = [f for d in ("common", "chapters", "tests", "solutions", "exercises") for f in (ROOT / d).rglob("*.hpp")]
+    for f in headers:
+        if f != ROOT / "common/include/dnn/cli.hpp" and cli11.search(f.read_text(errors="replace")):
+            problems.append(f"{f.relative_to(ROOT)} includes CLI11 (CLI/CLI.hpp or dnn/cli.hpp): every file that "
+                            "includes this header then compiles CLI11 (~15 s); include dnn/options.hpp, or forward-"
+                            "declare CLI::App, and leave CLI11 to the .cpp that declares the flags")
 
     have_cuda = len(argv) > 1 and argv[1] == "1"
     programs = sorted(p for p in (build / "bin").iterdir() if p.is_file()) if (build / "bin").is_dir() else []

@@ -4,7 +4,7 @@
 #include <cstddef>
 
 #include "catch.hpp"
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/mlp.hpp"
 #include "test_helpers.hpp"
 

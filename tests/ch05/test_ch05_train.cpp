@@ -12,7 +12,7 @@
 
 #include "catch.hpp"
 #include "dnn/checkpoint.hpp"
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 #include "dnn/error.hpp"
 #include "dnn/rng.hpp"

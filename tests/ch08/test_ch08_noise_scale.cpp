@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "catch.hpp"
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 #include "dnn/mlp.hpp"
 #include "dnn/rng.hpp"
