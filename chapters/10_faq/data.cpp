@@ -153,12 +153,14 @@ nlohmann::json run_data(const Options& o, const Dataset& ds, const std::string& 
       throw InputError("--sizes: " + std::to_string(n) + " is more than the " + std::to_string(ds.train_size()) +
                        " training examples of " + ds.name);
   const int wide = o.quick ? 100 : 800;
-  const std::vector<Model> models{
-      {"nearest class mean", {}, OptimizerKind::SGD, 0, false},
-      {"softmax regression", {}, OptimizerKind::Adam, 0.001f, false},
-      {"textbook MLP 784-50-50-10 (SGD 0.01)", {50, 50}, OptimizerKind::SGD, 0.01f, false},
-      {"MLP 784-" + std::to_string(wide) + "-10 (Adam)", {wide}, OptimizerKind::Adam, 0.001f, false},
-      {"MLP 784-" + std::to_string(wide) + "-10 + distortions", {wide}, OptimizerKind::Adam, 0.001f, true}};
+  const std::map<std::string, Model> known{
+      {"ncm", {"nearest class mean", {}, OptimizerKind::SGD, 0, false}},
+      {"softmax", {"softmax regression", {}, OptimizerKind::Adam, 0.001f, false}},
+      {"textbook", {"textbook MLP 784-50-50-10 (SGD 0.01)", {50, 50}, OptimizerKind::SGD, 0.01f, false}},
+      {"wide", {"MLP 784-" + std::to_string(wide) + "-10 (Adam)", {wide}, OptimizerKind::Adam, 0.001f, false}},
+      {"distorted", {"MLP 784-" + std::to_string(wide) + "-10 + distortions", {wide}, OptimizerKind::Adam, 0.001f, true}}};
+  std::vector<Model> models;
+  for (const std::string& key : parse_models(o.models)) models.push_back(known.at(key));
   RunLog log(join_path(out, "data_runs.jsonl"), o.resume, data_fingerprint(ds));
   std::vector<LearningCurve> curves;
   nlohmann::json j = nlohmann::json::object();

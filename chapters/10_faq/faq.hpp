@@ -31,6 +31,7 @@ struct Options {
   std::string sizes = "100,300,1000,3000,10000,30000,60000";  ///< --sizes: training-set sizes
   int data_epochs = 0;          ///< --data-epochs: 0 = about --data-examples examples (10 … 200 epochs)
   int data_examples = 600000;   ///< --data-examples: training examples per run when --data-epochs is 0
+  std::string models = "ncm,softmax,textbook,wide,distorted";  ///< --models: the learning curves to draw
   // §8.3 time
   std::string widths = "50,100,200,500,1000,2000";  ///< --widths: hidden widths timed (784-w-10)
   std::string batches = "1,8,32,128,1024";          ///< --batches
@@ -51,6 +52,10 @@ struct Options {
   dnn::CommonOptions common;
   dnn::DataOptions data;
 };
+
+/// The models of §8.2's learning curves that --models names (ncm, softmax, textbook, wide,
+/// distorted), in the order given; InputError for any other word.
+std::vector<std::string> parse_models(const std::string& text);
 
 /// Checks every value of `o` (InputError naming the flag, exit 2) before any work starts.
 void validate(const Options& o);

@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
       ->check(whole_number(0, 1000))->group(g2)->capture_default_str();
   app.add_option("--data-examples", o.data_examples, "training examples per run when --data-epochs is 0")
       ->check(whole_number(1000))->group(g2)->capture_default_str();
+  app.add_option("--models", o.models,
+                 "learning curves to draw: ncm (nearest class mean), softmax, textbook (784-50-50-10), wide "
+                 "(784-800-10), distorted (wide + distortions)")
+      ->group(g2)->capture_default_str();
   auto* g3 = "8.3 time";
   app.add_option("--widths", o.widths, "hidden widths to time (784-w-10)")->group(g3)->capture_default_str();
   app.add_option("--batches", o.batches, "batch sizes to time")->group(g3)->capture_default_str();

@@ -1,5 +1,6 @@
 // Chapter 10: run(options) — checks the options, loads MNIST, runs the chosen experiments (one
 // file each: depth.cpp, sawtooth.cpp, data.cpp, time.cpp, best.cpp) and writes the summary.
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <sstream>
@@ -27,10 +28,28 @@ std::vector<int> parse_depths(const std::string& text) {
   return depths;
 }
 
+std::vector<std::string> parse_models(const std::string& text) {
+  const std::vector<std::string> known{"ncm", "softmax", "textbook", "wide", "distorted"};
+  const std::string expected = "--models: expected a comma-separated list of ncm, softmax, textbook, wide, "
+                               "distorted (each at most once), got '" + text + "'";
+  if (text.empty() || text.back() == ',') throw InputError(expected);
+  std::vector<std::string> models;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (std::find(known.begin(), known.end(), item) == known.end() ||
+        std::find(models.begin(), models.end(), item) != models.end())
+      throw InputError(expected);
+    models.push_back(item);
+  }
+  return models;
+}
+
 void validate(const Options& o) {
   parse_sizes(o.budgets, "--budgets", 100000000);
   parse_depths(o.depths);
   parse_sizes(o.sizes, "--sizes", 60000);
+  parse_models(o.models);
   parse_layer_sizes(o.widths, "--widths");
   parse_sizes(o.batches, "--batches", 60000);
   parse_layer_sizes(o.hidden, "--hidden");

@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catch.hpp"
-#include "dnn/cli.hpp"
+#include "dnn/options.hpp"
 #include "dnn/data.hpp"
 #include "dnn/mlp.hpp"
 #include "dnn/ops.hpp"

@@ -57,7 +57,8 @@ TEST_CASE("10_faq: bad input exits 2 and names the flag", "[ch10][cli]") {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"--budgets ''", "--budgets"},   {"--sizes 100,70000", "--sizes"}, {"--widths 50,0", "--widths"},
       {"--hidden 0", "--hidden"},      {"--depths 0,9", "--depths"},     {"--experiment speed", "--experiment"},
-      {"--seeds 0", "--seeds"},        {"--dropout 1", "--dropout"},     {"--batches ''", "--batches"}};
+      {"--seeds 0", "--seeds"},        {"--dropout 1", "--dropout"},     {"--batches ''", "--batches"},
+      {"--models wide,cnn", "--models"}, {"--models wide,wide", "--models"}, {"--models ''", "--models"}};
   for (const auto& [args, flag] : cases) {
     INFO(args);
     const RunResult r = run10(args + kData);
@@ -115,6 +116,18 @@ TEST_CASE("10_faq: --experiment data --quick: learning curves rise, fits and N f
   REQUIRE(in.good());
   const nlohmann::json k = nlohmann::json::parse(in);
   CHECK(k["data"] == j["data"]);
+
+  // --models draws some of the curves: the same numbers as in the full run.
+  const fs::path some = work_dir() / "data_some.json";
+  const RunResult s = run10("--experiment data --quick --resume --models textbook,ncm --json " + some.string() + kData,
+                            work_dir() / "data");
+  INFO(s.output);
+  REQUIRE(s.code == 0);
+  std::ifstream in2(some);
+  REQUIRE(in2.good());
+  const nlohmann::json m = nlohmann::json::parse(in2);
+  REQUIRE(m["data"].size() == 2);
+  CHECK(m["data"]["nearest class mean"] == j["data"]["nearest class mean"]);
 }
 
 TEST_CASE("10_faq: --experiment time --quick: the model's error table and time to accuracy", "[ch10][cli]") {
