@@ -8,14 +8,20 @@
 //   bytes  = 4·P·6                            SGD: W read forward and backward, ∂E/∂W written,
 //                                             then W, ∂E/∂W read and W written by the update
 //          + 4·B·(784 + 3·w + 3·10)           the minibatch and the activations / δ
-// (P = 784·w + w + 10·w + 10 parameters). With chapter 07's sparse first layer only the
-// non-zero pixels count: 784 becomes the mean non-zeros per image (≈ 150) in layer 1's products.
-// Model: t_step = FLOPs / F + bytes / M + c, where F (FLOP/s of one core's GEMM), M (bytes/s of
-// a large copy) are measured by two micro-benchmarks here and c is a fixed per-step cost (also
-// fitted: the smallest measured step). The experiment compares the prediction with measured steps
-// over widths × batches, then measures time-to-accuracy (97 %, 98 %) for SGD and Adam, then
-// extrapolates: what would take an hour, or a day, here and on an H200. The timings are CPU
-// seconds of the training thread (CpuTimer), so that other jobs on a shared machine do not count.
+// (P = 784·w + w + 10·w + 10 parameters). With chapter 07's sparse first layer (fastcpu) layer 1
+// is different: no ∂E/∂W buffer, no pass over all of W₁; each non-zero pixel of each image reads
+// its row of W₁ (w floats) forward and reads and writes it in the fused update:
+//   bytes₁ = 4·B·nnz·w·3,  FLOPs₁ = B·nnz·w·4   (nnz ≈ 150 non-zero pixels per image)
+// and only layer 2 keeps the dense terms.
+// Model: t_step = FLOPs / F + bytes / M(size) + c, where F (FLOP/s of one core's GEMM) and M(size)
+// (bytes/s of copying a buffer of that size: the rate of the cache level it fits in) are measured
+// by micro-benchmarks here. The weights' bytes move at M(the weights' size) — 157 KB of W₁ at
+// w = 50 stay in L2 from one step to the next, 6 MB at w = 2000 in L3 —, the images at the rate of
+// main memory (random rows of a 188 MB training set), and c is a fixed per-step
+// cost (fitted: the median gap at the smallest batch). The experiment compares the prediction with
+// measured steps over widths × batches, then measures time-to-accuracy (97 %, 98 %) for SGD and
+// Adam, then extrapolates: what would take an hour, or a day, here and on an H200. The timings are
+// CPU seconds of the training thread (CpuTimer), so that other jobs on a shared machine do not count.
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -67,25 +73,68 @@ double measure_gemm_flops(bool quick) {  // FLOP/s of a 512×784 · 784×512 pro
   return best;
 }
 
-double measure_copy_bandwidth(bool quick) {  // bytes/s of a 64 MB copy (read + write counted)
-  std::vector<float> a(16u << 20, 1.0f), b(16u << 20);
+// bytes/s of copying a buffer of `bytes` bytes (half read, half written) again and again: the rate of
+// the cache level (L1, L2, L3) or of main memory that holds it.
+double measure_copy_bandwidth(std::size_t bytes, bool quick) {
+  std::vector<float> a(bytes / sizeof(float) / 2, 1.0f), b(a.size());  // a and b: `bytes` in all
   double best = 0;
+  const std::size_t moved = 2 * a.size() * sizeof(float);
   for (int rep = 0; rep < (quick ? 2 : 5); ++rep) {
+    const long per_check = std::max<long>(1, static_cast<long>((64u << 20) / moved));  // the clock is read per 64 MB
     const CpuTimer t;
-    std::memcpy(b.data(), a.data(), a.size() * sizeof(float));
-    best = std::max(best, 2.0 * static_cast<double>(a.size() * sizeof(float)) / t.seconds());
+    long n = 0;
+    do {
+      for (long k = 0; k < per_check; ++k, ++n) {
+        // STREAM's "scale" (b = s·a), not memcpy: glibc's memcpy is 10× slower than this on some AMD
+        // CPUs for buffers of a few KB (its `rep movsb` path), and the trainers' loops are like this one.
+        const float scale = (n & 1) ? 1.0f : -1.0f;
+        for (std::size_t i = 0; i < a.size(); ++i) b[i] = scale * a[i];
+        a[static_cast<std::size_t>(n) % a.size()] = b[static_cast<std::size_t>(n * 7) % b.size()];  // none is skipped
+      }
+    } while (t.seconds() < (quick ? 0.01 : 0.05));
+    best = std::max(best, static_cast<double>(moved) * static_cast<double>(n) / t.seconds());
   }
-  return best + 0 * b[7];
+  return best;
+}
+
+// The copy rate at a few working-set sizes, and the rate for a given size: that of the smallest
+// measured buffer at least as large (the cache level the working set fits in).
+struct CopyRates {
+  std::vector<std::pair<double, double>> size_rate;  // (bytes, bytes/s), growing sizes
+  double at(double bytes) const {
+    for (const auto& [size, rate] : size_rate)
+      if (bytes <= size) return rate;
+    return size_rate.back().second;
+  }
+};
+CopyRates measure_copy_rates(bool quick) {
+  CopyRates r;
+  for (double kb : {32.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0})
+    r.size_rate.emplace_back(kb * 1024, measure_copy_bandwidth(static_cast<std::size_t>(kb * 1024), quick));
+  return r;
 }
 
 struct StepCost {
-  double flops = 0, bytes = 0;
+  double flops = 0;
+  double weight_bytes = 0, weight_set = 0;  // bytes the weights move per step; the working set they live in
+  double input_bytes = 0;                   // the minibatch's images: random rows of the training set (main memory)
+  double activation_bytes = 0;              // activations and δ of the step (small: a cache holds them)
 };
-StepCost step_cost(int w, int batch, double layer1_inputs) {
-  const double P = 784.0 * w + w + 10.0 * w + 10;
+StepCost step_cost(int w, int batch, bool sparse_layer1, double nnz) {
+  const double P2 = w * 10.0 + 10;  // layer 2
   StepCost c;
-  c.flops = batch * (2 * (2 * layer1_inputs * w + 2 * 10.0 * w) + 2 * 10.0 * w);
-  c.bytes = 4 * P * 6 + 4.0 * batch * (784 + 3 * w + 30);
+  if (!sparse_layer1) {
+    const double P = 784.0 * w + w + P2;
+    c.flops = batch * (2 * (2 * 784.0 * w + 2 * 10.0 * w) + 2 * 10.0 * w);
+    c.weight_bytes = 4 * P * 6;
+    c.weight_set = 4 * P * 2;  // W and ∂E/∂W
+  } else {
+    c.flops = batch * (4 * nnz * w + 2 * (2 * 10.0 * w) + 2 * 10.0 * w);
+    c.weight_bytes = 4.0 * batch * nnz * w * 3 + 4 * P2 * 3;  // W₁ rows per non-zero; layer 2 fused
+    c.weight_set = 4 * (784.0 * w + w + P2);
+  }
+  c.input_bytes = 4.0 * batch * (sparse_layer1 ? 2 * nnz : 784.0);  // CSR: an index and a value per non-zero
+  c.activation_bytes = 4.0 * batch * (3 * w + 30);
   return c;
 }
 
@@ -110,11 +159,13 @@ double seconds_per_step(Trainer& trainer, int batch, int n, double min_s) {
 nlohmann::json run_time(const Options& o, const Dataset& ds, const std::string& out) {
   const std::vector<int> widths = parse_layer_sizes(o.widths, "--widths");
   const std::vector<int> batches = parse_sizes(o.batches, "--batches", 60000);
-  const double F = measure_gemm_flops(o.quick), M = measure_copy_bandwidth(o.quick);
+  const double F = measure_gemm_flops(o.quick);
+  const CopyRates M = measure_copy_rates(o.quick);
   const CsrMatrix csr = to_csr(ds.train_x);
   const double nnz_per_image = static_cast<double>(csr.nnz()) / ds.train_size();
-  std::printf("time: one core's GEMM %.1f GFLOP/s, copy %.1f GB/s, %.1f non-zero pixels per image\n", F / 1e9, M / 1e9,
-              nnz_per_image);
+  std::printf("time: one core's GEMM %.1f GFLOP/s, %.1f non-zero pixels per image; copy rates:", F / 1e9, nnz_per_image);
+  for (const auto& [size, rate] : M.size_rate) std::printf(" %.0f KB %.1f GB/s,", size / 1024, rate / 1e9);
+  std::printf("\n");
   std::vector<TimePoint> points;
   nlohmann::json rows = nlohmann::json::array();
   const double min_s = o.quick ? 0.02 : 0.3;
@@ -138,12 +189,14 @@ nlohmann::json run_time(const Options& o, const Dataset& ds, const std::string& 
         p.path = path;
         p.width = w;
         p.batch = b;
-        const StepCost c = step_cost(w, b, fast ? nnz_per_image : 784.0);
+        const StepCost c = step_cost(w, b, fast, nnz_per_image);
         p.flops_per_example = c.flops / b;
-        p.bytes_per_step = c.bytes;
+        p.bytes_per_step = c.weight_bytes + c.input_bytes + c.activation_bytes;
         const double steps = std::ceil(static_cast<double>(ds.train_size()) / b);
         p.measured_s_per_epoch = step_s * steps;
-        p.predicted_s_per_epoch = (c.flops / F + c.bytes / M) * steps;
+        p.predicted_s_per_epoch =
+            (c.flops / F + c.weight_bytes / M.at(c.weight_set) + c.input_bytes / M.at(1e18) +
+             c.activation_bytes / M.at(c.activation_bytes)) * steps;
         points.push_back(p);
       }
   // The fixed per-step cost c: the median of (measured − predicted) per step over the batch-1 points, ≥ 0.
@@ -225,8 +278,11 @@ nlohmann::json run_time(const Options& o, const Dataset& ds, const std::string& 
     std::printf("time: %s: %.3g FLOP = %.3g h on this core, %.3g h on an H200 at 67 TFLOP/s\n", job.model.c_str(),
                 total, total / F / 3600, total / h200_fp32 / 3600);
   }
+  nlohmann::json rates = nlohmann::json::array();
+  for (const auto& [size, rate] : M.size_rate) rates.push_back({{"bytes", size}, {"bytes_per_second", rate}});
   return {{"gemm_flops_per_second", F},
-          {"copy_bytes_per_second", M},
+          {"copy_bytes_per_second", M.size_rate.back().second},
+          {"copy_rates", rates},
           {"per_step_overhead_seconds", c},
           {"nonzero_pixels_per_image", nnz_per_image},
           {"prediction_error_median", errors.empty() ? 0.0 : errors[errors.size() / 2]},
