@@ -29,14 +29,14 @@ const Dataset& data() { return bench::bench_dataset(); }
 
 Mlp textbook_net() { return make_textbook_mlp(data().input_size(), data().classes, 42); }
 
-// range(0): 0 = chapter 05's Eigen path; 1..5 = the ladder steps of 07_fast --ladder.
+// range(0): 0 = chapter 05's Eigen path; 1..6 = the ladder steps of 07_fast --ladder.
 std::unique_ptr<Trainer> make(int64_t config, int batch) {
   const Dataset& ds = data();
   OptimizerConfig opt;
   opt.lr = 0.01f;
   static const FastCpuFeatures steps[] = {
-      {false, false, false, false}, {true, false, false, false}, {true, true, false, false},
-      {true, true, true, false},    {true, true, true, true}};
+      {false, false, false, false, false}, {true, false, false, false, false}, {true, true, false, false, false},
+      {true, true, true, false, false},    {true, true, true, true, false},   {true, true, true, false, true}};
   if (config == 0) return std::make_unique<CpuTrainer>(eigen_ops(), textbook_net(), opt, ds.train_x, ds.train_y, batch);
   return std::make_unique<FastCpuTrainer>(textbook_net(), opt, ds.train_x, ds.train_y, batch,
                                           steps[static_cast<std::size_t>(config - 1)]);
@@ -44,7 +44,8 @@ std::unique_ptr<Trainer> make(int64_t config, int batch) {
 
 const char* label(int64_t config) {
   static const char* names[] = {"0 eigen (chapter 05)", "1 fused, Eigen GEMM", "2 + sparse layer 1",
-                                "3 + fused update", "4 + hand kernels (fastcpu)", "5 (tried) + by pixel"};
+                                "3 + fused update", "4 + hand kernels (fastcpu)", "5 (tried) + by pixel",
+                                "6 (tried) + image pairs"};
   return names[config];
 }
 
@@ -63,7 +64,7 @@ void BM_Step(benchmark::State& state) {
   state.SetLabel(label(state.range(0)));
   state.SetItemsProcessed(state.iterations() * 32);
 }
-BENCHMARK(BM_Step)->DenseRange(0, 5)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Step)->DenseRange(0, 6)->Unit(benchmark::kMicrosecond);
 
 // One epoch (1875 steps at batch 32).
 void BM_Epoch(benchmark::State& state) {
@@ -78,7 +79,7 @@ void BM_Epoch(benchmark::State& state) {
   }
   state.SetLabel(label(state.range(0)));
 }
-BENCHMARK(BM_Epoch)->DenseRange(0, 5)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(BM_Epoch)->DenseRange(0, 6)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 
 }  // namespace
 

@@ -32,6 +32,7 @@
 
 #include <string>
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <vector>
 
@@ -97,6 +98,10 @@ struct FastCpuFeatures {
   /// minibatch's non-zeros, built each step): each touched row of W1 is read once and written once
   /// per step, instead of once per non-zero pixel. Needs sparse_input and fused_update.
   bool by_pixel = false;
+  /// Step 6 (tried, slower on AVX2): layer 1's forward pass two images at a time, over the union of
+  /// their non-zero pixels, each row of W1 fetched once for both (bit-identical to step 4). Needs
+  /// sparse_input.
+  bool image_pairs = false;
   /// A short label for tables: "eigen-gemm", "+sparse-l1", ...
   std::string label() const;
 };
@@ -132,6 +137,15 @@ struct MinibatchPixels {
   std::vector<float> value;     ///< x_ik of each entry
   /// Sorts the non-zeros of the CSR rows idx[0..count) of X (n_in pixels each) by pixel.
   void build(const CsrMatrix& X, const int* idx, int count, int n_in);
+};
+
+/// Step 6's view of the training images: one bitmap of `words` 64-bit words per image, bit k set
+/// where pixel k is not 0 (the same entries as the CSR form). Built once, by build().
+struct PixelBitmaps {
+  int words = 0;
+  std::vector<std::uint64_t> bits;  ///< rows × words
+  const std::uint64_t* row(int r) const { return bits.data() + static_cast<std::size_t>(r) * words; }
+  void build(const CsrMatrix& X);
 };
 
 /// The fast single-threaded CPU trainer (backend "fastcpu"). Supports the models of chapter 05:
@@ -173,6 +187,7 @@ class FastCpuTrainer : public Trainer {
   void backward_and_update(const int* idx, int count);
   void ensure_capacity(int rows);
   bool by_pixel() const { return features_.by_pixel && features_.sparse_input && features_.fused_update; }
+  bool image_pairs() const { return features_.image_pairs && features_.sparse_input && !by_pixel(); }
 
   std::vector<FastCpuLayer> layers_;
   OptimizerConfig opt_;
@@ -190,6 +205,7 @@ class FastCpuTrainer : public Trainer {
   std::vector<int> yb_;                 // labels of the current minibatch
   std::vector<const float*> in_rows_;   // the input rows of a dense layer (step 4's kernels)
   MinibatchPixels pixels_;              // step 5: the minibatch's non-zeros sorted by pixel
+  PixelBitmaps pixel_bits_;             // step 6: which pixels of each training image are non-zero
 };
 
 }  // namespace dnn

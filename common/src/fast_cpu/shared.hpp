@@ -6,6 +6,7 @@
 //   3_fused_update.cpp     SGD applied while the gradient is computed: no dW buffers
 //   4_hand_kernels.cpp     register-resident loops for the small layers (the fastcpu backend)
 //   5_by_pixel.cpp         (tried, slower) layer 1 visited pixel by pixel over the minibatch
+//   6_image_pairs.cpp      (tried, slower on AVX2) layer 1's forward two images at a time, over the union of their pixels
 // trainer.cpp holds the plumbing (buffers, one SGD step, evaluation) and picks, per layer, the
 // function of the highest step that FastCpuFeatures switches on.
 //
@@ -161,5 +162,9 @@ void update_hand(FastCpuLayer& L, const float* a_in, const float* dz, int count,
 // Step 5 (5_by_pixel.cpp): layer 1 pixel by pixel (MinibatchPixels::build is there too).
 void forward_by_pixel(const FastCpuLayer& L, const MinibatchPixels& P, int count, bool relu, float* out);
 void update_by_pixel(FastCpuLayer& L, const MinibatchPixels& P, const float* dz, float neg_lr);
+
+// Step 6 (6_image_pairs.cpp): layer 1's forward pass for the pairs (idx[0], idx[1]), (idx[2], idx[3]), …
+void forward_sparse_pairs(const FastCpuLayer& L, const CsrMatrix& X, const PixelBitmaps& B, const int* idx,
+                          int count, bool relu, float* out);
 
 }  // namespace dnn::fast_cpu

@@ -34,6 +34,7 @@ std::string FastCpuFeatures::label() const {
   s += (hand_kernels || fused_update) ? "+fused-update" : "+dW-then-sgd";
   s += hand_kernels ? "+hand-kernels" : "+eigen-gemm";
   if (by_pixel && sparse_input && (fused_update || hand_kernels)) s += "+by-pixel";
+  else if (image_pairs && sparse_input) s += "+image-pairs";
   return s;
 }
 
@@ -80,6 +81,7 @@ FastCpuTrainer::FastCpuTrainer(const Mlp& net, const OptimizerConfig& opt, const
 
   Timer t;
   if (features_.sparse_input) Xs_ = to_csr(train_x);
+  if (image_pairs()) pixel_bits_.build(Xs_);
   csr_seconds_ = t.seconds();
   // A minibatch never has more rows than the training set (a --batch larger than the data is
   // one full-batch step); 256 rows are the evaluation chunk.
@@ -159,6 +161,10 @@ void FastCpuTrainer::forward(const int* idx, const Matrix* dense_x, const int* d
     float* out = A_[l + 1].data();
     if (l == 0 && training && by_pixel()) {  // step 5
       forward_by_pixel(layer, pixels_, count, relu, out);
+      continue;
+    }
+    if (l == 0 && training && image_pairs()) {  // step 6
+      forward_sparse_pairs(layer, Xs_, pixel_bits_, idx, count, relu, out);
       continue;
     }
     if (l == 0 && training && features_.sparse_input) {  // step 2
