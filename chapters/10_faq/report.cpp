@@ -123,9 +123,14 @@ void report_sawtooth(const std::string& out, const SawtoothReport& s) {
 void report_learning_curves(const std::string& out, const std::string& name, const std::vector<LearningCurve>& curves) {
   CsvTable t({"model", "n", "mean_test_accuracy", "std", "fit_a", "fit_exponent", "n_for_95", "n_for_97"});
   std::vector<Series> series;
-  for (const LearningCurve& c : curves) {
-    Series s{c.model, {}, {}, "linespoints"};
-    Series f{c.model + ": fit " + format_number(c.fit_a, 3) + " N^-" + format_number(c.fit_b, 3), {}, {}, "lines dt 2"};
+  // One colour per model, its fit dashed in the same colour (gnuplot's own cycle repeats a colour).
+  const char* colours[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"};
+  for (std::size_t m = 0; m < curves.size(); ++m) {
+    const LearningCurve& c = curves[m];
+    const std::string colour = std::string(" lc rgb '") + colours[m % 7] + "'";
+    Series s{c.model, {}, {}, "linespoints" + colour};
+    Series f{c.model + ": fit " + format_number(c.fit_a, 3) + " N^-" + format_number(c.fit_b, 3), {}, {},
+             "lines dt 2" + colour};
     for (std::size_t i = 0; i < c.sizes.size(); ++i) {
       t.add_row({c.model, std::to_string(c.sizes[i]), n(c.mean_accuracy[i]), n(c.std_accuracy[i]), n(c.fit_a),
                  n(c.fit_b), n(c.n95), n(c.n97)});
