@@ -13,16 +13,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <tuple>
 
 #include "dnn/error.hpp"
 #include "dnn/log.hpp"
 #include "dnn/rng.hpp"
 #include "faq.hpp"
 #include "report.hpp"
+#include "run_log.hpp"
 
 namespace ch10 {
 
@@ -74,68 +73,6 @@ void fit_power_law(LearningCurve& c) {
   c.n97 = needed(0.03);
 }
 
-// The finished runs of this experiment, one JSON object per line (model, N, --seed, repeat, epochs, the
-// training data's fingerprint and the test accuracy), written as each run ends. With --resume the
-// lines already there are reused; a last line cut short by a stop is ignored (and rewritten).
-class RunLog {
- public:
-  RunLog(std::string path, bool resume, std::uint32_t fingerprint) : path_(std::move(path)), fingerprint_(fingerprint) {
-    if (resume) read();
-    // Rewritten from what was kept: a cut-short last line is not left behind.
-    std::ofstream out(path_, std::ios::trunc);
-    if (!out) throw InputError("--out: cannot write " + path_);
-    for (const nlohmann::json& line : lines_) out << line.dump() << "\n";
-    std::printf("data: every finished run is recorded in %s (%zu reused%s)\n", path_.c_str(), runs_.size(),
-                resume ? "" : "; after a stop, --resume continues from it");
-  }
-
-  std::optional<double> find(const std::string& model, int n, std::uint64_t seed, int repeat, int epochs) const {
-    const auto it = runs_.find({model, n, seed, repeat, epochs});
-    if (it == runs_.end()) return std::nullopt;
-    return it->second;
-  }
-
-  void add(const std::string& model, int n, std::uint64_t seed, int repeat, int epochs, double accuracy) {
-    const nlohmann::json line = {{"model", model},   {"n", n},      {"seed", seed}, {"repeat", repeat},
-                                 {"epochs", epochs},
-                                 {"data_fingerprint", fingerprint_}, {"test_accuracy", accuracy}};
-    std::ofstream out(path_, std::ios::app);
-    out << line.dump() << "\n";
-    out.flush();
-    if (!out) throw InputError("--out: cannot append to " + path_);
-    runs_[{model, n, seed, repeat, epochs}] = accuracy;
-  }
-
- private:
-  using Key = std::tuple<std::string, int, std::uint64_t, int, int>;  // model, N, --seed, repeat, epochs
-  void read() {
-    std::ifstream in(path_);
-    std::string text;
-    int skipped = 0;
-    while (std::getline(in, text)) {
-      const nlohmann::json line = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-      if (line.is_discarded() || !line.is_object() || !line.contains("test_accuracy")) {
-        ++skipped;
-        continue;
-      }
-      if (line.value("data_fingerprint", 0u) != fingerprint_) {
-        throw InputError("--resume: " + path_ + " holds runs on other data (fingerprint " +
-                         std::to_string(line.value("data_fingerprint", 0u)) + ", this data " +
-                         std::to_string(fingerprint_) + "): use another --out");
-      }
-      runs_[{line.at("model").get<std::string>(), line.at("n").get<int>(), line.at("seed").get<std::uint64_t>(),
-             line.at("repeat").get<int>(), line.at("epochs").get<int>()}] = line.at("test_accuracy").get<double>();
-      lines_.push_back(line);
-    }
-    if (skipped > 0) std::printf("data: %s: %d unreadable line(s) ignored (a run stopped while writing)\n", path_.c_str(), skipped);
-  }
-
-  std::string path_;
-  std::uint32_t fingerprint_;
-  std::map<Key, double> runs_;
-  std::vector<nlohmann::json> lines_;
-};
-
 struct Model {
   std::string name;
   std::vector<int> hidden;  // unused for "ncm"
@@ -161,7 +98,7 @@ nlohmann::json run_data(const Options& o, const Dataset& ds, const std::string& 
       {"distorted", {"MLP 784-" + std::to_string(wide) + "-10 + distortions", {wide}, OptimizerKind::Adam, 0.001f, true}}};
   std::vector<Model> models;
   for (const std::string& key : parse_models(o.models)) models.push_back(known.at(key));
-  RunLog log(join_path(out, "data_runs.jsonl"), o.resume, data_fingerprint(ds));
+  RunLog log(join_path(out, "data_runs.jsonl"), o.resume, data_fingerprint(ds), "data");
   std::vector<LearningCurve> curves;
   nlohmann::json j = nlohmann::json::object();
   for (const Model& m : models) {
@@ -179,13 +116,15 @@ nlohmann::json run_data(const Options& o, const Dataset& ds, const std::string& 
         std::vector<int> sub_y;
         take_rows(ds.train_x, ds.train_y, rows, sub_x, sub_y);
         const int run_epochs = m.name == "nearest class mean" ? 0 : epochs;
-        if (const std::optional<double> done = log.find(m.name, n, o.common.seed, s, run_epochs)) {
+        const nlohmann::json run = {{"model", m.name}, {"n", n}, {"seed", o.common.seed}, {"repeat", s},
+                                    {"epochs", run_epochs}};
+        if (const std::optional<double> done = log.find(run)) {
           acc.push_back(*done);
           continue;
         }
         if (m.name == "nearest class mean") {
           acc.push_back(nearest_class_mean_accuracy(sub_x, sub_y, ds.test_x, ds.test_y, ds.classes));
-          log.add(m.name, n, o.common.seed, s, run_epochs, acc.back());
+          log.add(run, acc.back());
           continue;
         }
         TrainSpec spec;
@@ -199,7 +138,7 @@ nlohmann::json run_data(const Options& o, const Dataset& ds, const std::string& 
         spec.evaluate_each_epoch = false;
         if (m.augment) spec.augment = simard_augment();
         acc.push_back(train_mlp(spec, sub_x, sub_y, ds.test_x, ds.test_y, ds.name).test_accuracy);
-        log.add(m.name, n, o.common.seed, s, run_epochs, acc.back());
+        log.add(run, acc.back());
       }
       double mean = 0, sq = 0;
       for (double a : acc) mean += a / static_cast<double>(acc.size());

@@ -5,13 +5,16 @@
 // one hidden layer of ReLUs is already a universal approximator. The experiment trains, for
 // each parameter budget, networks with 1, 2, 3, 4 hidden layers of equal width w chosen so the
 // parameter count is as close to the budget as possible (784·w + w + (d−1)(w² + w) + 10w + 10),
-// plus softmax regression, with SGD and with Adam, several seeds each.
+// plus softmax regression, with SGD and with Adam, several seeds each. Every finished run is a
+// line of --out/depth_runs.jsonl: `--resume` continues a stopped grid (run_log.hpp).
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "dnn/log.hpp"
 #include "faq.hpp"
 #include "report.hpp"
+#include "run_log.hpp"
 
 namespace ch10 {
 
@@ -39,6 +42,7 @@ int width_for_budget(int inputs, int depth, long budget, int classes) {
 nlohmann::json run_depth(const Options& o, const Dataset& ds, const std::string& out) {
   const std::vector<int> budgets = parse_sizes(o.budgets, "--budgets", 100000000);
   const std::vector<int> depths = parse_depths(o.depths);
+  RunLog log(join_path(out, "depth_runs.jsonl"), o.resume, data_fingerprint(ds), "depth");
   std::vector<DepthRow> rows;
   for (int budget : budgets)
     for (int depth : depths)
@@ -58,8 +62,16 @@ nlohmann::json run_depth(const Options& o, const Dataset& ds, const std::string&
           spec.batch = 32;
           spec.seed = o.common.seed + static_cast<std::uint64_t>(s);
           spec.verbose = false;
+          const nlohmann::json run = {{"hidden_layers", depth}, {"width", row.width},     {"optimizer", row.optimizer},
+                                      {"lr", spec.opt.lr},      {"seed", spec.seed},      {"epochs", spec.epochs},
+                                      {"batch", spec.batch}};
+          if (const std::optional<double> done = log.find(run)) {
+            row.accuracies.push_back(*done);
+            continue;
+          }
           const TrainResult r = train_mlp(spec, ds.train_x, ds.train_y, ds.test_x, ds.test_y, ds.name);
           row.accuracies.push_back(r.test_accuracy);
+          log.add(run, r.test_accuracy);
         }
         double sum = 0, sq = 0;
         for (double a : row.accuracies) sum += a;

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
       ->check(dnn::above_at_most(0, 1))->group(g4)->capture_default_str();
   app.add_option("--augmented-dropout", o.augmented_dropout, "dropout of the augmented run")
       ->check(dnn::at_least_below(0, 1))->group(g4)->capture_default_str();
-  app.add_flag("--resume", o.resume, "continue a stopped run from --out: the best runs from their checkpoints, the data grid from data_runs.jsonl")->group(g4);
+  app.add_flag("--resume", o.resume, "continue a stopped run from --out: the best runs from their checkpoints, the depth and data grids from their *_runs.jsonl")->group(g4);
   dnn::add_common_options(app, o.common, "out/10_faq");
   dnn::add_data_options(app, o.data);
   return dnn::run_program(app, argc, argv, [&] {

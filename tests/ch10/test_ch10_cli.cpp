@@ -84,6 +84,17 @@ TEST_CASE("10_faq: --experiment depth --quick: equal budgets, softmax regression
   const auto& err = s["shallow_best_mse"];
   CHECK(err.front().get<double>() > 0.1);               // one unit cannot follow the teeth
   CHECK(err.back().get<double>() < err.front().get<double>());
+
+  // A stopped grid continues: --resume reuses the 12 runs of depth_runs.jsonl (3 depths × 2
+  // optimizers × 2 seeds) and gives the same table without training.
+  const fs::path again = work_dir() / "depth_again.json";
+  const RunResult r = run10("--experiment depth --quick --resume --json " + again.string() + kData, work_dir() / "depth");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.output, "(12 reused)"));
+  std::ifstream in(again);
+  REQUIRE(in.good());
+  CHECK(nlohmann::json::parse(in)["depth"] == j["depth"]);
 }
 
 TEST_CASE("10_faq: --experiment data --quick: learning curves rise, fits and N for 95/97 %", "[ch10][cli]") {
