@@ -32,16 +32,26 @@ RunResult run10(const std::string& args, const fs::path& work = work_dir()) {
   return dnn_test::run_program(DNN_10_FAQ, args, work);
 }
 
-// Runs one quick experiment into its own folder and returns its --json summary.
-nlohmann::json quick(const std::string& experiment, const std::string& extra = "") {
-  const fs::path json = work_dir() / (experiment + ".json");
-  const RunResult r = run10("--experiment " + experiment + " --quick --json " + json.string() + extra + kData,
-                            work_dir() / experiment);
-  INFO(r.output);
-  REQUIRE(r.code == 0);
+// One run of the program in `dir` (the folder of an earlier run, to resume it) that must succeed,
+// with its --json summary written to <work>/<name>.json and read back.
+struct JsonRun {
+  RunResult run;
+  nlohmann::json json;
+};
+JsonRun run_json(const std::string& name, const std::string& args, const fs::path& dir) {
+  const fs::path json = work_dir() / (name + ".json");
+  JsonRun r{run10(args + " --json " + json.string() + kData, dir), {}};
+  INFO(r.run.output);
+  REQUIRE(r.run.code == 0);
   std::ifstream in(json);
   REQUIRE(in.good());
-  return nlohmann::json::parse(in);
+  r.json = nlohmann::json::parse(in);
+  return r;
+}
+
+// Runs one quick experiment into its own folder and returns its --json summary.
+nlohmann::json quick(const std::string& experiment, const std::string& extra = "") {
+  return run_json(experiment, "--experiment " + experiment + " --quick" + extra, work_dir() / experiment).json;
 }
 
 }  // namespace
@@ -87,14 +97,9 @@ TEST_CASE("10_faq: --experiment depth --quick: equal budgets, softmax regression
 
   // A stopped grid continues: --resume reuses the 12 runs of depth_runs.jsonl (3 depths × 2
   // optimizers × 2 seeds) and gives the same table without training.
-  const fs::path again = work_dir() / "depth_again.json";
-  const RunResult r = run10("--experiment depth --quick --resume --json " + again.string() + kData, work_dir() / "depth");
-  INFO(r.output);
-  REQUIRE(r.code == 0);
-  CHECK(contains(r.output, "(12 reused)"));
-  std::ifstream in(again);
-  REQUIRE(in.good());
-  CHECK(nlohmann::json::parse(in)["depth"] == j["depth"]);
+  const JsonRun again = run_json("depth_again", "--experiment depth --quick --resume", work_dir() / "depth");
+  CHECK(contains(again.run.output, "(12 reused)"));
+  CHECK(again.json["depth"] == j["depth"]);
 }
 
 TEST_CASE("10_faq: --experiment data --quick: learning curves rise, fits and N for 95/97 %", "[ch10][cli]") {
@@ -117,28 +122,16 @@ TEST_CASE("10_faq: --experiment data --quick: learning curves rise, fits and N f
   const fs::path runs = work_dir() / "data" / "out" / "data_runs.jsonl";
   REQUIRE(fs::exists(runs));
   { std::ofstream(runs, std::ios::app) << "{\"model\": \"cut sh"; }
-  const fs::path again = work_dir() / "data_again.json";
-  const RunResult r = run10("--experiment data --quick --resume --json " + again.string() + kData, work_dir() / "data");
-  INFO(r.output);
-  REQUIRE(r.code == 0);
-  CHECK(contains(r.output, "(30 reused)"));
-  CHECK(contains(r.output, "1 unreadable line(s) ignored"));
-  std::ifstream in(again);
-  REQUIRE(in.good());
-  const nlohmann::json k = nlohmann::json::parse(in);
-  CHECK(k["data"] == j["data"]);
+  const JsonRun again = run_json("data_again", "--experiment data --quick --resume", work_dir() / "data");
+  CHECK(contains(again.run.output, "(30 reused)"));
+  CHECK(contains(again.run.output, "1 unreadable line(s) ignored"));
+  CHECK(again.json["data"] == j["data"]);
 
   // --models draws some of the curves: the same numbers as in the full run.
-  const fs::path some = work_dir() / "data_some.json";
-  const RunResult s = run10("--experiment data --quick --resume --models textbook,ncm --json " + some.string() + kData,
-                            work_dir() / "data");
-  INFO(s.output);
-  REQUIRE(s.code == 0);
-  std::ifstream in2(some);
-  REQUIRE(in2.good());
-  const nlohmann::json m = nlohmann::json::parse(in2);
-  REQUIRE(m["data"].size() == 2);
-  CHECK(m["data"]["nearest class mean"] == j["data"]["nearest class mean"]);
+  const JsonRun some =
+      run_json("data_some", "--experiment data --quick --resume --models textbook,ncm", work_dir() / "data");
+  REQUIRE(some.json["data"].size() == 2);
+  CHECK(some.json["data"]["nearest class mean"] == j["data"]["nearest class mean"]);
 }
 
 TEST_CASE("10_faq: --experiment time --quick: the model's error table and time to accuracy", "[ch10][cli]") {
@@ -160,15 +153,9 @@ TEST_CASE("10_faq: --experiment best --quick: plain, augmented, ablation; a reru
   CHECK(b["ablation"].size() == 7);
   CHECK(b["plain_test_accuracy"].get<double>() > 0.5);
   CHECK(fs::exists(work_dir() / "best" / "out" / "best_plain.ckpt"));
-  const fs::path again = work_dir() / "best_again.json";
-  const RunResult r = run10("--experiment best --best-part plain --quick --resume --json " + again.string() + kData,
-                            work_dir() / "best");
-  INFO(r.output);
-  REQUIRE(r.code == 0);
-  CHECK(contains(r.output, "resuming"));
-  CHECK(contains(r.output, "after epoch 2"));
-  std::ifstream in(again);
-  REQUIRE(in.good());
-  const nlohmann::json k = nlohmann::json::parse(in);
-  CHECK(k["best"]["plain_test_accuracy"] == b["plain_test_accuracy"]);  // nothing trained again
+  const JsonRun again =
+      run_json("best_again", "--experiment best --best-part plain --quick --resume", work_dir() / "best");
+  CHECK(contains(again.run.output, "resuming"));
+  CHECK(contains(again.run.output, "after epoch 2"));
+  CHECK(again.json["best"]["plain_test_accuracy"] == b["plain_test_accuracy"]);  // nothing trained again
 }
