@@ -70,7 +70,8 @@ struct Rung {
   std::string backend;   // fastcpu / eigen / cuda / cublas
   FastCpuFeatures features;
   std::string gpu_variant;
-  std::string why_slower;  // printed when this step measures slower than the one before it
+  std::string why_slower;  // printed when this step measures slower than the step it builds on
+  int base = -1;           // the rung (index) this step builds on; -1: the one listed before it
 };
 
 /// What one step measured.

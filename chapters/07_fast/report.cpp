@@ -97,14 +97,23 @@ int report_ladder(const Options& o, const Dataset& ds, const std::vector<int>& s
     }
   }
   if (results.empty()) throw std::runtime_error("every step of the ladder failed");
+  // The step each one builds on: the one listed before it, or its Rung::base (the tried steps all
+  // build on the same one). "vs prev" compares with that step.
+  auto builds_on = [&](std::size_t k) -> const RungResult& {
+    const RungResult& res = results[k];
+    if (res.rung.base >= 0)
+      for (const RungResult& r : results)
+        if (r.rung.label == all[static_cast<std::size_t>(res.rung.base)].rung.label) return r;
+    return k == 0 ? res : results[k - 1];
+  };
   for (std::size_t k = 0; k < results.size(); ++k) {
     const RungResult& res = results[k];
     const double base = key(results.front());
-    const double prev = k == 0 ? key(res) : key(results[k - 1]);
+    const double prev = key(builds_on(k));
     std::printf("%-38s %10.4f %10.4f %10.4f %8.1fx %7.2fx %9.3f %9.4f\n", res.rung.label.c_str(), res.median,
                 res.min, res.cpu_median, base / key(res), prev / key(res), res.total_seconds, res.test_accuracy);
     if (k > 0 && key(res) > prev)
-      std::printf("    ^ slower than the step before: %s\n",
+      std::printf("    ^ slower than the step it builds on: %s\n",
                   res.rung.why_slower.empty() ? "not expected; on a busy machine rerun, ranks are by CPU time"
                                               : res.rung.why_slower.c_str());
   }
@@ -115,7 +124,8 @@ int report_ladder(const Options& o, const Dataset& ds, const std::vector<int>& s
   nlohmann::json rows = nlohmann::json::array();
   std::vector<std::string> labels;
   std::vector<double> seconds;  // the bars: absolute time, the speedup goes into the label
-  for (const auto& r : results) {
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    const RungResult& r = results[k];
     const std::string feat = r.rung.backend == "fastcpu" ? r.rung.features.label() : r.rung.gpu_variant;
     const double speedup = key(results.front()) / key(r);
     t.add_row(std::vector<std::string>{r.rung.label, r.rung.backend, feat, format_number(r.median),
@@ -130,6 +140,7 @@ int report_ladder(const Options& o, const Dataset& ds, const std::vector<int>& s
                     {"median_cpu_seconds_per_epoch", r.cpu_median}, {"speedup_vs_first", speedup},
                     {"total_seconds", r.total_seconds}, {"setup_seconds", r.setup_seconds},
                     {"train_loss", r.train_loss}, {"test_loss", r.test_loss}, {"test_accuracy", r.test_accuracy},
+                    {"builds_on", k == 0 ? std::string() : builds_on(k).rung.label},
                     {"why_slower_than_previous", r.rung.why_slower}});
     char x[32];
     std::snprintf(x, sizeof x, " (%.3gx)", speedup);

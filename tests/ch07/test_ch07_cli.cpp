@@ -104,6 +104,19 @@ TEST_CASE("07_fast: a short run and a short ladder write their results", "[ch07]
     CHECK(row["test_accuracy"].get<double>() == Approx(a0).margin(0.01));
   }
   CHECK(fs::exists(work_dir() / "out" / "ladder.csv"));
+  // The tried steps are compared with the step they build on (5, the fastcpu path), not with the row above.
+  std::vector<std::string> steps, bases;
+  for (const auto& row : j["results"]) {
+    steps.push_back(row["step"].get<std::string>());
+    bases.push_back(row["builds_on"].get<std::string>());
+  }
+  REQUIRE(steps.size() >= 8);  // + the GPU variants where a GPU exists
+  CHECK(steps[5].rfind("5 ", 0) == 0);
+  CHECK(steps[7].rfind("7 (tried)", 0) == 0);
+  CHECK(bases[0].empty());
+  CHECK(bases[5] == steps[4]);
+  CHECK(bases[6] == steps[5]);
+  CHECK(bases[7] == steps[5]);
 }
 
 TEST_CASE("07_fast: --ladder-exercise times layer 1 on the exercise functions beside ladder step 2", "[ch07][cli]") {

@@ -41,9 +41,14 @@ double max_elementwise_difference(const Mlp& a, const Mlp& b) {
 
 /// The ladder's configurations (fast_cpu.hpp): each must give the reference's steps.
 std::vector<FastCpuFeatures> all_feature_sets() {
-  return {{false, false, false, false, false}, {true, false, false, false, false}, {true, true, false, false, false},
-          {true, true, true, false, false},    {true, true, true, true, false},    {false, true, true, false, false},
-          {true, true, false, true, false},    {true, true, true, false, true},   {true, false, false, false, true}};
+  // {sparse_input, fused_update, hand_kernels, pixel_blocks, by_pixel, image_pairs}
+  return {{false, false, false, false, false},       {true, false, false, false, false},
+          {true, true, false, false, false},         {true, true, true, false, false},
+          {true, true, true, true, false},           {true, true, true, true, true},
+          {false, true, true, true, false},          {true, true, false, true, false},
+          {true, true, false, false, true},          {true, true, true, true, false, true},
+          {true, true, true, false, false, true},    {true, false, false, false, false, true},
+          {true, false, false, true, false}};
 }
 
 }  // namespace
@@ -184,10 +189,12 @@ TEST_CASE("fastcpu: other widths (not multiples of 16, one or three hidden layer
   }
 }
 
-TEST_CASE("fastcpu step 6 (image pairs) trains bit for bit like step 4: odd batches, empty, dense and one-pixel images",
-          "[ch07][fastcpu]") {
-  // Step 6 walks the union of two images' pixels and adds 0·W for the pixels one image lacks: the
-  // same sums in the same order, so the weights must be identical, not merely close.
+TEST_CASE("fastcpu steps 5 (pixel blocks) and 7 (image pairs) train bit for bit like the step they build on: "
+          "odd batches, empty, dense and one-pixel images", "[ch07][fastcpu]") {
+  // Step 5 applies the same row updates in the same order per row (only the order of the rows
+  // changes); step 7 walks the union of two images' pixels and adds 0·W for the pixels one image
+  // lacks. Both compute the same sums in the same order, so the weights must be identical, not
+  // merely close.
   Matrix X;
   std::vector<int> y;
   sparse_images(203, 784, 10, 77, X, y);
@@ -195,32 +202,37 @@ TEST_CASE("fastcpu step 6 (image pairs) trains bit for bit like step 4: odd batc
   for (int k = 0; k < 784; ++k) X(1, k) = 0.001f * static_cast<float>(k % 13) + 0.01f;  // every pixel set
   for (int k = 0; k < 784; ++k) X(2, k) = (k == 783) ? 0.9f : 0.0f;                  // one pixel, the last
   for (int k = 0; k < 784; ++k) X(3, k) = (k == 0) ? 0.7f : 0.0f;                    // one pixel, the first
-  for (int hidden : {50, 20, 100}) {  // 100: wider than two images' registers on AVX2 (the fallback)
-    INFO("hidden " << hidden);
-    Rng rng(5);
-    const Mlp net0 = make_mlp({784, hidden, 10}, Activation::ReLU, rng);
-    std::vector<int> order;
-    epoch_order(3, 0, 203, order);
-    std::rotate(order.begin(), std::find(order.begin(), order.end(), 0), order.end());  // 0..3 in the first batch
-    FastCpuFeatures step4, step6;
-    step4.image_pairs = false;
-    step6.image_pairs = true;
-    REQUIRE(step6.label() != step4.label());
-    FastCpuTrainer a(net0, sgd(0.05f), X, y, 7, step4), b(net0, sgd(0.05f), X, y, 7, step6);  // 203 = 29 × 7
-    for (int e = 1; e <= 2; ++e) {
-      const EpochMetrics ma = a.train_epoch(order, e, {}), mb = b.train_epoch(order, e, {});
-      CHECK(ma.loss == mb.loss);
+  FastCpuFeatures step4, step5, step7;
+  step4.pixel_blocks = false;
+  step7.image_pairs = true;
+  REQUIRE(step5.pixel_blocks);  // the default: the fastcpu backend
+  const std::pair<FastCpuFeatures, FastCpuFeatures> pairs[] = {{step4, step5}, {step5, step7}};
+  for (const auto& [base, step] : pairs)
+    // 100: wider than two images' registers on AVX2 (step 7's fallback); 300: wider than the
+    // registers on every ISA (step 5's fallback to step 3's rows)
+    for (int hidden : {50, 20, 100, 300}) {
+      INFO(base.label() << " vs " << step.label() << ", hidden " << hidden);
+      REQUIRE(step.label() != base.label());
+      Rng rng(5);
+      const Mlp net0 = make_mlp({784, hidden, 10}, Activation::ReLU, rng);
+      std::vector<int> order;
+      epoch_order(3, 0, 203, order);
+      std::rotate(order.begin(), std::find(order.begin(), order.end(), 0), order.end());  // 0..3 in the first batch
+      FastCpuTrainer a(net0, sgd(0.05f), X, y, 7, base), b(net0, sgd(0.05f), X, y, 7, step);  // 203 = 29 × 7
+      for (int e = 1; e <= 2; ++e) {
+        const EpochMetrics ma = a.train_epoch(order, e, {}), mb = b.train_epoch(order, e, {});
+        CHECK(ma.loss == mb.loss);
+      }
+      Mlp wa, wb;
+      a.get_weights(wa);
+      b.get_weights(wb);
+      REQUIRE(wa.layers.size() == wb.layers.size());
+      for (std::size_t l = 0; l < wa.layers.size(); ++l) {
+        CHECK(wa.layers[l].W.data == wb.layers[l].W.data);
+        CHECK(wa.layers[l].b.data == wb.layers[l].b.data);
+      }
+      CHECK(relative_difference(wa, net0) > 1e-4);  // it did train
     }
-    Mlp wa, wb;
-    a.get_weights(wa);
-    b.get_weights(wb);
-    REQUIRE(wa.layers.size() == wb.layers.size());
-    for (std::size_t l = 0; l < wa.layers.size(); ++l) {
-      CHECK(wa.layers[l].W.data == wb.layers[l].W.data);
-      CHECK(wa.layers[l].b.data == wb.layers[l].b.data);
-    }
-    CHECK(relative_difference(wa, net0) > 1e-4);  // it did train
-  }
 }
 
 TEST_CASE("fastcpu: evaluate and predict agree with the reference", "[ch07][fastcpu]") {

@@ -19,13 +19,18 @@
 ///     dW and then stepping, as long as every gradient that needs the *old* W (dA = dZ·Wᵀ) is
 ///     computed before that W is updated — the backward pass (fast_cpu/trainer.cpp) keeps that order.
 ///  4. **Hand kernels** — the small layers (50×50, 50×10) with fixed-width loops padded to whole
-///     vector registers (simd.hpp: 16 floats on AVX-512, 8 on AVX2, 4 on NEON) that keep a whole row in registers, instead of general GEMM
-///     calls; the backward pass reads a transposed copy of W so it is the same AXPY loop.
-///     (Skipping the ReLU zeros with a branch was tried: the branch mispredicts and costs more.)
-///  5. **By pixel** (tried, slower) — layer 1 visited pixel by pixel over the minibatch.
+///     vector registers (simd.hpp: 16 floats on AVX-512, 8 on AVX2, 4 on NEON) that keep whole
+///     rows in registers, as many rows per pass as keep the FMA units busy (rows_per_pass), instead
+///     of general GEMM calls; the backward pass reads a transposed copy of W so it is the same AXPY
+///     loop. (Skipping the ReLU zeros with a branch was tried: the branch mispredicts and costs more.)
+///  5. **Pixel blocks** — layer 1's update visits the pixels in blocks whose rows of W1 fit the L1
+///     cache (≈ 28 KB), all images of the minibatch on one block before the next: each row is then
+///     fetched from L2 once per step instead of once per image that has the pixel.
+///  6. **By pixel** (tried, slower) — layer 1 visited pixel by pixel over the minibatch.
+///  7. **Image pairs** (tried, slower) — layer 1's forward two images at a time.
 ///
 /// Each step is its own file under common/src/fast_cpu/ (`1_fused_one_pass.cpp` …
-/// `5_by_pixel.cpp`), whose header says what it changes relative to the step before and why it is
+/// `7_image_pairs.cpp`), whose header says what it changes relative to the step before and why it is
 /// faster; `trainer.cpp` there is the plumbing they share (buffers, the step, evaluation).
 /// `FastCpuFeatures` switches the steps on one at a time: chapter 07's `--ladder` measures each.
 #pragma once
@@ -94,12 +99,16 @@ struct FastCpuFeatures {
   bool sparse_input = true;  ///< step 2: layer 1 reads the CSR images (else a dense gathered minibatch)
   bool fused_update = true;  ///< step 3: SGD applied inside the backward pass, no dW buffers
   bool hand_kernels = true;  ///< step 4: fixed-width loops for the small layers (implies fused_update)
-  /// Step 5: layer 1 visited pixel by pixel over the minibatch (a column-sorted copy of the
-  /// minibatch's non-zeros, built each step): each touched row of W1 is read once and written once
-  /// per step, instead of once per non-zero pixel. Needs sparse_input and fused_update.
+  /// Step 5: layer 1's update in blocks of pixels whose rows of W1 fit the L1 cache, every image of
+  /// the minibatch applied to one block before the next (bit-identical to step 4). Needs
+  /// sparse_input and fused_update.
+  bool pixel_blocks = true;
+  /// Step 6 (tried, slower): layer 1 visited pixel by pixel over the minibatch (a column-sorted copy
+  /// of the minibatch's non-zeros, built each step): each touched row of W1 is read once and written
+  /// once per step, instead of once per non-zero pixel. Needs sparse_input and fused_update.
   bool by_pixel = false;
-  /// Step 6 (tried, slower on AVX2): layer 1's forward pass two images at a time, over the union of
-  /// their non-zero pixels, each row of W1 fetched once for both (bit-identical to step 4). Needs
+  /// Step 7 (tried, slower): layer 1's forward pass two images at a time, over the union of their
+  /// non-zero pixels, each row of W1 fetched once for both (bit-identical to step 5). Needs
   /// sparse_input.
   bool image_pairs = false;
   /// A short label for tables: "eigen-gemm", "+sparse-l1", ...
@@ -126,7 +135,7 @@ struct FastCpuLayer {
   AlignedFloats Wt;       ///< Wᵀ (ld × rows), refreshed every step, for the hand-written backward pass (step 4)
 };
 
-/// Step 5's view of a minibatch: its non-zero pixels sorted by pixel (column). For the touched
+/// Step 6's view of a minibatch: its non-zero pixels sorted by pixel (column). For the touched
 /// pixels k (in increasing order), entries col_start[k] … col_start[k+1]−1 of row/value hold the
 /// minibatch rows i with x_ik ≠ 0 and the values x_ik. Built each step by build().
 struct MinibatchPixels {
@@ -139,7 +148,7 @@ struct MinibatchPixels {
   void build(const CsrMatrix& X, const int* idx, int count, int n_in);
 };
 
-/// Step 6's view of the training images: one bitmap of `words` 64-bit words per image, bit k set
+/// Step 7's view of the training images: one bitmap of `words` 64-bit words per image, bit k set
 /// where pixel k is not 0 (the same entries as the CSR form). Built once, by build().
 struct PixelBitmaps {
   int words = 0;
@@ -188,6 +197,10 @@ class FastCpuTrainer : public Trainer {
   void ensure_capacity(int rows);
   bool by_pixel() const { return features_.by_pixel && features_.sparse_input && features_.fused_update; }
   bool image_pairs() const { return features_.image_pairs && features_.sparse_input && !by_pixel(); }
+  bool pixel_blocks() const {
+    return features_.pixel_blocks && features_.sparse_input && (features_.fused_update || features_.hand_kernels) &&
+           !by_pixel();
+  }
 
   std::vector<FastCpuLayer> layers_;
   OptimizerConfig opt_;
@@ -204,8 +217,11 @@ class FastCpuTrainer : public Trainer {
   std::vector<AlignedFloats> dZ_;  // dZ_[l]: ∂E/∂Z of layer l (capacity × ld)
   std::vector<int> yb_;                 // labels of the current minibatch
   std::vector<const float*> in_rows_;   // the input rows of a dense layer (step 4's kernels)
-  MinibatchPixels pixels_;              // step 5: the minibatch's non-zeros sorted by pixel
-  PixelBitmaps pixel_bits_;             // step 6: which pixels of each training image are non-zero
+  MinibatchPixels pixels_;              // step 6: the minibatch's non-zeros sorted by pixel
+  PixelBitmaps pixel_bits_;             // step 7: which pixels of each training image are non-zero
+  const int* next_idx_ = nullptr;       // the next minibatch of the epoch (train_epoch), for prefetching
+  int next_count_ = 0;
+  std::vector<int> block_cursors_;      // step 5: where each image of the minibatch is in its CSR row
 };
 
 }  // namespace dnn

@@ -43,10 +43,11 @@ void row_forward(const int* idx, const float* val, int nnz, const float* W, cons
 
 /// Layer 1 forward from the CSR images: only the ~150 non-zero pixels of each image are touched.
 void forward_sparse_rows(const FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, bool relu,
-                         float* out) {
+                         float* out, const NextRows& next) {
   with_blocks(L.ld, [&](auto nb) {
     for (int i = 0; i < count; ++i) {
       if (i + 1 < count) prefetch_csr_row(X, idx[i + 1]);
+      next.prefetch(X, i);
       const int r = idx[i];
       const int beg = X.row_ptr[static_cast<std::size_t>(r)];
       const int end = X.row_ptr[static_cast<std::size_t>(r) + 1];

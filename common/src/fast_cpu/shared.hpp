@@ -4,9 +4,10 @@
 //   1_fused_one_pass.cpp   Eigen GEMMs, bias + ReLU and softmax + cross-entropy fused into one pass
 //   2_sparse_layer1.cpp    layer 1 reads only the non-zero pixels (CSR)
 //   3_fused_update.cpp     SGD applied while the gradient is computed: no dW buffers
-//   4_hand_kernels.cpp     register-resident loops for the small layers (the fastcpu backend)
-//   5_by_pixel.cpp         (tried, slower) layer 1 visited pixel by pixel over the minibatch
-//   6_image_pairs.cpp      (tried, slower on AVX2) layer 1's forward two images at a time, over the union of their pixels
+//   4_hand_kernels.cpp     register-resident loops for the small layers
+//   5_pixel_blocks.cpp     layer 1's update in blocks of pixels whose W1 rows stay in the L1 cache (the fastcpu backend)
+//   6_by_pixel.cpp         (tried, slower) layer 1 visited pixel by pixel over the minibatch
+//   7_image_pairs.cpp      (tried, slower) layer 1's forward two images at a time, over the union of their pixels
 // trainer.cpp holds the plumbing (buffers, one SGD step, evaluation) and picks, per layer, the
 // function of the highest step that FastCpuFeatures switches on.
 //
@@ -63,19 +64,30 @@ void with_blocks(int width, F&& f) {
     with_blocks<NB + 1>(width, f);
 }
 
-/// Asks the memory system for the non-zeros of CSR row r before they are needed. The images of a
-/// shuffled minibatch are scattered over 72 MB of CSR data: without this, every image starts with
-/// a cache miss to main memory and layer 1's forward pass runs at half speed (measured).
+/// Where a prefetched line should land: the L1 cache (needed in a few hundred cycles) or only the
+/// L2 cache (needed in a whole step, ≈ 30 µs: it would be evicted from the small L1 by then).
+enum class CacheLevel { L1, L2 };
+
+/// Asks the memory system for one cache line before it is needed.
+template <CacheLevel level>
 inline void prefetch_line(const char* p) {
 #if defined(__x86_64__) || defined(__i386__)
   // GCC 12 silently deleted __builtin_prefetch in this loop (no visible side effect); the
   // instruction written out cannot be removed.
-  asm volatile("prefetcht0 %0" : : "m"(*p));
+  if constexpr (level == CacheLevel::L1)
+    asm volatile("prefetcht0 %0" : : "m"(*p));
+  else
+    asm volatile("prefetcht2 %0" : : "m"(*p));
 #else
-  __builtin_prefetch(p);
+  __builtin_prefetch(p, 0, level == CacheLevel::L1 ? 3 : 2);
 #endif
 }
 
+/// Asks for the non-zeros of CSR row r (its column indices and values) before they are needed.
+/// The images of a shuffled minibatch are scattered over 72 MB of CSR data: without this, every
+/// image starts with a cache miss to main memory and layer 1's forward pass runs at half speed
+/// (measured).
+template <CacheLevel level = CacheLevel::L1>
 inline void prefetch_csr_row(const CsrMatrix& S, int r) {
   const int beg = S.row_ptr[static_cast<std::size_t>(r)];
   const int end = S.row_ptr[static_cast<std::size_t>(r) + 1];
@@ -83,10 +95,24 @@ inline void prefetch_csr_row(const CsrMatrix& S, int r) {
   const char* v = reinterpret_cast<const char*>(S.values.data() + beg);
   const int bytes = (end - beg) * static_cast<int>(sizeof(float));  // int and float: 4 bytes each
   for (int o = 0; o < bytes; o += 64) {  // one cache line = 64 bytes
-    prefetch_line(c + o);
-    prefetch_line(v + o);
+    prefetch_line<level>(c + o);
+    prefetch_line<level>(v + o);
   }
 }
+
+/// The rows the trainer will ask for in its next step (the next minibatch of the epoch), so that
+/// this step's forward pass can ask for their non-zeros a whole step ahead. On a machine whose
+/// large shared L3 cache other programs also use, the CSR rows often come from main memory; the
+/// next image's prefetch alone does not hide that (measured on a shared Xeon, 2026-12-04: layer 1's
+/// forward 22–54 ms per epoch from run to run without it, 19–20 ms with it).
+struct NextRows {
+  const int* idx = nullptr;
+  int count = 0;
+  /// While image i of this minibatch is processed: fetch image i of the next one into L2.
+  void prefetch(const CsrMatrix& S, int i) const {
+    if (i < count) prefetch_csr_row<CacheLevel::L2>(S, idx[i]);
+  }
+};
 
 /// Fused gradient + SGD update of the rows of W touched by one input row:
 /// W[idx[e], :] += (−η·val[e]) · dz  for every non-zero e. Summed over the rows i of the
@@ -144,7 +170,7 @@ void sgd_step(FastCpuLayer& L, float neg_lr);
 
 // Step 2 (2_sparse_layer1.cpp): layer 1 from the CSR rows idx[0..count) of the training images.
 void forward_sparse_rows(const FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, bool relu,
-                         float* out);
+                         float* out, const NextRows& next = {});
 void weight_gradient_sparse_rows(FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, const float* dz);
 
 // Step 3 (3_fused_update.cpp): the SGD step taken inside the backward pass.
@@ -159,12 +185,17 @@ void forward_hand(const FastCpuLayer& L, const float* const* in_rows, int count,
 void backprop_hand(FastCpuLayer& L, const float* dz, const float* a_in, int count, float* dz_in);
 void update_hand(FastCpuLayer& L, const float* a_in, const float* dz, int count, float neg_lr);
 
-// Step 5 (5_by_pixel.cpp): layer 1 pixel by pixel (MinibatchPixels::build is there too).
+// Step 5 (5_pixel_blocks.cpp): layer 1's update in blocks of pixels whose W1 rows fit the L1 cache.
+void update_sparse_blocks(FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, const float* dz,
+                          float neg_lr, std::vector<int>& scratch);
+
+// Step 6 (6_by_pixel.cpp): layer 1 pixel by pixel (MinibatchPixels::build is there too).
 void forward_by_pixel(const FastCpuLayer& L, const MinibatchPixels& P, int count, bool relu, float* out);
 void update_by_pixel(FastCpuLayer& L, const MinibatchPixels& P, const float* dz, float neg_lr);
 
-// Step 6 (6_image_pairs.cpp): layer 1's forward pass for the pairs (idx[0], idx[1]), (idx[2], idx[3]), …
+// Step 7 (7_image_pairs.cpp): layer 1's forward pass for the pairs (idx[0], idx[1]), (idx[2], idx[3]), …
 void forward_sparse_pairs(const FastCpuLayer& L, const CsrMatrix& X, const PixelBitmaps& B, const int* idx,
                           int count, bool relu, float* out);
+
 
 }  // namespace dnn::fast_cpu

@@ -1,5 +1,5 @@
 // Chapter 07: the fast CPU trainer's plumbing — construction, weights, one SGD step, evaluation.
-// The arithmetic of each step of the ladder is in its own file beside this one (1_… to 5_…,
+// The arithmetic of each step of the ladder is in its own file beside this one (1_… to 7_…,
 // listed in shared.hpp); forward() and backward_and_update() pick, per layer, the function of the
 // highest step that FastCpuFeatures switches on (see fast_cpu.hpp for the ideas).
 //
@@ -33,8 +33,10 @@ std::string FastCpuFeatures::label() const {
   std::string s = sparse_input ? "sparse-l1" : "dense-l1";
   s += (hand_kernels || fused_update) ? "+fused-update" : "+dW-then-sgd";
   s += hand_kernels ? "+hand-kernels" : "+eigen-gemm";
-  if (by_pixel && sparse_input && (fused_update || hand_kernels)) s += "+by-pixel";
-  else if (image_pairs && sparse_input) s += "+image-pairs";
+  const bool fused = fused_update || hand_kernels;
+  if (by_pixel && sparse_input && fused) return s + "+by-pixel";
+  if (pixel_blocks && sparse_input && fused) s += "+pixel-blocks";
+  if (image_pairs && sparse_input) s += "+image-pairs";
   return s;
 }
 
@@ -159,16 +161,16 @@ void FastCpuTrainer::forward(const int* idx, const Matrix* dense_x, const int* d
     const FastCpuLayer& layer = layers_[l];
     const bool relu = (l + 1 < L);
     float* out = A_[l + 1].data();
-    if (l == 0 && training && by_pixel()) {  // step 5
+    if (l == 0 && training && by_pixel()) {  // step 6
       forward_by_pixel(layer, pixels_, count, relu, out);
       continue;
     }
-    if (l == 0 && training && image_pairs()) {  // step 6
+    if (l == 0 && training && image_pairs()) {  // step 7
       forward_sparse_pairs(layer, Xs_, pixel_bits_, idx, count, relu, out);
       continue;
     }
     if (l == 0 && training && features_.sparse_input) {  // step 2
-      forward_sparse_rows(layer, Xs_, idx, count, relu, out);
+      forward_sparse_rows(layer, Xs_, idx, count, relu, out, {next_idx_, next_count_});
       continue;
     }
     // Evaluation (dense_x) reads layer 1 from the dense images with the hand kernel; every other
@@ -230,7 +232,9 @@ void FastCpuTrainer::backward_and_update(const int* idx, int count) {
       // 2) and 3) b −= η · Σ_i dZ[i, :] and W −= η · A_inᵀ · dZ, without dW or db (step 3).
       bias_update_fused(layer, dz, count, neg_lr);
       if (sparse_in && by_pixel())
-        update_by_pixel(layer, pixels_, dz, neg_lr);  // step 5
+        update_by_pixel(layer, pixels_, dz, neg_lr);  // step 6
+      else if (sparse_in && pixel_blocks())
+        update_sparse_blocks(layer, Xs_, idx, count, dz, neg_lr, block_cursors_);  // step 5
       else if (sparse_in)
         update_sparse_rows(layer, Xs_, idx, count, dz, neg_lr);  // step 3
       else if (features_.hand_kernels && fits_registers(layer.ld))
@@ -269,8 +273,11 @@ float FastCpuTrainer::train_step(const int* idx, int count, long* correct) {
   }
   if (features_.sparse_input)  // where each image's non-zeros start: random rows of a 240 KB array
     for (int i = 0; i < count; ++i)
-      fast_cpu::prefetch_line(reinterpret_cast<const char*>(Xs_.row_ptr.data() + idx[i]));
-  if (by_pixel()) pixels_.build(Xs_, idx, count, layers_[0].n_in);
+      fast_cpu::prefetch_line<fast_cpu::CacheLevel::L1>(reinterpret_cast<const char*>(Xs_.row_ptr.data() + idx[i]));
+  if (by_pixel()) {
+    for (int i = 0; i < next_count_; ++i) fast_cpu::prefetch_csr_row<fast_cpu::CacheLevel::L2>(Xs_, next_idx_[i]);
+    pixels_.build(Xs_, idx, count, layers_[0].n_in);
+  }
   forward(idx, nullptr, nullptr, count);
   const float loss = loss_and_output_grad(yb_.data(), count, correct);
   if (loss_diverged(loss)) return loss;  // NaN, Inf or > 1000: no update, the caller stops
@@ -281,7 +288,13 @@ float FastCpuTrainer::train_step(const int* idx, int count, long* correct) {
 
 EpochMetrics FastCpuTrainer::train_epoch(const std::vector<int>& order, int epoch, const StepCallback& on_step) {
   auto step = [this, &order](int first, int count, long* correct) {
-    return train_step(order.data() + first, count, correct);
+    // The next minibatch of this epoch, for step 2's prefetch (NextRows in shared.hpp).
+    const int n = static_cast<int>(order.size());
+    next_idx_ = order.data() + std::min(first + count, n);
+    next_count_ = std::min(count, n - std::min(first + count, n));
+    const float loss = train_step(order.data() + first, count, correct);
+    next_count_ = 0;
+    return loss;
   };
   return train_minibatches(order, batch_, epoch, opt_.lr, opt_.lr_flag, on_step, step);
 }

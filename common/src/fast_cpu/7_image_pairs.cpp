@@ -1,6 +1,6 @@
-// Step 6 of chapter 07's CPU ladder (tried; slower on AVX2): layer 1's forward pass two images at a time.
+// Step 7 of chapter 07's CPU ladder (tried, slower): layer 1's forward pass two images at a time.
 //
-// Relative to step 4, the idea: what is left is layer 1's memory traffic (one row of W1, 224 bytes
+// Relative to step 5 (whose update it keeps), the idea: what is left is layer 1's memory traffic (one row of W1, 224 bytes
 // with AVX2, from the L2 cache for each non-zero pixel; W1 is 175 KB, the L1 cache 32 KB). Two MNIST
 // digits share about a quarter of their non-zero pixels (the union of two random training images
 // is 23 % smaller than the two counts added, measured). Here layer 1 visits, for each pair of
@@ -11,18 +11,19 @@
 // form): their OR gives the union, `count trailing zeros` the next pixel, and each image's value
 // is the next of its CSR values when its own bit is set.
 //
-// Same bits as step 4: each image still adds its own pixels in the same order, and x + 0·w = x
+// Same bits as step 5: each image still adds its own pixels in the same order, and x + 0·w = x
 // (w finite), so the outputs — and so the whole training run — are bit-identical (tested).
 // Where two images' accumulators do not fit the registers (AVX2 above 56 units, AVX-512 above
 // 128), layer 1 stays step 2's loop.
 //
 // Measured (07_fast --ladder, AVX2 AMD EPYC, 2026-12-03, CPU time, a busy machine): 0.134 s per
-// epoch against step 4's 0.103 — slower. The shared row is not what limits layer 1 here: with AVX2's
+// epoch against step 4's 0.103 (then the fastcpu path) — slower. The shared row is not what limits layer 1 here: with AVX2's
 // 16 registers the 14 accumulators leave no room to hold the row for both images, so image j's
 // FMAs load it again (from L1), and the walk over the union costs 230 × 14 loads per pair instead
 // of 300 × 7, plus a dozen scalar operations per pixel. (Holding the row in registers made the
 // compiler keep one accumulator in memory: a store-to-load chain per pixel, slower still.) With
-// AVX-512's 32 registers the row fits beside both images' 2 × 4 accumulators; not measured here.
+// AVX-512's 32 registers the row fits beside both images' 2 × 4 accumulators, and it is still
+// slower: 0.111 against step 4's 0.077 s per epoch (Intel Xeon, Sapphire Rapids, 2026-12-04).
 // Also tried: the update over the union (W1[k,:] += s_i·dz_i + s_j·dz_j): no faster either.
 #include <cstddef>
 #include <cstdint>
@@ -115,8 +116,8 @@ void forward_sparse_pairs(const FastCpuLayer& L, const CsrMatrix& X, const Pixel
         if (i + 3 < count) {  // the next pair's values and bitmaps, before they are needed
           prefetch_csr_row(X, idx[i + 2]);
           prefetch_csr_row(X, idx[i + 3]);
-          prefetch_line(reinterpret_cast<const char*>(B.row(idx[i + 2])));
-          prefetch_line(reinterpret_cast<const char*>(B.row(idx[i + 3])));
+          prefetch_line<CacheLevel::L1>(reinterpret_cast<const char*>(B.row(idx[i + 2])));
+          prefetch_line<CacheLevel::L1>(reinterpret_cast<const char*>(B.row(idx[i + 3])));
         }
         pair_forward<NB>(X, B, idx[i], idx[i + 1], L.W.data(), L.b.data(), relu, scratch.data(),
                          out + static_cast<std::size_t>(i) * L.ld, out + static_cast<std::size_t>(i + 1) * L.ld);
