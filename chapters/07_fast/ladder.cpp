@@ -123,7 +123,7 @@ int run_ladder(const Options& o, const Dataset& ds, const std::vector<int>& size
     rungs.push_back({"3 + fused SGD update", "fastcpu", {true, true, false, false, false}, "", ""});
     rungs.push_back({"4 + hand kernels for the small layers", "fastcpu", {true, true, true, false, false}, "",
                      "the small layers were already cheap: hand kernels and Eigen do the same FMAs, within noise"});
-    rungs.push_back({"5 + layer 1's update in pixel blocks", "fastcpu", {true, true, true, true, false}, "",
+    rungs.push_back({"5 + layer 1 in blocks of pixels", "fastcpu", {true, true, true, true, false}, "",
                      "not expected: the blocks' W1 rows should stay in L1 (rerun on a quiet machine)"});
     const int step5 = static_cast<int>(rungs.size()) - 1;  // the tried steps build on step 5
     rungs.push_back({"6 (tried) 5 + layer 1 pixel by pixel", "fastcpu", {true, true, true, true, true}, "",

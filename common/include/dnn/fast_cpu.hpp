@@ -23,9 +23,9 @@
 ///     rows in registers, as many rows per pass as keep the FMA units busy (rows_per_pass), instead
 ///     of general GEMM calls; the backward pass reads a transposed copy of W so it is the same AXPY
 ///     loop. (Skipping the ReLU zeros with a branch was tried: the branch mispredicts and costs more.)
-///  5. **Pixel blocks** — layer 1's update visits the pixels in blocks whose rows of W1 fit the L1
-///     cache (≈ 28 KB), all images of the minibatch on one block before the next: each row is then
-///     fetched from L2 once per step instead of once per image that has the pixel.
+///  5. **Pixel blocks** — layer 1's forward pass and update visit the pixels in blocks whose rows of
+///     W1 fit the L1 cache (28 KB), all images of the minibatch on one block before the next: each
+///     row is then fetched once per pass instead of once per image that has the pixel.
 ///  6. **By pixel** (tried, slower) — layer 1 visited pixel by pixel over the minibatch.
 ///  7. **Image pairs** (tried, slower) — layer 1's forward two images at a time.
 ///
@@ -99,9 +99,9 @@ struct FastCpuFeatures {
   bool sparse_input = true;  ///< step 2: layer 1 reads the CSR images (else a dense gathered minibatch)
   bool fused_update = true;  ///< step 3: SGD applied inside the backward pass, no dW buffers
   bool hand_kernels = true;  ///< step 4: fixed-width loops for the small layers (implies fused_update)
-  /// Step 5: layer 1's update in blocks of pixels whose rows of W1 fit the L1 cache, every image of
-  /// the minibatch applied to one block before the next (bit-identical to step 4). Needs
-  /// sparse_input and fused_update.
+  /// Step 5: layer 1's forward pass and update in blocks of pixels whose rows of W1 fit the L1
+  /// cache, every image of the minibatch on one block before the next (bit-identical to step 4).
+  /// Needs sparse_input and fused_update.
   bool pixel_blocks = true;
   /// Step 6 (tried, slower): layer 1 visited pixel by pixel over the minibatch (a column-sorted copy
   /// of the minibatch's non-zeros, built each step): each touched row of W1 is read once and written

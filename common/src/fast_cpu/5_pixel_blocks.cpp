@@ -1,27 +1,31 @@
-// Step 5 of chapter 07's CPU ladder: layer 1's update in blocks of pixels whose rows of W1 fit the
-// L1 cache — the fastcpu backend.
+// Step 5 of chapter 07's CPU ladder: layer 1 in blocks of pixels whose rows of W1 fit the L1
+// cache — the fastcpu backend.
 //
-// Relative to step 4: step 3's update walks image by image, W1[k,:] += (−η·x_ik) · dZ1[i,:] for each
-// non-zero pixel k of image i, so a row of W1 is read and written once per image that has the
-// pixel: ≈ 4 800 row updates per step at batch 32, on only ≈ 500 different rows. W1 (784 × 64
-// floats, 200 KB with AVX-512; 175 KB with AVX2) is larger than the L1 data cache (32–48 KB), so
-// each of those updates fetches its row from the L2 cache and later writes it back.
+// Relative to step 4: steps 2–4 walk layer 1 image by image. The forward pass adds x_ik · W1[k,:]
+// for each non-zero pixel k of image i, and the update applies W1[k,:] += (−η·x_ik) · dZ1[i,:]; so a
+// row of W1 is read (forward) and read and written (update) once per image that has the pixel:
+// ≈ 4 800 rows per step at batch 32, yet only ≈ 500 different ones. W1 (784 × 64 floats = 200 KB
+// with AVX-512, 175 KB with AVX2) is larger than the L1 data cache (32–48 KB) and shares the L2
+// with everything else of the step, so those rows keep coming back from L2 (or further).
 //
-// Here the pixels are cut into blocks of rows that fit in L1 (≈ 28 KB: 112 pixels, four image rows,
+// Here the pixels are cut into blocks of rows that fit in L1 (28 KB: 112 pixels, four image rows,
 // with AVX-512's 256-byte rows; 128 with AVX2's 224 bytes). For each block, every image of the
-// minibatch applies its pixels of that block — a short stretch of its CSR row, since the pixels are
-// sorted — before the next block starts. A block's rows come from L2 once per step and stay in L1
-// while the 32 images update them. The same cache blocking as chapter 06's GEMM ladder, on the
-// sparse layer.
+// minibatch takes its pixels of that block — a short stretch of its CSR row, since the pixels are
+// sorted — before the next block starts. A block's rows are fetched once per pass and then used by
+// all 32 images. In the forward pass each image's partial sum waits in its output row between
+// blocks. The same cache blocking as chapter 06's GEMM ladder, on the sparse layer.
 //
-// Same bits as step 4: each row of W1 gets the same updates in the same order (images in increasing
-// i); only the order in which different rows are visited changes (tested).
+// Same bits as step 4: each output sums the same terms in the same order (a partial sum stored to
+// memory and loaded back is unchanged), and each row of W1 gets the same updates in the same order
+// (images in increasing i); only the order in which different rows and outputs are visited
+// changes (tested).
 //
-// Measured (bench_07_fast BM_Epoch, Intel Xeon Sapphire Rapids, AVX-512, 2026-12-04): layer 1's
-// update 25 ms → 21 ms per epoch. Blocks of 8 KB were slower (more short stretches to start and end),
-// 16–48 KB about the same. Sorting each block's entries by pixel so that every row is read and
-// written once per step (step 6's idea inside a block) was slower: 4.6 ns per non-zero against
-// 2.8 for this loop.
+// Measured (bench_07_fast BM_Epoch, Intel Xeon Sapphire Rapids, AVX-512, 2 vCPUs shared with other
+// machines, 2026-12-04): step 4 65–67 ms per epoch; the update in blocks alone 60–62; forward and
+// update in blocks 56–58. Blocks of 12 KB were slower (more short stretches to start and end),
+// 20–100 KB about the same, one block of all 784 rows (no blocking) 70. Sorting each block's
+// entries by pixel so that every row is read and written once per step (step 6's idea inside a
+// block) was slower: 4.6 ns per non-zero for the update against 2.8 for this loop.
 #include <algorithm>
 #include <cstddef>
 #include <vector>
@@ -30,8 +34,8 @@
 
 namespace dnn::fast_cpu {
 
-/// Bytes of W1 rows per block: well inside the smallest L1 data cache of 2020–2026 cores (32 KB),
-/// leaving room for the minibatch's CSR stretches and dZ1 rows.
+/// Bytes of W1 rows per block: inside the smallest L1 data cache of 2020–2026 cores (32 KB), with
+/// room left for the minibatch's CSR stretches and its output or dZ1 rows.
 constexpr int kBlockBytes = 28 * 1024;
 
 /// W[k,:] += (−η·x_ik) · dZ[i,:] for every non-zero x_ik of the rows idx[0..count), block of pixels
@@ -61,6 +65,61 @@ void update_in_blocks(FastCpuLayer& L, const CsrMatrix& X, const int* idx, int c
       cursor[i] = e;
     }
   }
+}
+
+/// out_i = f(b + Σ_k x_ik · W[k,:]) for the rows idx[0..count), block of pixels by block: image i's
+/// partial sum waits in out_i between blocks (stored and loaded back exactly: same bits as step 2).
+/// cursor[i] is where image i is in its CSR row (the first pixel not yet added).
+template <int NB>
+void forward_in_blocks(const FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, bool relu,
+                       float* out, int block_pixels, int* cursor, int* end, const NextRows& next) {
+  constexpr int N = NB * kLanes;
+  const int* col = X.col_idx.data();
+  const float* val = X.values.data();
+  const float* W = L.W.data();
+  for (int i = 0; i < count; ++i) {
+    next.prefetch(X, i);
+    cursor[i] = X.row_ptr[static_cast<std::size_t>(idx[i])];
+    end[i] = X.row_ptr[static_cast<std::size_t>(idx[i]) + 1];
+    for (int q = 0; q < NB; ++q) store(out + static_cast<std::size_t>(i) * N + q * kLanes, load(L.b.data() + q * kLanes));
+  }
+  for (int block_end = block_pixels; block_end < L.n_in + block_pixels; block_end += block_pixels) {
+    for (int i = 0; i < count; ++i) {
+      int e = cursor[i];
+      if (e == end[i] || col[e] >= block_end) continue;
+      float* o = out + static_cast<std::size_t>(i) * N;
+      Vec acc[NB];
+      for (int q = 0; q < NB; ++q) acc[q] = load(o + q * kLanes);
+      for (; e < end[i] && col[e] < block_end; ++e) {
+        const float x = val[e];
+        const float* w = W + static_cast<std::size_t>(col[e]) * N;
+        for (int q = 0; q < NB; ++q) acc[q] += x * load(w + q * kLanes);
+      }
+      for (int q = 0; q < NB; ++q) store(o + q * kLanes, acc[q]);
+      cursor[i] = e;
+    }
+  }
+  if (relu)
+    for (int i = 0; i < count; ++i)
+      for (int q = 0; q < NB; ++q) {
+        float* o = out + static_cast<std::size_t>(i) * N + q * kLanes;
+        store(o, simd::relu(load(o)));
+      }
+}
+
+void forward_sparse_blocks(const FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, bool relu,
+                           float* out, std::vector<int>& scratch, const NextRows& next) {
+  if (!fits_registers(L.ld)) {  // an output row does not fit the registers: step 2's loop
+    forward_sparse_rows(L, X, idx, count, relu, out, next);
+    return;
+  }
+  scratch.resize(2 * static_cast<std::size_t>(count));
+  const int block_pixels = std::max(1, kBlockBytes / (L.ld * static_cast<int>(sizeof(float))));
+  with_blocks(L.ld, [&](auto nb) {
+    if constexpr (decltype(nb)::value > 0)
+      forward_in_blocks<decltype(nb)::value>(L, X, idx, count, relu, out, block_pixels, scratch.data(),
+                                             scratch.data() + count, next);
+  });
 }
 
 void update_sparse_blocks(FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, const float* dz,

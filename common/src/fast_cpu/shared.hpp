@@ -5,7 +5,7 @@
 //   2_sparse_layer1.cpp    layer 1 reads only the non-zero pixels (CSR)
 //   3_fused_update.cpp     SGD applied while the gradient is computed: no dW buffers
 //   4_hand_kernels.cpp     register-resident loops for the small layers
-//   5_pixel_blocks.cpp     layer 1's update in blocks of pixels whose W1 rows stay in the L1 cache (the fastcpu backend)
+//   5_pixel_blocks.cpp     layer 1 in blocks of pixels whose W1 rows stay in the L1 cache (the fastcpu backend)
 //   6_by_pixel.cpp         (tried, slower) layer 1 visited pixel by pixel over the minibatch
 //   7_image_pairs.cpp      (tried, slower) layer 1's forward two images at a time, over the union of their pixels
 // trainer.cpp holds the plumbing (buffers, one SGD step, evaluation) and picks, per layer, the
@@ -185,9 +185,11 @@ void forward_hand(const FastCpuLayer& L, const float* const* in_rows, int count,
 void backprop_hand(FastCpuLayer& L, const float* dz, const float* a_in, int count, float* dz_in);
 void update_hand(FastCpuLayer& L, const float* a_in, const float* dz, int count, float neg_lr);
 
-// Step 5 (5_pixel_blocks.cpp): layer 1's update in blocks of pixels whose W1 rows fit the L1 cache.
+// Step 5 (5_pixel_blocks.cpp): layer 1's update and forward pass in blocks of pixels whose W1 rows fit the L1 cache.
 void update_sparse_blocks(FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, const float* dz,
                           float neg_lr, std::vector<int>& scratch);
+void forward_sparse_blocks(const FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, bool relu,
+                           float* out, std::vector<int>& scratch, const NextRows& next);
 
 // Step 6 (6_by_pixel.cpp): layer 1 pixel by pixel (MinibatchPixels::build is there too).
 void forward_by_pixel(const FastCpuLayer& L, const MinibatchPixels& P, int count, bool relu, float* out);

@@ -169,6 +169,10 @@ void FastCpuTrainer::forward(const int* idx, const Matrix* dense_x, const int* d
       forward_sparse_pairs(layer, Xs_, pixel_bits_, idx, count, relu, out);
       continue;
     }
+    if (l == 0 && training && pixel_blocks()) {  // step 5
+      forward_sparse_blocks(layer, Xs_, idx, count, relu, out, block_cursors_, {next_idx_, next_count_});
+      continue;
+    }
     if (l == 0 && training && features_.sparse_input) {  // step 2
       forward_sparse_rows(layer, Xs_, idx, count, relu, out, {next_idx_, next_count_});
       continue;
