@@ -63,7 +63,7 @@ for b in ("eigen", "naive"):
     rows.append((f"C++ {b}", median["real_time"] * ms, median["cpu_time"] * ms, int(last["epochs"]),
                  last["test_accuracy"]))
 lad = json.load(open(os.path.join(out, "fastcpu", "ladder.json")))
-fast = next(r for r in lad["results"] if r["backend"] == "fastcpu" and r["features"] == "sparse-l1+fused-update+hand-kernels")
+fast = next(r for r in lad["results"] if r.get("is_fastcpu_backend"))  # the step --backend fastcpu runs
 base = lad["results"][0]  # step 0: chapter 05's Eigen path, timed round-robin with fastcpu
 rows.append(("C++ fastcpu (chapter 07)", fast["median_wall_seconds_per_epoch"], fast["median_cpu_seconds_per_epoch"],
              fast["epochs"], fast["test_accuracy"]))

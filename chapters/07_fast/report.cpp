@@ -141,6 +141,8 @@ int report_ladder(const Options& o, const Dataset& ds, const std::vector<int>& s
                     {"total_seconds", r.total_seconds}, {"setup_seconds", r.setup_seconds},
                     {"train_loss", r.train_loss}, {"test_loss", r.test_loss}, {"test_accuracy", r.test_accuracy},
                     {"builds_on", k == 0 ? std::string() : builds_on(k).rung.label},
+                    // the step `--backend fastcpu` runs (all of the ladder's main steps, FastCpuFeatures{})
+                    {"is_fastcpu_backend", r.rung.backend == "fastcpu" && feat == FastCpuFeatures{}.label()},
                     {"why_slower_than_previous", r.rung.why_slower}});
     char x[32];
     std::snprintf(x, sizeof x, " (%.3gx)", speedup);

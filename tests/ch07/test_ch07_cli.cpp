@@ -117,6 +117,13 @@ TEST_CASE("07_fast: a short run and a short ladder write their results", "[ch07]
   CHECK(bases[5] == steps[4]);
   CHECK(bases[6] == steps[5]);
   CHECK(bases[7] == steps[5]);
+  int backend_rows = 0;  // exactly one step is what --backend fastcpu runs: step 5
+  for (std::size_t k = 0; k < steps.size(); ++k)
+    if (j["results"][k]["is_fastcpu_backend"].get<bool>()) {
+      ++backend_rows;
+      CHECK(k == 5);
+    }
+  CHECK(backend_rows == 1);
 }
 
 TEST_CASE("07_fast: --ladder-exercise times layer 1 on the exercise functions beside ladder step 2", "[ch07][cli]") {
