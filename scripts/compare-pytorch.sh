@@ -63,7 +63,10 @@ for b in ("eigen", "naive"):
     rows.append((f"C++ {b}", median["real_time"] * ms, median["cpu_time"] * ms, int(last["epochs"]),
                  last["test_accuracy"]))
 lad = json.load(open(os.path.join(out, "fastcpu", "ladder.json")))
-fast = next(r for r in lad["results"] if r.get("is_fastcpu_backend"))  # the step --backend fastcpu runs
+fast = next((r for r in lad["results"] if r.get("is_fastcpu_backend")), None)  # the step --backend fastcpu runs
+if fast is None:
+    sys.exit("compare-pytorch.sh: " + os.path.join(out, "fastcpu", "ladder.json") + " marks no step as the "
+             "fastcpu backend (is_fastcpu_backend): its 07_fast is older than this script; rebuild it (scripts/build.sh)")
 base = lad["results"][0]  # step 0: chapter 05's Eigen path, timed round-robin with fastcpu
 rows.append(("C++ fastcpu (chapter 07)", fast["median_wall_seconds_per_epoch"], fast["median_cpu_seconds_per_epoch"],
              fast["epochs"], fast["test_accuracy"]))
