@@ -38,6 +38,12 @@ namespace dnn::fast_cpu {
 /// room left for the minibatch's CSR stretches and its output or dZ1 rows.
 constexpr int kBlockBytes = 28 * 1024;
 
+/// Pixels per block: as many rows of W1 (ld floats each) as fit in kBlockBytes (112 with AVX-512's
+/// 64-float rows, 128 with AVX2's 56).
+inline int pixels_per_block(const FastCpuLayer& L) {
+  return std::max(1, kBlockBytes / (L.ld * static_cast<int>(sizeof(float))));
+}
+
 /// W[k,:] += (−η·x_ik) · dZ[i,:] for every non-zero x_ik of the rows idx[0..count), block of pixels
 /// by block. cursor[i] is where image i is in its CSR row (the first pixel not yet applied).
 template <int NB>
@@ -113,11 +119,10 @@ void forward_sparse_blocks(const FastCpuLayer& L, const CsrMatrix& X, const int*
     forward_sparse_rows(L, X, idx, count, relu, out, next);
     return;
   }
-  scratch.resize(2 * static_cast<std::size_t>(count));
-  const int block_pixels = std::max(1, kBlockBytes / (L.ld * static_cast<int>(sizeof(float))));
+  scratch.resize(2 * static_cast<std::size_t>(count));  // the cursors and ends of the count images
   with_blocks(L.ld, [&](auto nb) {
     if constexpr (decltype(nb)::value > 0)
-      forward_in_blocks<decltype(nb)::value>(L, X, idx, count, relu, out, block_pixels, scratch.data(),
+      forward_in_blocks<decltype(nb)::value>(L, X, idx, count, relu, out, pixels_per_block(L), scratch.data(),
                                              scratch.data() + count, next);
   });
 }
@@ -128,11 +133,10 @@ void update_sparse_blocks(FastCpuLayer& L, const CsrMatrix& X, const int* idx, i
     update_sparse_rows(L, X, idx, count, dz, neg_lr);
     return;
   }
-  scratch.resize(2 * static_cast<std::size_t>(count));
-  const int block_pixels = std::max(1, kBlockBytes / (L.ld * static_cast<int>(sizeof(float))));
+  scratch.resize(2 * static_cast<std::size_t>(count));  // the cursors and ends of the count images
   with_blocks(L.ld, [&](auto nb) {
     if constexpr (decltype(nb)::value > 0)
-      update_in_blocks<decltype(nb)::value>(L, X, idx, count, dz, neg_lr, block_pixels, scratch.data(),
+      update_in_blocks<decltype(nb)::value>(L, X, idx, count, dz, neg_lr, pixels_per_block(L), scratch.data(),
                                             scratch.data() + count);
   });
 }
