@@ -63,6 +63,16 @@ constexpr int rows_per_pass() {
   return r;
 }
 
+/// The register tile of the loops below: acc[r][:] += x[r] · row[:] for r < R, the row (NB vectors)
+/// loaded once for all R. R·NB FMAs, no two of them waiting for each other.
+template <int NB, int R>
+inline void tile_axpy(Vec (&acc)[R][NB], const float (&x)[R], const float* row) {
+  Vec v[NB];
+  for (int q = 0; q < NB; ++q) v[q] = load(row + q * kLanes);
+  for (int r = 0; r < R; ++r)
+    for (int q = 0; q < NB; ++q) acc[r][q] += x[r] * v[q];
+}
+
 /// R rows at once: out_r = f(b + Σ_k a_r[k] · W[k, :]) for r < R, each W row loaded once for the R
 /// rows. Every row's sum has the same terms in the same order as row_forward_dense (same bits).
 template <int NB, int R>
@@ -73,13 +83,9 @@ void rows_forward_dense(const float* const* a, int n_in, const float* W, const f
   for (int r = 0; r < R; ++r)
     for (int q = 0; q < NB; ++q) acc[r][q] = load(b + q * kLanes);
   for (int k = 0; k < n_in; ++k) {
-    const float* w = W + static_cast<std::size_t>(k) * N;
-    Vec wk[NB];
-    for (int q = 0; q < NB; ++q) wk[q] = load(w + q * kLanes);
-    for (int r = 0; r < R; ++r) {
-      const float x = a[r][k];
-      for (int q = 0; q < NB; ++q) acc[r][q] += x * wk[q];
-    }
+    float x[R];
+    for (int r = 0; r < R; ++r) x[r] = a[r][k];
+    tile_axpy<NB, R>(acc, x, W + static_cast<std::size_t>(k) * N);
   }
   for (int r = 0; r < R; ++r)
     for (int q = 0; q < NB; ++q) store(out[r] + q * kLanes, relu ? simd::relu(acc[r][q]) : acc[r][q]);
@@ -98,13 +104,9 @@ void layer_update_dense(const float* A, int lda, int n_in, int count, const floa
     for (; k + R <= n_in; k += R) {
       Vec g[R][NB] = {};
       for (int i = 0; i < count; ++i) {
-        const float* d = dz + static_cast<std::size_t>(i) * N;
-        Vec di[NB];
-        for (int q = 0; q < NB; ++q) di[q] = load(d + q * kLanes);
-        for (int r = 0; r < R; ++r) {
-          const float x = A[static_cast<std::size_t>(i) * lda + k + r];
-          for (int q = 0; q < NB; ++q) g[r][q] += x * di[q];
-        }
+        float x[R];
+        for (int r = 0; r < R; ++r) x[r] = A[static_cast<std::size_t>(i) * lda + k + r];
+        tile_axpy<NB, R>(g, x, dz + static_cast<std::size_t>(i) * N);
       }
       for (int r = 0; r < R; ++r) {
         float* w = W + static_cast<std::size_t>(k + r) * N;
@@ -167,13 +169,9 @@ void rows_backprop_relu(const float* dz, int ld_dz, int n_out, const float* Wt, 
   constexpr int N = NB * kLanes;
   Vec acc[R][NB] = {};
   for (int j = 0; j < n_out; ++j) {
-    const float* w = Wt + static_cast<std::size_t>(j) * N;
-    Vec wj[NB];
-    for (int q = 0; q < NB; ++q) wj[q] = load(w + q * kLanes);
-    for (int r = 0; r < R; ++r) {
-      const float x = dz[static_cast<std::size_t>(r) * ld_dz + j];
-      for (int q = 0; q < NB; ++q) acc[r][q] += x * wj[q];
-    }
+    float x[R];
+    for (int r = 0; r < R; ++r) x[r] = dz[static_cast<std::size_t>(r) * ld_dz + j];
+    tile_axpy<NB, R>(acc, x, Wt + static_cast<std::size_t>(j) * N);
   }
   const Vec zero = {};
   for (int r = 0; r < R; ++r)
