@@ -45,7 +45,7 @@ std::unique_ptr<Trainer> make(int64_t config, int batch) {
 
 const char* label(int64_t config) {
   static const char* names[] = {"0 eigen (chapter 05)", "1 fused, Eigen GEMM", "2 + sparse layer 1",
-                                "3 + fused update", "4 + hand kernels", "5 + pixel blocks (fastcpu)",
+                                "3 + fused update", "4 + hand kernels", "5 + layer 1 in pixel blocks (fastcpu)",
                                 "6 (tried) + by pixel", "7 (tried) + image pairs"};
   return names[config];
 }
