@@ -197,10 +197,7 @@ class FastCpuTrainer : public Trainer {
   void ensure_capacity(int rows);
   bool by_pixel() const { return features_.by_pixel && features_.sparse_input && features_.fused_update; }
   bool image_pairs() const { return features_.image_pairs && features_.sparse_input && !by_pixel(); }
-  bool pixel_blocks() const {
-    return features_.pixel_blocks && features_.sparse_input && (features_.fused_update || features_.hand_kernels) &&
-           !by_pixel();
-  }
+  bool pixel_blocks() const { return features_.pixel_blocks && features_.sparse_input && features_.fused_update && !by_pixel(); }
 
   std::vector<FastCpuLayer> layers_;
   OptimizerConfig opt_;

@@ -279,7 +279,8 @@ float FastCpuTrainer::train_step(const int* idx, int count, long* correct) {
     for (int i = 0; i < count; ++i)
       fast_cpu::prefetch_line<fast_cpu::CacheLevel::L1>(reinterpret_cast<const char*>(Xs_.row_ptr.data() + idx[i]));
   if (by_pixel()) {
-    for (int i = 0; i < next_count_; ++i) fast_cpu::prefetch_csr_row<fast_cpu::CacheLevel::L2>(Xs_, next_idx_[i]);
+    const fast_cpu::NextRows next{next_idx_, next_count_};
+    for (int i = 0; i < next_count_; ++i) next.prefetch(Xs_, i);
     pixels_.build(Xs_, idx, count, layers_[0].n_in);
   }
   forward(idx, nullptr, nullptr, count);
