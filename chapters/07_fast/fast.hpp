@@ -84,6 +84,7 @@ struct RungResult {
   double setup_seconds = 0;
   double train_loss = 0, test_accuracy = 0, test_loss = 0;
   std::string error;  // non-empty: this step failed (the others still run and are reported)
+  std::string note;   // non-empty: the step ran something else, and why (FastCpuTrainer::pixel_bytes_note)
 };
 
 // ---------------------------------------------------------------- report.cpp

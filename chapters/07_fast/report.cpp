@@ -31,6 +31,11 @@ nlohmann::json print_setup(const Options& o, const std::vector<int>& sizes, cons
                 static_cast<long>(S.rows) * S.cols, 100.0 * S.density(),
                 S.rows ? static_cast<double>(S.nnz()) / S.rows : 0.0, f->csr_seconds());
     extra["csr"] = {{"nnz", S.nnz()}, {"density", S.density()}, {"seconds", f->csr_seconds()}};
+    if (f->runs_pixel_bytes())
+      std::printf("Layer 1 reads the images in 3 bytes per non-zero pixel (step 6), not 8\n");
+    else if (!f->pixel_bytes_note().empty())
+      std::printf("NOTE: %s\n", f->pixel_bytes_note().c_str());
+    extra["pixel_bytes"] = {{"runs", f->runs_pixel_bytes()}, {"note", f->pixel_bytes_note()}};
   }
 #if DNN_HAVE_CUDA
   if (auto* g = dynamic_cast<cuda::GpuTrainer*>(&trainer)) {
@@ -112,6 +117,7 @@ int report_ladder(const Options& o, const Dataset& ds, const std::vector<int>& s
     const double prev = key(builds_on(k));
     std::printf("%-38s %10.4f %10.4f %10.4f %8.1fx %7.2fx %9.3f %9.4f\n", res.rung.label.c_str(), res.median,
                 res.min, res.cpu_median, base / key(res), prev / key(res), res.total_seconds, res.test_accuracy);
+    if (!res.note.empty()) std::printf("    ^ %s\n", res.note.c_str());
     if (k > 0 && key(res) > prev)
       std::printf("    ^ slower than the step it builds on: %s\n",
                   res.rung.why_slower.empty() ? "not expected; on a busy machine rerun, ranks are by CPU time"
@@ -143,7 +149,8 @@ int report_ladder(const Options& o, const Dataset& ds, const std::vector<int>& s
                     {"builds_on", k == 0 ? std::string() : builds_on(k).rung.label},
                     // the step `--backend fastcpu` runs (all of the ladder's main steps, FastCpuFeatures{})
                     {"is_fastcpu_backend", r.rung.backend == "fastcpu" && feat == FastCpuFeatures{}.label()},
-                    {"why_slower_than_previous", r.rung.why_slower}});
+                    {"why_slower_than_previous", r.rung.why_slower},
+                    {"note", r.note}});
     char x[32];
     std::snprintf(x, sizeof x, " (%.3gx)", speedup);
     labels.push_back(r.rung.label + x);

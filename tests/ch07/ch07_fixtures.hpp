@@ -26,7 +26,8 @@ inline dnn::OptimizerConfig sgd(float lr) {
   return c;
 }
 
-/// n × d images that look like MNIST to the trainer: about 80% exact zeros, the rest in (0, 1].
+/// n × d images that look like MNIST to the trainer: about 80% exact zeros, the rest in (0, 1], and
+/// like MNIST every pixel a byte divided by 255 (so the trainer's step 6, ByteCsr, runs on them).
 inline void sparse_images(int n, int d, int classes, std::uint64_t seed, Matrix& X, std::vector<int>& y) {
   Rng rng(seed);
   X = Matrix(n, d, 0.0f);
@@ -34,7 +35,7 @@ inline void sparse_images(int n, int d, int classes, std::uint64_t seed, Matrix&
   for (int i = 0; i < n; ++i) {
     y[static_cast<std::size_t>(i)] = static_cast<int>(rng.below(static_cast<std::uint64_t>(classes)));
     for (int k = 0; k < d; ++k)
-      if (rng.uniform() < 0.2f) X(i, k) = 0.05f + 0.95f * rng.uniform();
+      if (rng.uniform() < 0.2f) X(i, k) = static_cast<float>(13 + rng.below(243)) / 255.0f;  // 13/255 … 1
     // a class-dependent block of bright pixels, so there is something to learn
     const int c = y[static_cast<std::size_t>(i)];
     for (int k = c * (d / classes); k < c * (d / classes) + d / (2 * classes); ++k) X(i, k) = 1.0f;

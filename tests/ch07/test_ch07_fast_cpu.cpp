@@ -24,6 +24,12 @@ using ch07_test::sparse_images;
 
 namespace {
 
+/// Whether a layer of `width` units fits the register-resident loops (shared.hpp, fits_registers):
+/// at most half the vector registers per padded row.
+bool fast_cpu_fits(int width) { return pad_to_lane(width) / simd::kLanes <= simd::kRegisters / 2; }
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 /// Largest |a − b| / (1e-3 + |b|) over every single weight: catches a wrong row that a norm would hide.
 /// A NaN difference is kept (std::max would skip it, and NaN weights would pass).
 double max_elementwise_difference(const Mlp& a, const Mlp& b) {
@@ -41,15 +47,19 @@ double max_elementwise_difference(const Mlp& a, const Mlp& b) {
 
 /// The ladder's configurations (fast_cpu.hpp): each must give the reference's steps.
 std::vector<FastCpuFeatures> all_feature_sets() {
-  // {sparse_input, fused_update, hand_kernels, pixel_blocks, by_pixel, image_pairs}
-  return {{false, false, false, false, false},       {true, false, false, false, false},
-          {true, true, false, false, false},         {true, true, true, false, false},
-          {true, true, true, true, false},           {true, true, true, true, true},
-          {false, true, true, true, false},          {true, true, false, true, false},
-          {true, true, false, false, true},          {true, true, true, true, false, true},
-          {true, true, true, false, false, true},    {true, false, false, false, false, true},
-          {true, false, false, true, false}};
-}
+  // {sparse_input, fused_update, hand_kernels, pixel_blocks, pixel_bytes, by_pixel, image_pairs}
+  std::vector<FastCpuFeatures> sets;
+  for (int n = 1; n <= 8; ++n) sets.push_back(ladder_step(n));  // the ladder's steps
+  // and combinations the ladder does not run (a step asked for without the steps it needs, or two
+  // steps that exclude each other: each must still train correctly)
+  const FastCpuFeatures others[] = {
+      {false, true, true, true, true, false, false}, {true, true, false, true, true, false, false},
+      {true, true, false, true, false, false, false}, {true, true, false, false, false, true, false},
+      {true, true, true, true, true, false, true},    {true, true, true, false, false, false, true},
+      {true, false, false, false, false, false, true}, {true, false, false, true, true, false, false},
+      {true, true, true, true, true, true, false}};
+  sets.insert(sets.end(), std::begin(others), std::end(others));
+  return sets;}
 
 }  // namespace
 
@@ -189,27 +199,27 @@ TEST_CASE("fastcpu: other widths (not multiples of 16, one or three hidden layer
   }
 }
 
-TEST_CASE("fastcpu steps 5 (pixel blocks) and 7 (image pairs) train bit for bit like the step they build on: "
-          "odd batches, empty, dense and one-pixel images", "[ch07][fastcpu]") {
+TEST_CASE("fastcpu steps 5 (pixel blocks), 6 (pixels in 3 bytes) and 8 (image pairs) train bit for bit like "
+          "the step they build on: odd batches, empty, dense and one-pixel images", "[ch07][fastcpu]") {
   // Step 5 applies the same row updates in the same order per row (only the order of the rows
-  // changes); step 7 walks the union of two images' pixels and adds 0·W for the pixels one image
-  // lacks. Both compute the same sums in the same order, so the weights must be identical, not
-  // merely close.
+  // changes); step 6 runs step 5's loops on the same pixels and values stored in fewer bytes; step 8
+  // walks the union of two images' pixels and adds 0·W for the pixels one image lacks. All compute
+  // the same sums in the same order, so the weights must be identical, not merely close.
   Matrix X;
   std::vector<int> y;
   sparse_images(203, 784, 10, 77, X, y);
-  for (int k = 0; k < 784; ++k) X(0, k) = 0.0f;                                       // an all-zero image
-  for (int k = 0; k < 784; ++k) X(1, k) = 0.001f * static_cast<float>(k % 13) + 0.01f;  // every pixel set
-  for (int k = 0; k < 784; ++k) X(2, k) = (k == 783) ? 0.9f : 0.0f;                  // one pixel, the last
-  for (int k = 0; k < 784; ++k) X(3, k) = (k == 0) ? 0.7f : 0.0f;                    // one pixel, the first
-  FastCpuFeatures step4, step5, step7;
-  step4.pixel_blocks = false;
-  step7.image_pairs = true;
-  REQUIRE(step5.pixel_blocks);  // the default: the fastcpu backend
-  const std::pair<FastCpuFeatures, FastCpuFeatures> pairs[] = {{step4, step5}, {step5, step7}};
+  auto byte = [](int n) { return static_cast<float>(n) / 255.0f; };  // pixels are bytes, as in MNIST
+  for (int k = 0; k < 784; ++k) X(0, k) = 0.0f;                        // an all-zero image
+  for (int k = 0; k < 784; ++k) X(1, k) = byte(1 + k % 255);           // every pixel set
+  for (int k = 0; k < 784; ++k) X(2, k) = (k == 783) ? byte(230) : 0.0f;  // one pixel, the last
+  for (int k = 0; k < 784; ++k) X(3, k) = (k == 0) ? byte(179) : 0.0f;    // one pixel, the first
+  const FastCpuFeatures step4 = ladder_step(4), step5 = ladder_step(5), step6 = ladder_step(6),
+                        step8 = ladder_step(8);
+  REQUIRE(step6.label() == FastCpuFeatures{}.label());  // the default: the fastcpu backend
+  const std::pair<FastCpuFeatures, FastCpuFeatures> pairs[] = {{step4, step5}, {step5, step6}, {step5, step8}};
   for (const auto& [base, step] : pairs)
-    // 100: wider than two images' registers on AVX2 (step 7's fallback); 300: wider than the
-    // registers on every ISA (step 5's fallback to step 3's rows)
+    // 100: wider than two images' registers on AVX2 (step 8's fallback); 300: wider than the
+    // registers on every ISA (the fallback of steps 5 and 6 to step 3's rows)
     for (int hidden : {50, 20, 100, 300}) {
       INFO(base.label() << " vs " << step.label() << ", hidden " << hidden);
       REQUIRE(step.label() != base.label());
@@ -219,6 +229,11 @@ TEST_CASE("fastcpu steps 5 (pixel blocks) and 7 (image pairs) train bit for bit 
       epoch_order(3, 0, 203, order);
       std::rotate(order.begin(), std::find(order.begin(), order.end(), 0), order.end());  // 0..3 in the first batch
       FastCpuTrainer a(net0, sgd(0.05f), X, y, 7, base), b(net0, sgd(0.05f), X, y, 7, step);  // 203 = 29 × 7
+      // step 6 runs where layer 1 fits the registers (all but 300 units), and says why not otherwise
+      if (step.pixel_bytes) {
+        CHECK(b.runs_pixel_bytes() == fast_cpu_fits(hidden));
+        CHECK(b.pixel_bytes_note().empty() == fast_cpu_fits(hidden));
+      }
       for (int e = 1; e <= 2; ++e) {
         const EpochMetrics ma = a.train_epoch(order, e, {}), mb = b.train_epoch(order, e, {});
         CHECK(ma.loss == mb.loss);
@@ -233,6 +248,72 @@ TEST_CASE("fastcpu steps 5 (pixel blocks) and 7 (image pairs) train bit for bit 
       }
       CHECK(relative_difference(wa, net0) > 1e-4);  // it did train
     }
+}
+
+TEST_CASE("ByteCsr holds the CSR pixels and values in 3 bytes with each row ended by kEndOfRow", "[ch07][csr]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(50, 784, 10, 9, X, y);
+  for (int k = 0; k < 784; ++k) X(4, k) = 0.0f;  // an empty row
+  const CsrMatrix S = to_csr(X);
+  ByteCsr B;
+  std::string why = "untouched";
+  REQUIRE(B.build(S, &why));
+  CHECK(why == "untouched");
+  CHECK(B.rows == S.rows);
+  CHECK(B.cols == S.cols);
+  CHECK(B.value.size() <= 256);
+  REQUIRE(B.row_ptr.size() == S.row_ptr.size());
+  for (int r = 0; r < S.rows; ++r) {
+    const int beg = S.row_ptr[static_cast<std::size_t>(r)], end = S.row_ptr[static_cast<std::size_t>(r) + 1];
+    const int b = B.row_ptr[static_cast<std::size_t>(r)];
+    REQUIRE(B.row_ptr[static_cast<std::size_t>(r) + 1] - b == end - beg + 1);  // + the kEndOfRow entry
+    for (int e = beg; e < end; ++e) {
+      const std::size_t q = static_cast<std::size_t>(b + e - beg);
+      CHECK(B.pixel[q] == S.col_idx[static_cast<std::size_t>(e)]);
+      CHECK(B.value[B.code[q]] == S.values[static_cast<std::size_t>(e)]);  // exactly the same float
+    }
+    CHECK(B.pixel[static_cast<std::size_t>(b + end - beg)] == ByteCsr::kEndOfRow);
+  }
+  CHECK(B.row_ptr[5] - B.row_ptr[4] == 1);  // the empty row: only its end
+
+  // 257 distinct values do not fit 8-bit codes, a NaN has no code: no ByteCsr, and the reason.
+  Matrix M(1, 300, 0.0f);
+  for (int k = 0; k < 257; ++k) M(0, k) = 0.001f * static_cast<float>(k + 1);
+  CHECK_FALSE(B.build(to_csr(M), &why));
+  CHECK(contains(why, "256 distinct pixel values"));
+  CHECK(B.rows == 0);
+  CHECK(B.pixel.empty());
+  M(0, 256) = M(0, 255);  // 256 distinct: fits
+  CHECK(B.build(to_csr(M), &why));
+  CHECK(B.value.size() == 256);
+  M(0, 3) = std::numeric_limits<float>::quiet_NaN();
+  CHECK_FALSE(B.build(to_csr(M), &why));
+  CHECK(contains(why, "NaN"));
+  CHECK_FALSE(B.build(to_csr(Matrix(1, 70000, 0.0f)), &why));
+  CHECK(contains(why, "16-bit"));
+}
+
+TEST_CASE("fastcpu: where step 6 cannot run (more than 256 pixel values) step 5 runs and the trainer says so",
+          "[ch07][fastcpu]") {
+  Matrix X;
+  std::vector<int> y;
+  sparse_images(64, 784, 10, 13, X, y);
+  for (int i = 0; i < X.rows; ++i)  // no longer bytes: thousands of distinct values
+    for (int k = 0; k < X.cols; ++k) X(i, k) *= 1.0f - 1e-4f * static_cast<float>(k % 97);
+  Rng rng(2);
+  const Mlp net0 = make_mlp({784, 50, 50, 10}, Activation::ReLU, rng);
+  FastCpuTrainer five(net0, sgd(0.05f), X, y, 16, ladder_step(5)), six(net0, sgd(0.05f), X, y, 16, ladder_step(6));
+  CHECK_FALSE(six.runs_pixel_bytes());
+  CHECK(contains(six.pixel_bytes_note(), "step 6 (pixels in 3 bytes) does not run, step 5 does"));
+  CHECK(contains(six.pixel_bytes_note(), "256"));
+  CHECK(five.pixel_bytes_note().empty());  // step 5 was not asked to run step 6
+  const std::vector<int> order = iota_indices(64);
+  CHECK(five.train_epoch(order, 1, {}).loss == six.train_epoch(order, 1, {}).loss);
+  Mlp a, b;
+  five.get_weights(a);
+  six.get_weights(b);
+  CHECK(a.layers[0].W.data == b.layers[0].W.data);
 }
 
 TEST_CASE("fastcpu: evaluate and predict agree with the reference", "[ch07][fastcpu]") {

@@ -26,11 +26,14 @@
 ///  5. **Pixel blocks** — layer 1's forward pass and update visit the pixels in blocks whose rows of
 ///     W1 fit the L1 cache (28 KB), all images of the minibatch on one block before the next: each
 ///     row is then fetched once per pass instead of once per image that has the pixel.
-///  6. **By pixel** (tried, slower) — layer 1 visited pixel by pixel over the minibatch.
-///  7. **Image pairs** (tried, slower) — layer 1's forward two images at a time.
+///  6. **Pixels in 3 bytes** — the training images stored in 3 bytes per non-zero pixel instead of 8
+///     (ByteCsr: a 16-bit pixel index and an 8-bit code of its value, MNIST's pixels being bytes),
+///     so the images of each minibatch bring 2.7× fewer bytes from memory; step 5's loops.
+///  7. **By pixel** (tried, slower) — layer 1 visited pixel by pixel over the minibatch.
+///  8. **Image pairs** (tried, slower) — layer 1's forward two images at a time.
 ///
 /// Each step is its own file under common/src/fast_cpu/ (`1_fused_one_pass.cpp` …
-/// `7_image_pairs.cpp`), whose header says what it changes relative to the step before and why it is
+/// `8_image_pairs.cpp`), whose header says what it changes relative to the step before and why it is
 /// faster; `trainer.cpp` there is the plumbing they share (buffers, the step, evaluation).
 /// `FastCpuFeatures` switches the steps on one at a time: chapter 07's `--ladder` measures each.
 #pragma once
@@ -103,17 +106,27 @@ struct FastCpuFeatures {
   /// cache, every image of the minibatch on one block before the next (bit-identical to step 4).
   /// Needs sparse_input and fused_update.
   bool pixel_blocks = true;
-  /// Step 6 (tried, slower): layer 1 visited pixel by pixel over the minibatch (a column-sorted copy
+  /// Step 6: step 5's loops read the images from ByteCsr (3 bytes per non-zero pixel) instead of
+  /// CsrMatrix (8 bytes); bit-identical to step 5. Needs pixel_blocks, at most 256 distinct pixel
+  /// values (MNIST and Fashion-MNIST have 255) and a first layer that fits the registers; else
+  /// step 5 runs, and FastCpuTrainer::pixel_bytes_note() says why.
+  bool pixel_bytes = true;
+  /// Step 7 (tried, slower): layer 1 visited pixel by pixel over the minibatch (a column-sorted copy
   /// of the minibatch's non-zeros, built each step): each touched row of W1 is read once and written
   /// once per step, instead of once per non-zero pixel. Needs sparse_input and fused_update.
   bool by_pixel = false;
-  /// Step 7 (tried, slower): layer 1's forward pass two images at a time, over the union of their
+  /// Step 8 (tried, slower): layer 1's forward pass two images at a time, over the union of their
   /// non-zero pixels, each row of W1 fetched once for both (bit-identical to step 5). Needs
   /// sparse_input.
   bool image_pairs = false;
   /// A short label for tables: "eigen-gemm", "+sparse-l1", ...
   std::string label() const;
 };
+
+/// The features of step n (1 … 8) of chapter 07's ladder: step n switches on one more idea than
+/// step n − 1; step 6 is the default (the fastcpu backend); the tried steps 7 and 8 build on step 5.
+/// Throws std::out_of_range for any other n.
+FastCpuFeatures ladder_step(int n);
 
 /// Floats per SIMD vector (simd::kLanes: 16 on AVX-512, 8 on AVX2, 4 on NEON): every layer width is
 /// padded to a multiple of this (50 → 64, 56 or 52).
@@ -135,7 +148,26 @@ struct FastCpuLayer {
   AlignedFloats Wt;       ///< Wᵀ (ld × rows), refreshed every step, for the hand-written backward pass (step 4)
 };
 
-/// Step 6's view of a minibatch: its non-zero pixels sorted by pixel (column). For the touched
+/// Step 6's form of the training images: the non-zeros of a CsrMatrix in 3 bytes each instead of 8.
+/// MNIST's pixels are bytes (v/255: 255 distinct non-zero values), so each value is stored as an
+/// 8-bit code into `value`, the table of the distinct values, and each pixel index (0…783) in 16
+/// bits. Every row ends with one extra entry whose pixel is kEndOfRow (above every pixel), so a loop
+/// over a row's pixels needs no end index. The values are exactly the CsrMatrix's: a loop reading
+/// either computes the same bits.
+struct ByteCsr {
+  static constexpr std::uint16_t kEndOfRow = 0xFFFF;
+  int rows = 0;
+  int cols = 0;
+  std::vector<int> row_ptr;          ///< rows + 1 offsets; row r's entries end with its kEndOfRow entry
+  std::vector<std::uint16_t> pixel;  ///< the pixel (column) of each entry, increasing in a row; then kEndOfRow
+  std::vector<std::uint8_t> code;    ///< the value of each entry as an index into `value`
+  std::vector<float> value;          ///< the distinct non-zero values, in order of first appearance (at most 256)
+  /// Builds it from S. Returns false, leaves it empty and says why in *why when S has more than
+  /// 256 distinct values or more than 65 535 columns.
+  bool build(const CsrMatrix& S, std::string* why);
+};
+
+/// Step 7's view of a minibatch: its non-zero pixels sorted by pixel (column). For the touched
 /// pixels k (in increasing order), entries col_start[k] … col_start[k+1]−1 of row/value hold the
 /// minibatch rows i with x_ik ≠ 0 and the values x_ik. Built each step by build().
 struct MinibatchPixels {
@@ -148,7 +180,7 @@ struct MinibatchPixels {
   void build(const CsrMatrix& X, const int* idx, int count, int n_in);
 };
 
-/// Step 7's view of the training images: one bitmap of `words` 64-bit words per image, bit k set
+/// Step 8's view of the training images: one bitmap of `words` 64-bit words per image, bit k set
 /// where pixel k is not 0 (the same entries as the CSR form). Built once, by build().
 struct PixelBitmaps {
   int words = 0;
@@ -186,8 +218,13 @@ class FastCpuTrainer : public Trainer {
 
   const CsrMatrix& train_csr() const { return Xs_; }
   const FastCpuFeatures& features() const { return features_; }
-  /// Seconds spent building the CSR form in the constructor.
+  /// Seconds spent building the CSR form (and step 6's ByteCsr) in the constructor.
   double csr_seconds() const { return csr_seconds_; }
+  /// Whether layer 1 reads step 6's ByteCsr; when step 6 was asked for but cannot run (the images
+  /// have more than 256 distinct values, or layer 1 is wider than the registers), step 5 runs and
+  /// pixel_bytes_note() says why ("" otherwise).
+  bool runs_pixel_bytes() const { return pixel_bytes_; }
+  const std::string& pixel_bytes_note() const { return pixel_bytes_note_; }
 
  private:
   // Forward of rows [0, count) of the current minibatch, input either CSR rows (idx) or dense rows.
@@ -205,6 +242,9 @@ class FastCpuTrainer : public Trainer {
   const Matrix& X_;
   const std::vector<int>& y_;
   CsrMatrix Xs_;
+  ByteCsr Xb_;                     // step 6: the same images in 3 bytes per non-zero
+  bool pixel_bytes_ = false;       // step 6 runs (asked for and possible)
+  std::string pixel_bytes_note_;   // why step 6 was asked for but does not run
   int batch_;
   FastCpuFeatures features_;
   double csr_seconds_ = 0;
@@ -214,11 +254,11 @@ class FastCpuTrainer : public Trainer {
   std::vector<AlignedFloats> dZ_;  // dZ_[l]: ∂E/∂Z of layer l (capacity × ld)
   std::vector<int> yb_;                 // labels of the current minibatch
   std::vector<const float*> in_rows_;   // the input rows of a dense layer (step 4's kernels)
-  MinibatchPixels pixels_;              // step 6: the minibatch's non-zeros sorted by pixel
-  PixelBitmaps pixel_bits_;             // step 7: which pixels of each training image are non-zero
+  MinibatchPixels pixels_;              // step 7: the minibatch's non-zeros sorted by pixel
+  PixelBitmaps pixel_bits_;             // step 8: which pixels of each training image are non-zero
   const int* next_idx_ = nullptr;       // the next minibatch of the epoch (train_epoch), for prefetching
   int next_count_ = 0;
-  std::vector<int> block_cursors_;      // step 5: where each image of the minibatch is in its CSR row
+  std::vector<int> block_cursors_;      // steps 5–6: where each image of the minibatch is in its CSR row
 };
 
 }  // namespace dnn

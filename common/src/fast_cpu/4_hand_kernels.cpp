@@ -212,8 +212,8 @@ void forward_hand(const FastCpuLayer& L, const float* const* in_rows, int count,
 /// dz_in = (dz · Wᵀ) ⊙ [a_in > 0] with the OLD W, read from its transposed copy.
 void backprop_hand(FastCpuLayer& L, const float* dz, const float* a_in, int count, float* dz_in) {
   // Wᵀ of the OLD weights (ld × rows; its padding stays 0 from the allocation).
-  for (int k = 0; k < L.n_in; ++k)
-    for (int j = 0; j < L.n_out; ++j)
+  for (int j = 0; j < L.n_out; ++j)
+    for (int k = 0; k < L.n_in; ++k)
       L.Wt[static_cast<std::size_t>(j) * L.rows + k] = L.W[static_cast<std::size_t>(k) * L.ld + j];
   with_blocks(L.rows, [&](auto nb) {
     constexpr int NB = decltype(nb)::value;

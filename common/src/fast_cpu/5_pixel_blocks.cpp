@@ -45,27 +45,31 @@ inline int pixels_per_block(const FastCpuLayer& L) {
 }
 
 /// W[k,:] += (−η·x_ik) · dZ[i,:] for every non-zero x_ik of the rows idx[0..count), block of pixels
-/// by block. cursor[i] is where image i is in its CSR row (the first pixel not yet applied).
-template <int NB>
-void update_in_blocks(FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, const float* dz,
-                      float neg_lr, int block_pixels, int* cursor, int* end) {
+/// by block. cursor[i] is where image i is in its row of P (the first pixel not yet applied).
+/// P: CsrPixels (step 5) or BytePixels (step 6), shared.hpp.
+template <int NB, class Pixels>
+void update_in_blocks(FastCpuLayer& L, Pixels P, const int* idx, int count, const float* dz, float neg_lr,
+                      int block_pixels, int* cursor, int* end) {
   constexpr int N = NB * kLanes;
-  const int* col = X.col_idx.data();
-  const float* val = X.values.data();
   float* W = L.W.data();
+  P.scale_by(neg_lr);
   for (int i = 0; i < count; ++i) {
-    cursor[i] = X.row_ptr[static_cast<std::size_t>(idx[i])];
-    end[i] = X.row_ptr[static_cast<std::size_t>(idx[i]) + 1];
+    cursor[i] = P.begin(idx[i]);
+    end[i] = P.end(idx[i]);
   }
   for (int block_end = block_pixels; block_end < L.n_in + block_pixels; block_end += block_pixels) {
     for (int i = 0; i < count; ++i) {
+      // Image i+2's stretch of this block into L1 (its first line comes from L2 otherwise, and the
+      // loop waits for it: the images' data are only prefetched into L2, a step ahead).
+      if (i + 2 < count) P.prefetch_entry(cursor[i + 2]);
       int e = cursor[i];
-      if (e == end[i] || col[e] >= block_end) continue;  // image i has no pixel in this block
+      const int e_end = end[i];
+      if (!P.below(e, e_end, block_end)) continue;  // image i has no pixel in this block
       Vec g[NB];  // dZ1[i,:] in registers for the stretch
       for (int q = 0; q < NB; ++q) g[q] = load(dz + static_cast<std::size_t>(i) * N + q * kLanes);
-      for (; e < end[i] && col[e] < block_end; ++e) {
-        const float s = neg_lr * val[e];
-        float* w = W + static_cast<std::size_t>(col[e]) * N;
+      for (; P.below(e, e_end, block_end); ++e) {
+        const float s = P.scaled_value(e);  // −η·x_ik
+        float* w = W + static_cast<std::size_t>(P.pixel(e)) * N;
         for (int q = 0; q < NB; ++q) store(w + q * kLanes, load(w + q * kLanes) + s * g[q]);
       }
       cursor[i] = e;
@@ -75,30 +79,30 @@ void update_in_blocks(FastCpuLayer& L, const CsrMatrix& X, const int* idx, int c
 
 /// out_i = f(b + Σ_k x_ik · W[k,:]) for the rows idx[0..count), block of pixels by block: image i's
 /// partial sum waits in out_i between blocks (stored and loaded back exactly: same bits as step 2).
-/// cursor[i] is where image i is in its CSR row (the first pixel not yet added).
-template <int NB>
-void forward_in_blocks(const FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, bool relu,
-                       float* out, int block_pixels, int* cursor, int* end, const NextRows& next) {
+/// cursor[i] is where image i is in its row of P (the first pixel not yet added).
+template <int NB, class Pixels>
+void forward_in_blocks(const FastCpuLayer& L, const Pixels& P, const int* idx, int count, bool relu, float* out,
+                       int block_pixels, int* cursor, int* end, const NextRows& next) {
   constexpr int N = NB * kLanes;
-  const int* col = X.col_idx.data();
-  const float* val = X.values.data();
   const float* W = L.W.data();
   for (int i = 0; i < count; ++i) {
-    next.prefetch(X, i);
-    cursor[i] = X.row_ptr[static_cast<std::size_t>(idx[i])];
-    end[i] = X.row_ptr[static_cast<std::size_t>(idx[i]) + 1];
+    next.prefetch(P.images, i);
+    cursor[i] = P.begin(idx[i]);
+    end[i] = P.end(idx[i]);
     for (int q = 0; q < NB; ++q) store(out + static_cast<std::size_t>(i) * N + q * kLanes, load(L.b.data() + q * kLanes));
   }
   for (int block_end = block_pixels; block_end < L.n_in + block_pixels; block_end += block_pixels) {
     for (int i = 0; i < count; ++i) {
+      if (i + 2 < count) P.prefetch_entry(cursor[i + 2]);  // as in update_in_blocks
       int e = cursor[i];
-      if (e == end[i] || col[e] >= block_end) continue;
+      const int e_end = end[i];
+      if (!P.below(e, e_end, block_end)) continue;
       float* o = out + static_cast<std::size_t>(i) * N;
       Vec acc[NB];
       for (int q = 0; q < NB; ++q) acc[q] = load(o + q * kLanes);
-      for (; e < end[i] && col[e] < block_end; ++e) {
-        const float x = val[e];
-        const float* w = W + static_cast<std::size_t>(col[e]) * N;
+      for (; P.below(e, e_end, block_end); ++e) {
+        const float x = P.value(e);
+        const float* w = W + static_cast<std::size_t>(P.pixel(e)) * N;
         for (int q = 0; q < NB; ++q) acc[q] += x * load(w + q * kLanes);
       }
       for (int q = 0; q < NB; ++q) store(o + q * kLanes, acc[q]);
@@ -113,18 +117,39 @@ void forward_in_blocks(const FastCpuLayer& L, const CsrMatrix& X, const int* idx
       }
 }
 
+namespace {
+
+template <class Pixels>
+void forward_blocks(const FastCpuLayer& L, const Pixels& P, const int* idx, int count, bool relu, float* out,
+                    std::vector<int>& scratch, const NextRows& next) {
+  scratch.resize(2 * static_cast<std::size_t>(count));  // the cursors and ends of the count images
+  with_blocks(L.ld, [&](auto nb) {
+    if constexpr (decltype(nb)::value > 0)
+      forward_in_blocks<decltype(nb)::value>(L, P, idx, count, relu, out, pixels_per_block(L), scratch.data(),
+                                             scratch.data() + count, next);
+  });
+}
+
+template <class Pixels>
+void update_blocks(FastCpuLayer& L, const Pixels& P, const int* idx, int count, const float* dz, float neg_lr,
+                   std::vector<int>& scratch) {
+  scratch.resize(2 * static_cast<std::size_t>(count));
+  with_blocks(L.ld, [&](auto nb) {
+    if constexpr (decltype(nb)::value > 0)
+      update_in_blocks<decltype(nb)::value>(L, P, idx, count, dz, neg_lr, pixels_per_block(L), scratch.data(),
+                                            scratch.data() + count);
+  });
+}
+
+}  // namespace
+
 void forward_sparse_blocks(const FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, bool relu,
                            float* out, std::vector<int>& scratch, const NextRows& next) {
   if (!fits_registers(L.ld)) {  // an output row does not fit the registers: step 2's loop
     forward_sparse_rows(L, X, idx, count, relu, out, next);
     return;
   }
-  scratch.resize(2 * static_cast<std::size_t>(count));  // the cursors and ends of the count images
-  with_blocks(L.ld, [&](auto nb) {
-    if constexpr (decltype(nb)::value > 0)
-      forward_in_blocks<decltype(nb)::value>(L, X, idx, count, relu, out, pixels_per_block(L), scratch.data(),
-                                             scratch.data() + count, next);
-  });
+  forward_blocks(L, CsrPixels(X), idx, count, relu, out, scratch, next);
 }
 
 void update_sparse_blocks(FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, const float* dz,
@@ -133,12 +158,18 @@ void update_sparse_blocks(FastCpuLayer& L, const CsrMatrix& X, const int* idx, i
     update_sparse_rows(L, X, idx, count, dz, neg_lr);
     return;
   }
-  scratch.resize(2 * static_cast<std::size_t>(count));  // the cursors and ends of the count images
-  with_blocks(L.ld, [&](auto nb) {
-    if constexpr (decltype(nb)::value > 0)
-      update_in_blocks<decltype(nb)::value>(L, X, idx, count, dz, neg_lr, pixels_per_block(L), scratch.data(),
-                                            scratch.data() + count);
-  });
+  update_blocks(L, CsrPixels(X), idx, count, dz, neg_lr, scratch);
+}
+
+// Step 6: the same loops on the images in 3 bytes per non-zero (6_pixel_bytes.cpp).
+void forward_sparse_blocks(const FastCpuLayer& L, const ByteCsr& X, const int* idx, int count, bool relu,
+                           float* out, std::vector<int>& scratch, const NextRows& next) {
+  forward_blocks(L, BytePixels(X), idx, count, relu, out, scratch, next);
+}
+
+void update_sparse_blocks(FastCpuLayer& L, const ByteCsr& X, const int* idx, int count, const float* dz,
+                          float neg_lr, std::vector<int>& scratch) {
+  update_blocks(L, BytePixels(X), idx, count, dz, neg_lr, scratch);
 }
 
 }  // namespace dnn::fast_cpu

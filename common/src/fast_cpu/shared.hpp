@@ -5,9 +5,10 @@
 //   2_sparse_layer1.cpp    layer 1 reads only the non-zero pixels (CSR)
 //   3_fused_update.cpp     SGD applied while the gradient is computed: no dW buffers
 //   4_hand_kernels.cpp     register-resident loops for the small layers
-//   5_pixel_blocks.cpp     layer 1 in blocks of pixels whose W1 rows stay in the L1 cache (the fastcpu backend)
-//   6_by_pixel.cpp         (tried, slower) layer 1 visited pixel by pixel over the minibatch
-//   7_image_pairs.cpp      (tried, slower) layer 1's forward two images at a time, over the union of their pixels
+//   5_pixel_blocks.cpp     layer 1 in blocks of pixels whose W1 rows stay in the L1 cache
+//   6_pixel_bytes.cpp      the images in 3 bytes per non-zero pixel instead of 8 (the fastcpu backend)
+//   7_by_pixel.cpp         (tried, slower) layer 1 visited pixel by pixel over the minibatch
+//   8_image_pairs.cpp      (tried, slower) layer 1's forward two images at a time, over the union of their pixels
 // trainer.cpp holds the plumbing (buffers, one SGD step, evaluation) and picks, per layer, the
 // function of the highest step that FastCpuFeatures switches on.
 //
@@ -23,6 +24,7 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <vector>
 
@@ -100,6 +102,17 @@ inline void prefetch_csr_row(const CsrMatrix& S, int r) {
   }
 }
 
+/// Asks for the entries of ByteCsr row r (step 6: 2 bytes of pixel index and 1 byte of value code each).
+template <CacheLevel level = CacheLevel::L1>
+inline void prefetch_csr_row(const ByteCsr& S, int r) {
+  const int beg = S.row_ptr[static_cast<std::size_t>(r)];
+  const int end = S.row_ptr[static_cast<std::size_t>(r) + 1];
+  const char* p = reinterpret_cast<const char*>(S.pixel.data() + beg);
+  const char* c = reinterpret_cast<const char*>(S.code.data() + beg);
+  for (int o = 0; o < 2 * (end - beg); o += 64) prefetch_line<level>(p + o);
+  for (int o = 0; o < end - beg; o += 64) prefetch_line<level>(c + o);
+}
+
 /// The rows the trainer will ask for in its next step (the next minibatch of the epoch), so that
 /// this step's forward pass can ask for their non-zeros a whole step ahead. On a machine whose
 /// large shared L3 cache other programs also use, the CSR rows often come from main memory; the
@@ -109,8 +122,60 @@ struct NextRows {
   const int* idx = nullptr;
   int count = 0;
   /// While image i of this minibatch is processed: fetch image i of the next one into L2.
-  void prefetch(const CsrMatrix& S, int i) const {
+  template <class Images>  // CsrMatrix or ByteCsr
+  void prefetch(const Images& S, int i) const {
     if (i < count) prefetch_csr_row<CacheLevel::L2>(S, idx[i]);
+  }
+};
+
+/// How step 5's loops read the non-zero pixels of the training images: from step 2's CsrMatrix
+/// (CsrPixels: 4-byte indices and values) or from step 6's ByteCsr (BytePixels: 3 bytes per pixel, a
+/// sentinel ends each row). Both give the same pixels and the same values, so the loops compute
+/// the same bits from either. Entry e of image row r: r's entries are begin(r) … end(r) − 1.
+struct CsrPixels {
+  explicit CsrPixels(const CsrMatrix& S) : images(S), col(S.col_idx.data()), val(S.values.data()) {}
+  const CsrMatrix& images;
+  const int* col;
+  const float* val;
+  float neg_lr = 0.0f;
+  int begin(int r) const { return images.row_ptr[static_cast<std::size_t>(r)]; }
+  int end(int r) const { return images.row_ptr[static_cast<std::size_t>(r) + 1]; }
+  /// Whether entry e (of a row whose entries end at `end`) is a pixel below `limit`.
+  bool below(int e, int end, int limit) const { return e < end && col[e] < limit; }
+  int pixel(int e) const { return col[e]; }
+  float value(int e) const { return val[e]; }
+  /// −η · value(e), η set by scale_by(−η) (once per update).
+  void scale_by(float s) { neg_lr = s; }
+  float scaled_value(int e) const { return neg_lr * val[e]; }
+  /// Asks for entry e and the entries after it on the same cache line, into the L1 cache.
+  void prefetch_entry(int e) const {
+    prefetch_line<CacheLevel::L1>(reinterpret_cast<const char*>(col + e));
+    prefetch_line<CacheLevel::L1>(reinterpret_cast<const char*>(val + e));
+  }
+};
+
+struct BytePixels {
+  explicit BytePixels(const ByteCsr& S) : images(S), pix(S.pixel.data()), code(S.code.data()), val(S.value.data()) {}
+  const ByteCsr& images;
+  const std::uint16_t* pix;
+  const std::uint8_t* code;
+  const float* val;
+  float scaled[256] = {};  // −η · val[c] for each code c (scale_by)
+  int begin(int r) const { return images.row_ptr[static_cast<std::size_t>(r)]; }
+  int end(int r) const { return images.row_ptr[static_cast<std::size_t>(r) + 1] - 1; }  // the kEndOfRow entry
+  /// kEndOfRow is above every limit, so the row's end needs no test of its own.
+  bool below(int e, int /*end*/, int limit) const { return pix[e] < limit; }
+  int pixel(int e) const { return pix[e]; }
+  float value(int e) const { return val[code[e]]; }
+  /// The same products as CsrPixels::scaled_value (−η · x in float), made once per code instead
+  /// of once per non-zero.
+  void scale_by(float s) {
+    for (std::size_t c = 0; c < images.value.size(); ++c) scaled[c] = s * val[c];
+  }
+  float scaled_value(int e) const { return scaled[code[e]]; }
+  void prefetch_entry(int e) const {
+    prefetch_line<CacheLevel::L1>(reinterpret_cast<const char*>(pix + e));
+    prefetch_line<CacheLevel::L1>(reinterpret_cast<const char*>(code + e));
   }
 };
 
@@ -144,11 +209,14 @@ inline float softmax_ce_row(const float* z, int n, int ld, int y, float inv_b, f
   for (int j = 1; j < n; ++j)
     if (z[j] > z[best]) best = j;
   const float m = z[best];
+  // e^(z − m) for the whole padded row, 4 floats at a time by Eigen's vectorised exp (the padding's
+  // values are overwritten below). 4-float pieces use the same exp on every CPU (SSE/AVX, NEON), so
+  // the AVX2 and AVX-512 builds keep the same bits; Eigen's 16-float AVX-512 exp is a different
+  // polynomial.
+  using Quad = Eigen::Array<float, 4, 1>;
+  for (int j = 0; j < ld; j += 4) Eigen::Map<Quad>(dz + j) = (Eigen::Map<const Quad>(z + j) - m).exp();
   float sum = 0.0f;
-  for (int j = 0; j < n; ++j) {
-    dz[j] = std::exp(z[j] - m);
-    sum += dz[j];
-  }
+  for (int j = 0; j < n; ++j) sum += dz[j];
   const float inv_sum = 1.0f / sum;
   for (int j = 0; j < n; ++j) dz[j] = dz[j] * inv_sum * inv_b;
   dz[y] -= inv_b;
@@ -190,12 +258,18 @@ void update_sparse_blocks(FastCpuLayer& L, const CsrMatrix& X, const int* idx, i
                           float neg_lr, std::vector<int>& scratch);
 void forward_sparse_blocks(const FastCpuLayer& L, const CsrMatrix& X, const int* idx, int count, bool relu,
                            float* out, std::vector<int>& scratch, const NextRows& next);
+// Step 6 (ByteCsr::build in 6_pixel_bytes.cpp): step 5's loops on the images in 3 bytes per pixel.
+// Layer 1 must fit the registers (fits_registers(L.ld)); the trainer checks it.
+void update_sparse_blocks(FastCpuLayer& L, const ByteCsr& X, const int* idx, int count, const float* dz,
+                          float neg_lr, std::vector<int>& scratch);
+void forward_sparse_blocks(const FastCpuLayer& L, const ByteCsr& X, const int* idx, int count, bool relu,
+                           float* out, std::vector<int>& scratch, const NextRows& next);
 
-// Step 6 (6_by_pixel.cpp): layer 1 pixel by pixel (MinibatchPixels::build is there too).
+// Step 7 (7_by_pixel.cpp): layer 1 pixel by pixel (MinibatchPixels::build is there too).
 void forward_by_pixel(const FastCpuLayer& L, const MinibatchPixels& P, int count, bool relu, float* out);
 void update_by_pixel(FastCpuLayer& L, const MinibatchPixels& P, const float* dz, float neg_lr);
 
-// Step 7 (7_image_pairs.cpp): layer 1's forward pass for the pairs (idx[0], idx[1]), (idx[2], idx[3]), …
+// Step 8 (8_image_pairs.cpp): layer 1's forward pass for the pairs (idx[0], idx[1]), (idx[2], idx[3]), …
 void forward_sparse_pairs(const FastCpuLayer& L, const CsrMatrix& X, const PixelBitmaps& B, const int* idx,
                           int count, bool relu, float* out);
 

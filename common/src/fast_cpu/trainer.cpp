@@ -36,8 +36,22 @@ std::string FastCpuFeatures::label() const {
   const bool fused = fused_update || hand_kernels;
   if (by_pixel && sparse_input && fused) return s + "+by-pixel";
   if (pixel_blocks && sparse_input && fused) s += "+pixel-blocks";
+  if (pixel_bytes && pixel_blocks && sparse_input && fused && !image_pairs) s += "+pixel-bytes";
   if (image_pairs && sparse_input) s += "+image-pairs";
   return s;
+}
+
+FastCpuFeatures ladder_step(int n) {
+  if (n < 1 || n > 8) throw std::out_of_range("ladder_step: step " + std::to_string(n) + " outside 1..8");
+  FastCpuFeatures f;
+  f.sparse_input = n >= 2;
+  f.fused_update = n >= 3;
+  f.hand_kernels = n >= 4;
+  f.pixel_blocks = n >= 5;
+  f.pixel_bytes = n == 6;
+  f.by_pixel = n == 7;
+  f.image_pairs = n == 8;
+  return f;
 }
 
 // ---------------------------------------------------------------- construction and weights
@@ -84,6 +98,14 @@ FastCpuTrainer::FastCpuTrainer(const Mlp& net, const OptimizerConfig& opt, const
   Timer t;
   if (features_.sparse_input) Xs_ = to_csr(train_x);
   if (image_pairs()) pixel_bits_.build(Xs_);
+  if (features_.pixel_bytes && pixel_blocks() && !image_pairs()) {  // step 6, where it can run
+    if (!fast_cpu::fits_registers(layers_[0].ld))
+      pixel_bytes_note_ = "layer 1's " + std::to_string(layers_[0].n_out) +
+                          " units are wider than the registers: step 5's fallback runs";
+    else if (Xb_.build(Xs_, &pixel_bytes_note_))
+      pixel_bytes_ = true;
+    if (!pixel_bytes_) pixel_bytes_note_ = "step 6 (pixels in 3 bytes) does not run, step 5 does: " + pixel_bytes_note_;
+  }
   csr_seconds_ = t.seconds();
   // A minibatch never has more rows than the training set (a --batch larger than the data is
   // one full-batch step); 256 rows are the evaluation chunk.
@@ -161,12 +183,16 @@ void FastCpuTrainer::forward(const int* idx, const Matrix* dense_x, const int* d
     const FastCpuLayer& layer = layers_[l];
     const bool relu = (l + 1 < L);
     float* out = A_[l + 1].data();
-    if (l == 0 && training && by_pixel()) {  // step 6
+    if (l == 0 && training && by_pixel()) {  // step 7
       forward_by_pixel(layer, pixels_, count, relu, out);
       continue;
     }
-    if (l == 0 && training && image_pairs()) {  // step 7
+    if (l == 0 && training && image_pairs()) {  // step 8
       forward_sparse_pairs(layer, Xs_, pixel_bits_, idx, count, relu, out);
+      continue;
+    }
+    if (l == 0 && training && pixel_bytes_) {  // step 6
+      forward_sparse_blocks(layer, Xb_, idx, count, relu, out, block_cursors_, {next_idx_, next_count_});
       continue;
     }
     if (l == 0 && training && pixel_blocks()) {  // step 5
@@ -236,7 +262,9 @@ void FastCpuTrainer::backward_and_update(const int* idx, int count) {
       // 2) and 3) b −= η · Σ_i dZ[i, :] and W −= η · A_inᵀ · dZ, without dW or db (step 3).
       bias_update_fused(layer, dz, count, neg_lr);
       if (sparse_in && by_pixel())
-        update_by_pixel(layer, pixels_, dz, neg_lr);  // step 6
+        update_by_pixel(layer, pixels_, dz, neg_lr);  // step 7
+      else if (sparse_in && pixel_bytes_)
+        update_sparse_blocks(layer, Xb_, idx, count, dz, neg_lr, block_cursors_);  // step 6
       else if (sparse_in && pixel_blocks())
         update_sparse_blocks(layer, Xs_, idx, count, dz, neg_lr, block_cursors_);  // step 5
       else if (sparse_in)
@@ -277,7 +305,8 @@ float FastCpuTrainer::train_step(const int* idx, int count, long* correct) {
   }
   if (features_.sparse_input)  // where each image's non-zeros start: random rows of a 240 KB array
     for (int i = 0; i < count; ++i)
-      fast_cpu::prefetch_line<fast_cpu::CacheLevel::L1>(reinterpret_cast<const char*>(Xs_.row_ptr.data() + idx[i]));
+      fast_cpu::prefetch_line<fast_cpu::CacheLevel::L1>(
+          reinterpret_cast<const char*>((pixel_bytes_ ? Xb_.row_ptr.data() : Xs_.row_ptr.data()) + idx[i]));
   if (by_pixel()) {
     const fast_cpu::NextRows next{next_idx_, next_count_};
     for (int i = 0; i < next_count_; ++i) next.prefetch(Xs_, i);

@@ -1,4 +1,4 @@
-// Step 7 of chapter 07's CPU ladder (tried, slower): layer 1's forward pass two images at a time.
+// Step 8 of chapter 07's CPU ladder (tried, slower): layer 1's forward pass two images at a time.
 //
 // Relative to step 5 (whose update it keeps), the idea: what is left is layer 1's memory traffic (one row of W1, 224 bytes
 // with AVX2, from the L2 cache for each non-zero pixel; W1 is 175 KB, the L1 cache 32 KB). Two MNIST

@@ -1,4 +1,4 @@
-// Step 6 of chapter 07's CPU ladder (tried, and slower): layer 1 visited pixel by pixel.
+// Step 7 of chapter 07's CPU ladder (tried, and slower): layer 1 visited pixel by pixel.
 //
 // Relative to step 5: in steps 2–5 layer 1 walks image by image, so a row W1[k,:] is read (forward)
 // and read + written (update) once per image that has pixel k non-zero — up to 32 times per step
