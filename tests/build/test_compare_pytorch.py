@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """scripts/compare-pytorch.sh end to end, one epoch each, PyTorch left out (it is optional, and slow):
 the script runs, its table has the C++ rows, the fastcpu row is the step `07_fast --backend fastcpu`
-runs (the ladder step marked is_fastcpu_backend, step 5), and it names the CPU kernels' ISA.
+runs (the ladder step marked is_fastcpu_backend, step 6), and it names the CPU kernels' ISA.
 
     test_compare_pytorch.py BUILD_DIR WORK_DIR
 
@@ -35,16 +35,16 @@ for want in ("| C++ eigen", "| C++ naive", "| C++ fastcpu (chapter 07)", "CPU ke
         failures.append(f"output lacks {want!r}")
 ladder = json.load(open(os.path.join(out, "fastcpu", "ladder.json")))
 marked = [row["step"] for row in ladder["results"] if row.get("is_fastcpu_backend")]
-if len(marked) != 1 or not marked[0].startswith("5 "):
-    failures.append(f"the ladder marks {marked} as the fastcpu backend, expected step 5 only")
+if len(marked) != 1 or not marked[0].startswith("6 "):
+    failures.append(f"the ladder marks {marked} as the fastcpu backend, expected step 6 only")
 else:
     fast = next(row for row in ladder["results"] if row.get("is_fastcpu_backend"))
     line = next((l for l in text.splitlines() if l.startswith("| C++ fastcpu (chapter 07)")), "")
     want = f"{fast['median_cpu_seconds_per_epoch']:12.3f}"
     if want.strip() not in line:
-        failures.append(f"the fastcpu row {line!r} does not show step 5's {want.strip()} CPU s/epoch")
+        failures.append(f"the fastcpu row {line!r} does not show step 6's {want.strip()} CPU s/epoch")
 if failures:
     print(text[-4000:])
     print("\n".join("FAIL: " + f for f in failures))
     sys.exit(1)
-print("compare-pytorch.sh: ran, C++ rows present, fastcpu = ladder step 5, ISA named")
+print("compare-pytorch.sh: ran, C++ rows present, fastcpu = ladder step 6, ISA named")
