@@ -209,12 +209,15 @@ inline float softmax_ce_row(const float* z, int n, int ld, int y, float inv_b, f
   for (int j = 1; j < n; ++j)
     if (z[j] > z[best]) best = j;
   const float m = z[best];
-  // e^(z − m) for the whole padded row, 4 floats at a time by Eigen's vectorised exp (the padding's
-  // values are overwritten below). 4-float pieces use the same exp on every CPU (SSE/AVX, NEON), so
-  // the AVX2 and AVX-512 builds keep the same bits; Eigen's 16-float AVX-512 exp is a different
-  // polynomial.
-  using Quad = Eigen::Array<float, 4, 1>;
-  for (int j = 0; j < ld; j += 4) Eigen::Map<Quad>(dz + j) = (Eigen::Map<const Quad>(z + j) - m).exp();
+  // e^(z − m) for the whole padded row by Eigen's vectorised exp, 8 (or 4) floats at a time; the
+  // padding's values are overwritten below. Eigen computes the 4- and 8-float exp with the same
+  // polynomial on every CPU (SSE/AVX, NEON), so the AVX2 and AVX-512 builds keep the same bits; its
+  // 16-float AVX-512 exp is a different one.
+  using Eight = Eigen::Array<float, 8, 1>;
+  using Four = Eigen::Array<float, 4, 1>;
+  int j = 0;
+  for (; j + 8 <= ld; j += 8) Eigen::Map<Eight>(dz + j) = (Eigen::Map<const Eight>(z + j) - m).exp();
+  for (; j < ld; j += 4) Eigen::Map<Four>(dz + j) = (Eigen::Map<const Four>(z + j) - m).exp();
   float sum = 0.0f;
   for (int j = 0; j < n; ++j) sum += dz[j];
   const float inv_sum = 1.0f / sum;
