@@ -8,8 +8,9 @@
 // with AVX-512, 175 KB with AVX2) is larger than the L1 data cache (32–48 KB) and shares the L2
 // with everything else of the step, so those rows keep coming back from L2 (or further).
 //
-// Here the pixels are cut into blocks of rows that fit in L1 (28 KB: 112 pixels, four image rows,
-// with AVX-512's 256-byte rows; 128 with AVX2's 224 bytes). For each block, every image of the
+// Here the pixels are cut into blocks of rows that fill the L1 cache but 4 KB (block_bytes: on a
+// 32 KB L1 28 KB, i.e. 112 pixels, four image rows, with AVX-512's 256-byte rows, 128 with AVX2's 224
+// bytes; 44 KB on the Xeon's 48 KB). For each block, every image of the
 // minibatch takes its pixels of that block — a short stretch of its CSR row, since the pixels are
 // sorted — before the next block starts. A block's rows are fetched once per pass and then used by
 // all 32 images. In the forward pass each image's partial sum waits in its output row between
@@ -21,11 +22,14 @@
 // changes (tested).
 //
 // Measured (bench_07_fast BM_Epoch, Intel Xeon Sapphire Rapids, AVX-512, 2 vCPUs shared with other
-// machines, 2026-12-04): step 4 65–67 ms per epoch; the update in blocks alone 60–62; forward and
-// update in blocks 56–58. Blocks of 12 KB were slower (more short stretches to start and end),
-// 20–100 KB about the same, one block of all 784 rows (no blocking) 70. Sorting each block's
+// machines, 2026-12-04, 28 KB blocks): step 4 65–67 ms per epoch; the update in blocks alone 60–62;
+// forward and update in blocks 56–58. Blocks of 12–14 KB were slower (more short stretches: each
+// costs ≈ 40 cycles to start and end, a mispredicted loop exit among them), one block of all 784
+// rows (no blocking) 70; 20–100 KB within a few % of each other, 40–56 KB the best with AVX2. Sorting each block's
 // entries by pixel so that every row is read and written once per step (step 6's idea inside a
 // block) was slower: 4.6 ns per non-zero for the update against 2.8 for this loop.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <vector>
@@ -34,14 +38,29 @@
 
 namespace dnn::fast_cpu {
 
-/// Bytes of W1 rows per block: inside the smallest L1 data cache of 2020–2026 cores (32 KB), with
-/// room left for the minibatch's CSR stretches and its output or dZ1 rows.
-constexpr int kBlockBytes = 28 * 1024;
+/// The L1 data cache of this CPU's cores, as the C library reports it (48 KB on the Xeon, 32 KB on
+/// most AMD and older Intel cores); 32 KB where it does not say.
+int l1_data_cache_bytes() {
+  static const int bytes = [] {
+    long v = 0;
+#ifdef _SC_LEVEL1_DCACHE_SIZE
+    v = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+#endif
+    return v >= 16 * 1024 && v <= 1024 * 1024 ? static_cast<int>(v) : 32 * 1024;
+  }();
+  return bytes;
+}
 
-/// Pixels per block: as many rows of W1 (ld floats each) as fit in kBlockBytes (112 with AVX-512's
-/// 64-float rows, 128 with AVX2's 56).
+/// Bytes of W1 rows per block: the L1 data cache less 4 KB of room for the minibatch's stretches of
+/// pixels (and whatever else the loop touches): 28 KB on a 32 KB L1, 44 KB on a 48 KB one.
+/// Measured on the Xeon's 48 KB: 44 KB blocks 3 % faster than 28 KB with AVX2 (4 blocks of W1's
+/// 175 KB instead of 7: fewer, longer stretches), the same with AVX-512.
+inline int block_bytes() { return l1_data_cache_bytes() - 4 * 1024; }
+
+/// Pixels per block: as many rows of W1 (ld floats each) as fit in block_bytes() (112 with
+/// AVX-512's 64-float rows in 28 KB, 128 with AVX2's 56).
 inline int pixels_per_block(const FastCpuLayer& L) {
-  return std::max(1, kBlockBytes / (L.ld * static_cast<int>(sizeof(float))));
+  return std::max(1, block_bytes() / (L.ld * static_cast<int>(sizeof(float))));
 }
 
 /// W[k,:] += (−η·x_ik) · dZ[i,:] for every non-zero x_ik of the rows idx[0..count), block of pixels
