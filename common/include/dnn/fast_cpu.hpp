@@ -24,7 +24,7 @@
 ///     of general GEMM calls; the backward pass reads a transposed copy of W so it is the same AXPY
 ///     loop. (Skipping the ReLU zeros with a branch was tried: the branch mispredicts and costs more.)
 ///  5. **Pixel blocks** — layer 1's forward pass and update visit the pixels in blocks whose rows of
-///     W1 fit the L1 cache (28 KB), all images of the minibatch on one block before the next: each
+///     W1 fill the L1 cache (less 4 KB), all images of the minibatch on one block before the next: each
 ///     row is then fetched once per pass instead of once per image that has the pixel.
 ///  6. **Pixels in 3 bytes** — the training images stored in 3 bytes per non-zero pixel instead of 8
 ///     (ByteCsr: a 16-bit pixel index and an 8-bit code of its value, MNIST's pixels being bytes),

@@ -1,5 +1,5 @@
 // Step 5 of chapter 07's CPU ladder: layer 1 in blocks of pixels whose rows of W1 fit the L1
-// cache — the fastcpu backend.
+// cache. (Step 6, the fastcpu backend, runs these same loops on the images in 3 bytes per pixel.)
 //
 // Relative to step 4: steps 2–4 walk layer 1 image by image. The forward pass adds x_ik · W1[k,:]
 // for each non-zero pixel k of image i, and the update applies W1[k,:] += (−η·x_ik) · dZ1[i,:]; so a
@@ -26,7 +26,7 @@
 // forward and update in blocks 56–58. Blocks of 12–14 KB were slower (more short stretches: each
 // costs ≈ 40 cycles to start and end, a mispredicted loop exit among them), one block of all 784
 // rows (no blocking) 70; 20–100 KB within a few % of each other, 40–56 KB the best with AVX2. Sorting each block's
-// entries by pixel so that every row is read and written once per step (step 6's idea inside a
+// entries by pixel so that every row is read and written once per step (step 7's idea inside a
 // block) was slower: 4.6 ns per non-zero for the update against 2.8 for this loop.
 #include <unistd.h>
 
