@@ -23,7 +23,7 @@
 // shared with other machines, 2026-12-04, quiet): step 5 0.0527 → step 6 0.0445 with AVX-512,
 // 0.0636 → 0.0549 with the AVX2 build. With the same minibatch every step (BM_SameStep: its images
 // in the caches) step 6 is only 2 % (AVX2) to 10 % (AVX-512) faster than with new images each step,
-// against 13 % and 27 % for step 5: the images' memory traffic is mostly gone.
+// against 13 % and 26 % for step 5: the images' memory traffic is mostly gone.
 #include <algorithm>
 #include <cstddef>
 #include <string>
