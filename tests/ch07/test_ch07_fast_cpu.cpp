@@ -158,7 +158,11 @@ TEST_CASE("fastcpu: 48 steps in the same data order stay with the reference, a s
     CHECK(fm.accuracy == Approx(rm.accuracy).margin(1.0 / 500));
     Mlp got;
     fast.get_weights(got);
-    CHECK(relative_difference(got, want) < 2e-5);
+    // x86: ≈ 3e-7. On AArch64 (NEON, under qemu) ≈ 5e-5 for every configuration alike, Eigen's
+    // step 1 too: somewhere in 48 steps at η = 0.1 a ReLU input ≈ 0 lands on the other side of 0
+    // (the paths round differently), and that unit's different gradient spreads. (The one-step
+    // test above holds each configuration to the reference much more tightly.)
+    CHECK(relative_difference(got, want) < 1e-4);
   }
 }
 
