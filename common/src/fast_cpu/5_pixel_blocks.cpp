@@ -40,7 +40,7 @@ namespace dnn::fast_cpu {
 
 /// The L1 data cache of this CPU's cores, as the C library reports it (48 KB on the Xeon, 32 KB on
 /// most AMD and older Intel cores); 32 KB where it does not say.
-int l1_data_cache_bytes() {
+static int l1_data_cache_bytes() {
   static const int bytes = [] {
     long v = 0;
 #ifdef _SC_LEVEL1_DCACHE_SIZE

@@ -100,8 +100,7 @@ FastCpuTrainer::FastCpuTrainer(const Mlp& net, const OptimizerConfig& opt, const
   if (image_pairs()) pixel_bits_.build(Xs_);
   if (features_.pixel_bytes && pixel_blocks() && !image_pairs()) {  // step 6, where it can run
     if (!fast_cpu::fits_registers(layers_[0].ld))
-      pixel_bytes_note_ = "layer 1's " + std::to_string(layers_[0].n_out) +
-                          " units are wider than the registers: step 5's fallback runs";
+      pixel_bytes_note_ = "layer 1's " + std::to_string(layers_[0].n_out) + " units are wider than the registers";
     else if (Xb_.build(Xs_, &pixel_bytes_note_))
       pixel_bytes_ = true;
     if (!pixel_bytes_) pixel_bytes_note_ = "step 6 (pixels in 3 bytes) does not run, step 5 does: " + pixel_bytes_note_;
