@@ -4,6 +4,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <string>
+
 #include "dnn/data.hpp"
 #include "dnn/matrix.hpp"
 #include "dnn/rng.hpp"
@@ -21,6 +23,11 @@ void textbook_layer_shapes(benchmark::internal::Benchmark* b);
 
 /// The training data, loaded once on first use with the default search (MNIST_DIR, data/mnist,
 /// then Fashion-MNIST or the synthetic digits; see load_dataset).
+/// Says on stderr which data it loaded, loudly when it is not MNIST.
 const Dataset& bench_dataset();
+
+/// "" on MNIST, else " [fashion, NOT MNIST]" (or synthetic): appended to the labels of benchmarks
+/// that train on bench_dataset(), so a result never travels without the data it was measured on.
+std::string dataset_tag();
 
 }  // namespace dnn::bench

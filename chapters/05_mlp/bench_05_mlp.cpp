@@ -73,7 +73,7 @@ void BM_Epoch(benchmark::State& state) {
   state.counters["train_loss"] = last.loss;
   state.counters["test_accuracy"] = trainer.evaluate(ds.test_x, ds.test_y).accuracy;
   state.SetLabel(std::string(backend(state.range(0)).name) + " batch " + std::to_string(state.range(1)) + ", " +
-                 std::to_string(ds.train_size()) + " images");
+                 std::to_string(ds.train_size()) + " images" + bench::dataset_tag());
 }
 double minimum(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
 BENCHMARK(BM_Epoch)

@@ -59,7 +59,7 @@ void BM_Step(benchmark::State& state) {
     benchmark::DoNotOptimize(t->train_epoch(mb, 1, {}));
     ++s;
   }
-  state.SetLabel(label(state.range(0)));
+  state.SetLabel(label(state.range(0)) + bench::dataset_tag());
   state.SetItemsProcessed(state.iterations() * 32);
 }
 BENCHMARK(BM_Step)->DenseRange(0, 8)->Unit(benchmark::kMicrosecond);
@@ -73,7 +73,7 @@ void BM_SameStep(benchmark::State& state) {
   epoch_order(42, 0, data().train_size(), order);
   const std::vector<int> mb(order.begin(), order.begin() + 32);
   for (auto _ : state) benchmark::DoNotOptimize(t->train_epoch(mb, 1, {}));
-  state.SetLabel(label(state.range(0)));
+  state.SetLabel(label(state.range(0)) + bench::dataset_tag());
   state.SetItemsProcessed(state.iterations() * 32);
 }
 BENCHMARK(BM_SameStep)->DenseRange(5, 6)->Unit(benchmark::kMicrosecond);
@@ -89,7 +89,7 @@ void BM_Epoch(benchmark::State& state) {
     state.ResumeTiming();
     benchmark::DoNotOptimize(t->train_epoch(order, e, {}));
   }
-  state.SetLabel(label(state.range(0)));
+  state.SetLabel(label(state.range(0)) + bench::dataset_tag());
 }
 BENCHMARK(BM_Epoch)->DenseRange(0, 8)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 
@@ -120,7 +120,7 @@ void BM_WideStep(benchmark::State& state) {
     benchmark::DoNotOptimize(t->train_epoch(mb, 1, {}));
     ++s;
   }
-  state.SetLabel(state.range(0) == 0 ? "eigen (chapter 05), 1024,1024" : "fastcpu, 1024,1024");
+  state.SetLabel(std::string(state.range(0) == 0 ? "eigen (chapter 05), 1024,1024" : "fastcpu, 1024,1024") + bench::dataset_tag());
   state.SetItemsProcessed(state.iterations() * 32);
 }
 BENCHMARK(BM_WideStep)->DenseRange(0, 1)->Unit(benchmark::kMicrosecond);

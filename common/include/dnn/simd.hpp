@@ -69,6 +69,21 @@ inline Vec load(const float* p) {
 }
 /// Stores kLanes floats to p (any alignment).
 inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+/// Four floats (one xmm register on x86, one q register on ARM: the narrowest vector every ISA here
+/// has). Chapter 07's layer-1 loops use it for the last, mostly-padding piece of a row on AVX-512
+/// (50 floats = 3 × 16 + 2: a fourth zmm would be 14/16 padding).
+using Vec4 = float __attribute__((vector_size(4 * sizeof(float))));
+
+/// Loads 4 floats from p (any alignment).
+inline Vec4 load4(const float* p) {
+  Vec4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/// Stores 4 floats to p (any alignment).
+inline void store4(float* p, Vec4 v) { std::memcpy(p, &v, sizeof v); }
+
 /// Lane-wise max(v, 0); a NaN lane stays NaN (so divergence is still seen).
 inline Vec relu(Vec v) {
   const Vec zero = {};

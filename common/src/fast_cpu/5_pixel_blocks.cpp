@@ -21,6 +21,14 @@
 // (images in increasing i); only the order in which different rows and outputs are visited
 // changes (tested).
 //
+// A row of W1 (50 floats) is NB vectors in registers. With AVX-512 that is 4 × 16 floats, the
+// fourth holding 2 real floats and 14 of padding; here it is a 4-float vector instead (Vec4, an xmm
+// register): a quarter of the bytes loaded and stored for that piece, the same FMA count. The padding
+// columns are then never touched (they stay 0, as before). Measured on an AMD EPYC Zen 5 (AVX-512,
+// 2 vCPUs, quiet, 2026-12-06, bench_07_fast BM_Epoch/6, three runs each, alternated): 47.6–48.1 ms
+// per epoch with 4 zmm, 43.4–45.4 with 3 zmm + 1 xmm. With AVX2 (7 × 8 floats, 2 real in the last)
+// the same change gained nothing (BM_SameStep/6 28.6 → 29.3 µs), so it is used with 16 lanes only.
+//
 // Measured (bench_07_fast BM_Epoch, Intel Xeon Sapphire Rapids, AVX-512, 2 vCPUs shared with other
 // machines, 2026-12-04, 28 KB blocks): step 4 65–67 ms per epoch; the update in blocks alone 60–62;
 // forward and update in blocks 56–58. Blocks of 12–14 KB were slower (more short stretches: each
@@ -32,6 +40,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 #include "shared.hpp"
@@ -63,13 +72,24 @@ inline int pixels_per_block(const FastCpuLayer& L) {
   return std::max(1, block_bytes() / (L.ld * static_cast<int>(sizeof(float))));
 }
 
+/// Calls f(std::true_type) when a row of NB vectors ends in a Vec4 instead of a whole vector (see the
+/// top of this file): with 16 lanes, when the last vector would hold at most 4 real floats (50 =
+/// 3 × 16 + 2); else f(std::false_type).
+template <int NB, class F>
+void with_row_end(const FastCpuLayer& L, F&& f) {
+  if constexpr (kLanes >= 16 && NB >= 2)
+    if (L.n_out <= (NB - 1) * kLanes + 4) return f(std::true_type{});
+  f(std::false_type{});
+}
+
 /// W[k,:] += (−η·x_ik) · dZ[i,:] for every non-zero x_ik of the rows idx[0..count), block of pixels
 /// by block. cursor[i] is where image i is in its row of P (the first pixel not yet applied).
-/// P: CsrPixels (step 5) or BytePixels (step 6), shared.hpp.
-template <int NB, class Pixels>
+/// P: CsrPixels (step 5) or BytePixels (step 6), shared.hpp. Narrow: the row's last piece is a Vec4.
+template <int NB, bool Narrow, class Pixels>
 void update_in_blocks(FastCpuLayer& L, Pixels P, const int* idx, int count, const float* dz, float neg_lr,
                       int block_pixels, int* cursor, int* end) {
   constexpr int N = NB * kLanes;
+  constexpr int NV = Narrow ? NB - 1 : NB;  // whole vectors per row
   float* W = L.W.data();
   P.scale_by(neg_lr);
   for (int i = 0; i < count; ++i) {
@@ -84,8 +104,9 @@ void update_in_blocks(FastCpuLayer& L, Pixels P, const int* idx, int count, cons
       int e = cursor[i];
       const int e_end = end[i];
       if (!P.below(e, e_end, block_end)) continue;  // image i has no pixel in this block
-      Vec g[NB];  // dZ1[i,:] in registers for the stretch
-      for (int q = 0; q < NB; ++q) g[q] = load(dz + static_cast<std::size_t>(i) * N + q * kLanes);
+      Vec g[NV];  // dZ1[i,:] in registers for the stretch
+      for (int q = 0; q < NV; ++q) g[q] = load(dz + static_cast<std::size_t>(i) * N + q * kLanes);
+      const Vec4 g_last = load4(dz + static_cast<std::size_t>(i) * N + NV * kLanes);  // unused unless Narrow
       for (; P.below(e, e_end, block_end); ++e) {
         const float s = P.scaled_value(e);  // −η·x_ik
         float* w = W + static_cast<std::size_t>(P.pixel(e)) * N;
@@ -95,7 +116,8 @@ void update_in_blocks(FastCpuLayer& L, Pixels P, const int* idx, int count, cons
         // units: 7 such stores per pixel share the load units with the loads (AVX2: 2–3 % slower
         // per epoch, measured; no difference with AVX-512's 4 stores).
         asm("" : "+r"(w));
-        for (int q = 0; q < NB; ++q) store(w + q * kLanes, load(w + q * kLanes) + s * g[q]);
+        for (int q = 0; q < NV; ++q) store(w + q * kLanes, load(w + q * kLanes) + s * g[q]);
+        if constexpr (Narrow) store4(w + NV * kLanes, load4(w + NV * kLanes) + s * g_last);
       }
       cursor[i] = e;
     }
@@ -105,10 +127,11 @@ void update_in_blocks(FastCpuLayer& L, Pixels P, const int* idx, int count, cons
 /// out_i = f(b + Σ_k x_ik · W[k,:]) for the rows idx[0..count), block of pixels by block: image i's
 /// partial sum waits in out_i between blocks (stored and loaded back exactly: same bits as step 2).
 /// cursor[i] is where image i is in its row of P (the first pixel not yet added).
-template <int NB, class Pixels>
+template <int NB, bool Narrow, class Pixels>
 void forward_in_blocks(const FastCpuLayer& L, const Pixels& P, const int* idx, int count, bool relu, float* out,
                        int block_pixels, int* cursor, int* end, const NextRows& next) {
   constexpr int N = NB * kLanes;
+  constexpr int NV = Narrow ? NB - 1 : NB;  // whole vectors per row
   const float* W = L.W.data();
   for (int i = 0; i < count; ++i) {
     next.prefetch(P.images, i);
@@ -123,17 +146,20 @@ void forward_in_blocks(const FastCpuLayer& L, const Pixels& P, const int* idx, i
       const int e_end = end[i];
       if (!P.below(e, e_end, block_end)) continue;
       float* o = out + static_cast<std::size_t>(i) * N;
-      Vec acc[NB];
-      for (int q = 0; q < NB; ++q) acc[q] = load(o + q * kLanes);
+      Vec acc[NV];
+      for (int q = 0; q < NV; ++q) acc[q] = load(o + q * kLanes);
+      Vec4 acc_last = load4(o + NV * kLanes);  // unused unless Narrow
       for (; P.below(e, e_end, block_end); ++e) {
         const float x = P.value(e);
         const float* w = W + static_cast<std::size_t>(P.pixel(e)) * N;
         // As in update_in_blocks: [w + 32·q] instead of [W + index]; an FMA that reads [W + index]
         // is split in two by Intel cores (AVX2: ≈ 2 % per epoch, measured).
         asm("" : "+r"(w));
-        for (int q = 0; q < NB; ++q) acc[q] += x * load(w + q * kLanes);
+        for (int q = 0; q < NV; ++q) acc[q] += x * load(w + q * kLanes);
+        if constexpr (Narrow) acc_last += x * load4(w + NV * kLanes);
       }
-      for (int q = 0; q < NB; ++q) store(o + q * kLanes, acc[q]);
+      for (int q = 0; q < NV; ++q) store(o + q * kLanes, acc[q]);
+      if constexpr (Narrow) store4(o + NV * kLanes, acc_last);
       cursor[i] = e;
     }
   }
@@ -152,9 +178,12 @@ void forward_blocks(const FastCpuLayer& L, const Pixels& P, const int* idx, int 
                     std::vector<int>& scratch, const NextRows& next) {
   scratch.resize(2 * static_cast<std::size_t>(count));  // the cursors and ends of the count images
   with_blocks(L.ld, [&](auto nb) {
-    if constexpr (decltype(nb)::value > 0)
-      forward_in_blocks<decltype(nb)::value>(L, P, idx, count, relu, out, pixels_per_block(L), scratch.data(),
-                                             scratch.data() + count, next);
+    constexpr int NB = decltype(nb)::value;
+    if constexpr (NB > 0)
+      with_row_end<NB>(L, [&](auto narrow) {
+        forward_in_blocks<NB, decltype(narrow)::value>(L, P, idx, count, relu, out, pixels_per_block(L),
+                                                       scratch.data(), scratch.data() + count, next);
+      });
   });
 }
 
@@ -163,9 +192,12 @@ void update_blocks(FastCpuLayer& L, const Pixels& P, const int* idx, int count, 
                    std::vector<int>& scratch) {
   scratch.resize(2 * static_cast<std::size_t>(count));
   with_blocks(L.ld, [&](auto nb) {
-    if constexpr (decltype(nb)::value > 0)
-      update_in_blocks<decltype(nb)::value>(L, P, idx, count, dz, neg_lr, pixels_per_block(L), scratch.data(),
-                                            scratch.data() + count);
+    constexpr int NB = decltype(nb)::value;
+    if constexpr (NB > 0)
+      with_row_end<NB>(L, [&](auto narrow) {
+        update_in_blocks<NB, decltype(narrow)::value>(L, P, idx, count, dz, neg_lr, pixels_per_block(L),
+                                                      scratch.data(), scratch.data() + count);
+      });
   });
 }
 

@@ -39,8 +39,11 @@ using ConstMap = Eigen::Map<const RowMajor>;
 
 using simd::kLanes;
 using simd::load;
+using simd::load4;
 using simd::store;
+using simd::store4;
 using simd::Vec;
+using simd::Vec4;
 
 /// Rows up to kMaxBlocks vectors wide get fixed-size loops whose accumulators all stay in registers
 /// (half the register file: the other half holds the loaded weights and the broadcast input).
