@@ -15,7 +15,8 @@
 // The rows of W are handled as vectors of kLanes floats (simd.hpp: 16 on AVX-512, 8 on AVX2, 4 on
 // NEON) with GCC/Clang's vector extension: `Vec` is one vector register, and `a + x * b` on it is
 // one fused multiply-add. Written this way the compiler keeps a whole 50-float row (4 AVX-512 or
-// 7 AVX2 registers) in registers across the loop over non-zeros; plain scalar loops were
+// 7 AVX2 registers; in step 5's layer-1 loops 3 AVX-512 registers and a 4-float Vec4) in registers
+// across the loop over non-zeros; plain scalar loops were
 // "vectorised" across the non-zeros instead (gathers), which was 5x slower. The vector must be
 // exactly one register wide: a 16-float type on an AVX2 CPU (this code before 2026-12) compiles to
 // code that moves every value through the stack, 6x slower than Eigen.
