@@ -106,7 +106,7 @@ void update_in_blocks(FastCpuLayer& L, Pixels P, const int* idx, int count, cons
       if (!P.below(e, e_end, block_end)) continue;  // image i has no pixel in this block
       Vec g[NV];  // dZ1[i,:] in registers for the stretch
       for (int q = 0; q < NV; ++q) g[q] = load(dz + static_cast<std::size_t>(i) * N + q * kLanes);
-      const Vec4 g_last = load4(dz + static_cast<std::size_t>(i) * N + NV * kLanes);  // unused unless Narrow
+      const Vec4 g_last = Narrow ? load4(dz + static_cast<std::size_t>(i) * N + NV * kLanes) : Vec4{};
       for (; P.below(e, e_end, block_end); ++e) {
         const float s = P.scaled_value(e);  // −η·x_ik
         float* w = W + static_cast<std::size_t>(P.pixel(e)) * N;
@@ -148,7 +148,7 @@ void forward_in_blocks(const FastCpuLayer& L, const Pixels& P, const int* idx, i
       float* o = out + static_cast<std::size_t>(i) * N;
       Vec acc[NV];
       for (int q = 0; q < NV; ++q) acc[q] = load(o + q * kLanes);
-      Vec4 acc_last = load4(o + NV * kLanes);  // unused unless Narrow
+      Vec4 acc_last = Narrow ? load4(o + NV * kLanes) : Vec4{};  // (past the row unless Narrow)
       for (; P.below(e, e_end, block_end); ++e) {
         const float x = P.value(e);
         const float* w = W + static_cast<std::size_t>(P.pixel(e)) * N;
