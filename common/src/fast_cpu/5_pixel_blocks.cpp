@@ -117,7 +117,7 @@ void update_in_blocks(FastCpuLayer& L, Pixels P, const int* idx, int count, cons
         // per epoch, measured; no difference with AVX-512's 4 stores).
         asm("" : "+r"(w));
         for (int q = 0; q < NV; ++q) store(w + q * kLanes, load(w + q * kLanes) + s * g[q]);
-        if constexpr (Narrow) store4(w + NV * kLanes, simd::fma4(load4(w + NV * kLanes), s, g_last));
+        if constexpr (Narrow) store4(w + NV * kLanes, fma4(load4(w + NV * kLanes), s, g_last));
       }
       cursor[i] = e;
     }
@@ -156,7 +156,7 @@ void forward_in_blocks(const FastCpuLayer& L, const Pixels& P, const int* idx, i
         // is split in two by Intel cores (AVX2: ≈ 2 % per epoch, measured).
         asm("" : "+r"(w));
         for (int q = 0; q < NV; ++q) acc[q] += x * load(w + q * kLanes);
-        if constexpr (Narrow) acc_last = simd::fma4(acc_last, x, load4(w + NV * kLanes));
+        if constexpr (Narrow) acc_last = fma4(acc_last, x, load4(w + NV * kLanes));
       }
       for (int q = 0; q < NV; ++q) store(o + q * kLanes, acc[q]);
       if constexpr (Narrow) store4(o + NV * kLanes, acc_last);

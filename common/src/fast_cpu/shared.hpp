@@ -39,6 +39,7 @@ using Map = Eigen::Map<RowMajor>;
 using ConstMap = Eigen::Map<const RowMajor>;
 
 using simd::kLanes;
+using simd::fma4;
 using simd::load;
 using simd::load4;
 using simd::store;
